@@ -1,0 +1,1 @@
+//! Shared helpers for prologue's benchmarks (the bench targets live beside this file).

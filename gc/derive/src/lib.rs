@@ -1,0 +1,1 @@
+//! `#[derive(Trace)]` for prologue-gc (skeleton).
