@@ -1,6 +1,123 @@
-//! prologue-gc (skeleton; the gc issue fills it in).
+//! prologue-gc: a sound mark-sweep heap of [`Gc<T>`] handles whose every cycle starts by
+//! draining the object pools.
+//!
+//! # When to use it
+//! Use a [`Heap`] when values form graphs with cycles and shared ownership that `Rc` would
+//! leak: interpreters, object graphs, caches of linked records. Handles are plain values: keep
+//! them in locals, `Vec`s, host structs, other heap objects or pools, with no rooting API. Don't
+//! use it for tree-shaped data with one owner (`Box` is faster), across threads (a heap and its
+//! handles are `!Send`), or where pauses proportional to the heap's size are unacceptable.
+//!
+//! ```
+//! use prologue_gc::{Gc, GcCell, Heap, Trace};
+//!
+//! #[derive(Trace)]
+//! struct Node {
+//!     value: i64,
+//!     next: GcCell<Option<Gc<Node>>>,
+//! }
+//!
+//! let heap = Heap::new();
+//! let a = heap.alloc(Node { value: 1, next: GcCell::new(None) });
+//! let b = heap.alloc(Node { value: 2, next: GcCell::new(Some(a.clone())) });
+//! *a.next.borrow_mut() = Some(b.clone()); // a -> b -> a: a cycle `Rc` would leak
+//!
+//! let sum = a.value + a.next.borrow().as_ref().unwrap().value;
+//! assert_eq!(sum, 3);
+//!
+//! drop((a, b));
+//! let cycle = heap.collect();
+//! assert_eq!(cycle.objects_freed, 2);
+//! assert_eq!(heap.stats().objects, 0);
+//! ```
+//!
+//! # The `Trace` contract
+//! Every heap value implements the unsafe trait [`Trace`]; `#[derive(Trace)]` writes it for
+//! you and is always sound. A manual impl (`unsafe impl Trace for X { fn trace(&self, t: &mut
+//! Tracer) { self.field.trace(t); } }`) must keep these rules (stated in full on [`Trace`]):
+//!
+//! 1. visit every owned handle (and every owned value holding handles) exactly once, and
+//!    nothing else;
+//! 2. visit the same handles every time, without side effects: no mutation, allocation or
+//!    handle drops inside `trace`;
+//! 3. own handles by value: never behind `Rc`/`Arc` (this crate implements `Trace` for
+//!    neither, and `#[derive(Trace)]` rejects them through that);
+//! 4. destructors of traced types may meet already-dead objects (dereferencing them panics);
+//!    the derive refuses `Drop` impls altogether;
+//! 5. `NEEDS_TRACE = false` only for types that can never hold a handle;
+//! 6. `trace` may panic (the cycle is undone and the heap stays usable), but must not call
+//!    `collect()` or allocate.
+//!
+//! # How roots are found: counting, not rooting
+//! Each object starts with a 24-byte header (see `header.rs`): a vtable pointer, a count of
+//! the `Gc` handles that exist for it, a scratch count, the owning heap's id and flags. Cloning
+//! a handle increments the count, dropping it decrements it; nothing else happens outside a
+//! collection. A cycle then:
+//!
+//! 1. **gc_start** drains every pool (`prologue_pool::clear_pools`, Go's `clearpools`), so a
+//!    handle only a pool held is dropped before anything is decided;
+//! 2. **root discovery** traces every live object once and counts, per object, the handles
+//!    found inside this heap. An object with more handles than internal references is held
+//!    from outside (a local, a host struct, another heap): a root. Handles into *other*
+//!    heaps are not counted, so an object of heap A held by an object of heap B is, for A, held
+//!    from outside, and survives;
+//! 3. **mark** traces from the roots with an explicit stack (no recursion);
+//! 4. **sweep** first flags every unmarked object dead, then drops the dead values (so a
+//!    destructor that reaches a dead object panics instead of reading freed memory), then frees
+//!    the dead objects no handle names; a handle a destructor moved out keeps its object's
+//!    memory as a dead "zombie" until it goes;
+//! 5. **gc_end** records statistics ([`CycleStats`], [`HeapStats`]), sets the next goal, prints
+//!    the `PROLOGUE_GCTRACE=1` line and calls the [`Heap::on_cycle`] observers.
+//!
+//! A [`GcCell`] that is mutably borrowed during a cycle is not read at all (that would alias
+//! the `&mut`): its handles are then uncounted and their targets survive as roots.
+//!
+//! # Pacing
+//! Like Go with `GOGC`: after a cycle that leaves `live` bytes, the next one starts when an
+//! allocation would take the heap past `max(min_heap_bytes, live * (1 + gc_percent / 100))`.
+//! The collector's work is proportional to the live heap, and it runs once per
+//! `live * gc_percent / 100` bytes allocated, so its cost per allocated byte stays constant as
+//! the heap grows. `max_heap_bytes` is a hard limit on top: [`Heap::try_alloc`] fails when even
+//! a collection cannot make room. [`Config::torture`] (or `PROLOGUE_GC_TORTURE=1`) collects and
+//! verifies at every allocation, to find missing `trace` edges.
+//!
+//! # Costs
+//! One header of 24 bytes per object (plus 8 for the length of `str` and slice objects), one
+//! allocation per object today (behind `alloc.rs`, the part the size-class allocator replaces),
+//! a handle clone or drop is one non-atomic increment or decrement, a dereference one flag
+//! check. A cycle traces every live object twice (count and mark) and visits every object
+//! once more in the sweep.
 
-/// Runs a cycle's first phase: drains every pool.
-pub fn gc_start() -> prologue_pool::DrainReport {
-    prologue_pool::clear_pools()
-}
+mod alloc;
+mod cell;
+mod config;
+mod cycle;
+mod gc;
+mod gctrace;
+mod header;
+mod heap;
+mod mark;
+mod pacing;
+mod roots;
+mod stats;
+mod sweep;
+mod trace;
+mod trace_impls;
+mod verify;
+mod weak;
+
+pub use cell::{BorrowError, BorrowMutError, GcCell, GcRef, GcRefMut};
+pub use config::Config;
+pub use cycle::{gc_start, PoolDrain};
+pub use gc::Gc;
+pub use gctrace::{gctrace_enabled, gctrace_line};
+pub use heap::{AllocError, Heap};
+pub use stats::{CycleStats, HeapStats, Trigger};
+pub use trace::{Trace, Tracer};
+pub use weak::WeakGc;
+
+/// `#[derive(Trace)]`: implements [`Trace`] by visiting every field, except those marked
+/// `#[trace(skip)]` (which must hold no handles). It refuses types that implement `Drop`.
+/// `#[trace(crate = "path")]` on the type names this crate when it is re-exported under
+/// another path (the default is `::prologue_gc`).
+pub use prologue_gc_derive::Trace;

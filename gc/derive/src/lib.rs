@@ -1,1 +1,195 @@
-//! `#[derive(Trace)]` for prologue-gc (skeleton).
+//! `#[derive(Trace)]` for prologue-gc.
+//!
+//! The derive visits every field of a struct or of the active enum variant, which keeps rules
+//! 1, 2 and 5 of `prologue_gc::Trace` by construction:
+//!
+//! - `#[trace(skip)]` on a field leaves it out (it must hold no handles; its type need not
+//!   implement `Trace`);
+//! - `#[trace(crate = "path")]` on the type names the gc crate when it is reachable only under
+//!   another path (default `::prologue_gc`);
+//! - every type parameter gets a `Trace` bound;
+//! - the type must not implement `Drop` (rule 4): the derive emits an impl of a private marker
+//!   trait that conflicts with a blanket impl for every `Drop` type, so a `Drop` impl is a
+//!   compile error (the same trick as gc-arena's `__MustNotImplDrop`).
+//!
+//! `NEEDS_TRACE` is the OR of the traced fields' `NEEDS_TRACE`, so a derived type made only
+//! of numbers and strings is never traced at all.
+
+use proc_macro::TokenStream;
+use proc_macro2::TokenStream as TokenStream2;
+use quote::{format_ident, quote};
+use syn::spanned::Spanned;
+use syn::{
+    parse_macro_input, parse_quote, Data, DeriveInput, Error, Fields, GenericParam, LitStr, Path,
+    Type,
+};
+
+/// Implements `prologue_gc::Trace` for a struct or enum (see the crate docs).
+#[proc_macro_derive(Trace, attributes(trace))]
+pub fn derive_trace(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match expand(input) {
+        Ok(tokens) => tokens.into(),
+        Err(error) => error.to_compile_error().into(),
+    }
+}
+
+/// Options on the type.
+struct TypeOptions {
+    krate: Path,
+}
+
+fn type_options(input: &DeriveInput) -> syn::Result<TypeOptions> {
+    let mut krate: Path = parse_quote!(::prologue_gc);
+    for attr in &input.attrs {
+        if !attr.path().is_ident("trace") {
+            continue;
+        }
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("crate") {
+                let lit: LitStr = meta.value()?.parse()?;
+                krate = lit.parse()?;
+                Ok(())
+            } else if meta.path.is_ident("skip") {
+                Err(meta.error("#[trace(skip)] goes on a field, not on the type"))
+            } else {
+                Err(meta.error("unknown trace option; expected `crate = \"path\"`"))
+            }
+        })?;
+    }
+    Ok(TypeOptions { krate })
+}
+
+/// Whether a field carries `#[trace(skip)]`.
+fn is_skipped(field: &syn::Field) -> syn::Result<bool> {
+    let mut skip = false;
+    for attr in &field.attrs {
+        if !attr.path().is_ident("trace") {
+            continue;
+        }
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("skip") {
+                skip = true;
+                Ok(())
+            } else {
+                Err(meta.error("unknown trace option on a field; expected `skip`"))
+            }
+        })?;
+    }
+    Ok(skip)
+}
+
+/// The traced fields of one struct or variant: a destructuring pattern, the bindings to trace
+/// and their types.
+fn fields_pattern(fields: &Fields) -> syn::Result<(TokenStream2, Vec<syn::Ident>, Vec<Type>)> {
+    let mut bindings = Vec::new();
+    let mut types = Vec::new();
+    let pattern = match fields {
+        Fields::Named(named) => {
+            let mut parts = Vec::new();
+            for field in &named.named {
+                let name = field.ident.clone().expect("named field");
+                if is_skipped(field)? {
+                    parts.push(quote!(#name: _));
+                } else {
+                    let binding = format_ident!("__field_{}", name);
+                    parts.push(quote!(#name: #binding));
+                    bindings.push(binding);
+                    types.push(field.ty.clone());
+                }
+            }
+            quote!({ #(#parts,)* })
+        }
+        Fields::Unnamed(unnamed) => {
+            let mut parts = Vec::new();
+            for (i, field) in unnamed.unnamed.iter().enumerate() {
+                if is_skipped(field)? {
+                    parts.push(quote!(_));
+                } else {
+                    let binding = format_ident!("__field_{}", i);
+                    parts.push(quote!(#binding));
+                    bindings.push(binding);
+                    types.push(field.ty.clone());
+                }
+            }
+            quote!(( #(#parts,)* ))
+        }
+        Fields::Unit => quote!(),
+    };
+    Ok((pattern, bindings, types))
+}
+
+fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
+    let options = type_options(&input)?;
+    let krate = &options.krate;
+    let name = &input.ident;
+
+    let mut arms = Vec::new();
+    let mut all_types = Vec::new();
+    match &input.data {
+        Data::Struct(data) => {
+            let (pattern, bindings, types) = fields_pattern(&data.fields)?;
+            arms.push(quote! {
+                #name #pattern => { #( #krate::Trace::trace(#bindings, __tracer); )* }
+            });
+            all_types.extend(types);
+        }
+        Data::Enum(data) => {
+            for variant in &data.variants {
+                let variant_name = &variant.ident;
+                let (pattern, bindings, types) = fields_pattern(&variant.fields)?;
+                arms.push(quote! {
+                    #name::#variant_name #pattern => { #( #krate::Trace::trace(#bindings, __tracer); )* }
+                });
+                all_types.extend(types);
+            }
+        }
+        Data::Union(data) => {
+            return Err(Error::new(
+                data.union_token.span(),
+                "#[derive(Trace)] does not support unions: the collector cannot know which field is active",
+            ));
+        }
+    }
+
+    // The impl's own generics: every type parameter must be Trace.
+    let mut trace_generics = input.generics.clone();
+    for param in trace_generics.params.iter_mut() {
+        if let GenericParam::Type(ty) = param {
+            ty.bounds.push(parse_quote!(#krate::Trace));
+        }
+    }
+    let (impl_generics, ty_generics, where_clause) = trace_generics.split_for_impl();
+    let (plain_impl_generics, plain_ty_generics, plain_where) = input.generics.split_for_impl();
+
+    let needs_trace = quote!(false #( || <#all_types as #krate::Trace>::NEEDS_TRACE )*);
+    let body = if arms.is_empty() {
+        quote!(match *self {})
+    } else {
+        quote!(match self { #(#arms)* })
+    };
+
+    let tokens = quote! {
+        // SAFETY: generated by #[derive(Trace)]: visits every non-skipped field exactly once,
+        // through a shared borrow, with no side effects; `Drop` is refused below.
+        unsafe impl #impl_generics #krate::Trace for #name #ty_generics #where_clause {
+            const NEEDS_TRACE: bool = #needs_trace;
+
+            #[inline]
+            #[allow(unused_variables)]
+            fn trace(&self, __tracer: &mut #krate::Tracer) {
+                #body
+            }
+        }
+
+        const _: () = {
+            /// A type with `#[derive(Trace)]` must not implement `Drop`: its destructor could
+            /// run during the sweep and reach objects that are already dead.
+            trait __MustNotImplDrop {}
+            #[allow(drop_bounds)]
+            impl<T: ::core::ops::Drop> __MustNotImplDrop for T {}
+            impl #plain_impl_generics __MustNotImplDrop for #name #plain_ty_generics #plain_where {}
+        };
+    };
+    Ok(tokens)
+}

@@ -1,0 +1,191 @@
+//! One collection cycle, as explicit timed phases:
+//!
+//! 1. [`gc_start`]: drain every object pool, so a handle only a pool held is dropped now and
+//!    its object is collected by this same cycle (Go's `gcStart` -> `clearpools`);
+//! 2. root discovery ([`crate::roots`]): count internal references, find the objects held from
+//!    outside;
+//! 3. mark ([`crate::mark`]): everything the roots reach, iteratively;
+//! 4. sweep ([`crate::sweep`]): drop the unreachable values, free their memory;
+//! 5. `gc_end`: statistics, the next pacing goal, gctrace and observers.
+//!
+//! The heap's [`Phase`] is set before each step, so `collect()` and allocation can refuse to
+//! run where they would corrupt the cycle (re-entrancy from `trace`, destructors, observers).
+
+use std::cell::Cell;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use crate::header::MARKED;
+use crate::heap::{Heap, Phase};
+use crate::mark::mark;
+use crate::roots::discover_roots;
+use crate::stats::{CycleStats, Trigger};
+use crate::sweep::sweep;
+
+/// What a cycle's first phase did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolDrain {
+    /// Pools visited.
+    pub pools: usize,
+    /// Pooled values dropped.
+    pub items: usize,
+    /// Time spent.
+    pub elapsed: Duration,
+}
+
+/// A cycle's first phase: drains every registered object pool (`prologue_pool::clear_pools`).
+/// Pooled values that hold handles are dropped here, before root discovery, so objects only a
+/// pool kept alive are collected by the cycle that drained them.
+pub fn gc_start() -> PoolDrain {
+    let report = prologue_pool::clear_pools();
+    PoolDrain {
+        pools: report.pools,
+        items: report.items,
+        elapsed: report.elapsed,
+    }
+}
+
+/// Puts the heap back to idle if a phase unwinds.
+struct PhaseGuard<'a>(&'a Cell<Phase>);
+
+impl Drop for PhaseGuard<'_> {
+    fn drop(&mut self) {
+        self.0.set(Phase::Idle);
+    }
+}
+
+impl Heap {
+    /// Runs one full cycle (see the module docs).
+    #[track_caller]
+    pub(crate) fn run_cycle(&self, trigger: Trigger) -> CycleStats {
+        let phase = self.phase.get();
+        if phase != Phase::Idle {
+            panic!(
+                "prologue-gc: collect() called re-entrantly (from Trace::trace, a destructor run \
+                 by the sweep, a pool drain or a cycle observer; the heap is in phase {phase:?}); \
+                 a heap runs one cycle at a time"
+            );
+        }
+        let _idle_on_exit = PhaseGuard(&self.phase);
+        let start = Instant::now();
+        let heap_before = self.space.borrow().bytes();
+
+        // 1. gc_start.
+        self.phase.set(Phase::ClearPools);
+        let pools_start = Instant::now();
+        let drain = gc_start();
+        let clear_pools = pools_start.elapsed();
+
+        // 2 and 3. Root discovery and mark run user `trace` code: a panic there leaves marks
+        // and counts half set, so reset them before letting it continue.
+        self.phase.set(Phase::Roots);
+        let traced = catch_unwind(AssertUnwindSafe(|| self.roots_and_mark()));
+        let (roots_found, objects_live, roots, mark_time) = match traced {
+            Ok(result) => result,
+            Err(payload) => {
+                self.reset_after_trace_panic();
+                resume_unwind(payload);
+            }
+        };
+
+        // 4. Sweep.
+        self.phase.set(Phase::Sweep);
+        let sweep_start = Instant::now();
+        let outcome = sweep(&self.space, &self.weak, &mut self.doomed.borrow_mut());
+        let sweep_time = sweep_start.elapsed();
+        let pause = start.elapsed();
+
+        // 5. gc_end.
+        self.phase.set(Phase::End);
+        self.objects.set(self.objects.get() - outcome.objects_freed);
+        self.zombies.set(outcome.zombies);
+        let heap_after = self.space.borrow().bytes();
+        let mut pacer = self.pacer.get();
+        let next_goal = pacer.end_cycle(heap_after);
+        self.pacer.set(pacer);
+        let cycle = {
+            let mut rec = self.recorder.borrow_mut();
+            rec.cycles += 1;
+            rec.objects_freed += outcome.objects_freed as u64;
+            rec.record_pause(pause);
+            rec.cycles
+        };
+        let stats = CycleStats {
+            cycle,
+            trigger,
+            pause,
+            clear_pools,
+            roots,
+            mark: mark_time,
+            sweep: sweep_time,
+            roots_found,
+            objects_freed: outcome.objects_freed,
+            bytes_freed: outcome.bytes_freed,
+            objects_live,
+            bytes_live: heap_after,
+            zombies: outcome.zombies,
+            heap_before,
+            heap_after,
+            next_goal,
+            pools_drained: drain.pools,
+            pool_items_drained: drain.items,
+            destructor_panics: outcome.destructor_panics,
+        };
+        crate::gctrace::emit(&stats);
+        self.notify_observers(&stats);
+        if self.config.torture {
+            self.verify_now();
+        }
+        drop(_idle_on_exit);
+        if let Some(payload) = outcome.first_panic {
+            resume_unwind(payload);
+        }
+        stats
+    }
+
+    /// Phases 2 and 3. Returns (roots found, objects marked, roots time, mark time).
+    fn roots_and_mark(&self) -> (usize, usize, Duration, Duration) {
+        let space = self.space.borrow();
+        let mut tracer = self.tracer.borrow_mut();
+        let roots_start = Instant::now();
+        let roots_found = discover_roots(space.objects(), &mut tracer);
+        let roots = roots_start.elapsed();
+        self.phase.set(Phase::Mark);
+        let mark_start = Instant::now();
+        let marked = mark(&mut tracer);
+        // A huge list's stack is worth keeping for the next cycle, but not forever.
+        if tracer.stack.capacity() > 1 << 20 && tracer.stack.capacity() > space.objects().len() {
+            tracer.stack.shrink_to(1 << 20);
+        }
+        (roots_found, marked, roots, mark_start.elapsed())
+    }
+
+    /// After a panic in user `trace` code: forget the half-done cycle.
+    fn reset_after_trace_panic(&self) {
+        let space = self.space.borrow();
+        for &object in space.objects() {
+            // SAFETY: every object of the space is allocated.
+            let header = unsafe { object.as_ref() };
+            header.reset_internal();
+            header.clear(MARKED);
+        }
+        self.tracer.borrow_mut().stack.clear();
+    }
+
+    fn notify_observers(&self, stats: &CycleStats) {
+        let mut observers = std::mem::take(&mut *self.observers.borrow_mut());
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            for observer in observers.iter_mut() {
+                observer(stats);
+            }
+        }));
+        // Observers registered by an observer come after the existing ones.
+        let mut slot = self.observers.borrow_mut();
+        observers.append(&mut slot);
+        *slot = observers;
+        drop(slot);
+        if let Err(payload) = result {
+            resume_unwind(payload);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! When the next cycle runs: Go's GOGC pacing.
+//!
+//! A collector that runs too rarely lets the heap grow without bound; one that runs too often
+//! spends the program's time re-marking the same live objects. Go's answer, which we follow,
+//! ties the two together with one ratio: after a cycle has found `live` bytes reachable, the
+//! next cycle starts when the heap reaches
+//!
+//! ```text
+//! goal = max(min_heap_bytes, live * (1 + gc_percent / 100))
+//! ```
+//!
+//! so the work of a cycle (proportional to the live heap) is paid for by allocating
+//! `live * gc_percent / 100` new bytes: the collector's cost per allocated byte is constant,
+//! whatever the heap's size. Raising `gc_percent` trades memory for fewer cycles; the floor
+//! keeps tiny heaps from collecting at every few allocations. The goal is checked at each
+//! allocation ([`Pacer::due`]), and `max_heap_bytes` is a hard ceiling on top of it.
+//!
+//! "Live" here is the heap's size right after the sweep: reachable objects plus any memory
+//! still held by resurrected objects and objects allocated by destructors during the sweep.
+
+use crate::config::Config;
+
+/// The pacing state of one heap.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pacer {
+    gc_percent: u32,
+    min_heap_bytes: usize,
+    next_goal: usize,
+}
+
+impl Pacer {
+    pub(crate) fn new(config: &Config) -> Pacer {
+        Pacer {
+            gc_percent: config.gc_percent,
+            min_heap_bytes: config.min_heap_bytes,
+            next_goal: config.min_heap_bytes,
+        }
+    }
+
+    /// The heap size at which the next cycle starts.
+    pub(crate) fn next_goal(&self) -> usize {
+        self.next_goal
+    }
+
+    /// Whether allocating `request` more bytes on a heap of `bytes` should start a cycle.
+    #[inline]
+    pub(crate) fn due(&self, bytes: usize, request: usize) -> bool {
+        bytes.saturating_add(request) > self.next_goal
+    }
+
+    /// Sets the next goal from the heap's size after a cycle, and returns it.
+    pub(crate) fn end_cycle(&mut self, live: usize) -> usize {
+        let growth =
+            (live as u128 * self.gc_percent as u128 / 100).min(usize::MAX as u128) as usize;
+        self.next_goal = live.saturating_add(growth).max(self.min_heap_bytes);
+        self.next_goal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pacer(gc_percent: u32, min: usize) -> Pacer {
+        Pacer::new(&Config {
+            gc_percent,
+            min_heap_bytes: min,
+            max_heap_bytes: None,
+            torture: false,
+        })
+    }
+
+    #[test]
+    fn goal_is_live_times_one_plus_gc_percent() {
+        let mut p = pacer(100, 10);
+        assert_eq!(p.end_cycle(1000), 2000);
+        let mut p = pacer(50, 10);
+        assert_eq!(p.end_cycle(1000), 1500);
+    }
+
+    #[test]
+    fn goal_never_drops_below_the_floor() {
+        let mut p = pacer(100, 4096);
+        assert_eq!(p.next_goal(), 4096);
+        assert_eq!(p.end_cycle(10), 4096);
+    }
+
+    #[test]
+    fn due_when_the_request_passes_the_goal() {
+        let p = pacer(100, 100);
+        assert!(!p.due(50, 50));
+        assert!(p.due(50, 51));
+        assert!(p.due(usize::MAX, 1));
+    }
+
+    #[test]
+    fn huge_live_heap_saturates() {
+        let mut p = pacer(u32::MAX, 0);
+        assert_eq!(p.end_cycle(usize::MAX / 2), usize::MAX);
+    }
+}

@@ -1,0 +1,176 @@
+//! Sweep: drop what the mark did not reach, then free what no handle names.
+//!
+//! Two phases, so that no destructor can touch freed memory:
+//!
+//! 1. Every unmarked object is flagged dead (and its weak slot emptied) *before* any value is
+//!    dropped. Then the dead values are dropped, each under `catch_unwind`. A handle dropped
+//!    here decrements its target's count normally: the target is still allocated. A
+//!    destructor that dereferences or clones a handle to a dead object panics (the flag is
+//!    checked in release builds too) instead of reading a dropped value.
+//! 2. A dead object whose handle count is zero is freed. One whose count is still above zero
+//!    was resurrected (a destructor moved a handle out, say into a global): its memory is kept
+//!    as a *zombie* (value gone, never traced again) and freed by a later sweep once the last
+//!    handle is gone.
+//!
+//! The object list is moved out of the space for the duration, so a destructor may allocate;
+//! those new objects join the list when it is put back.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+
+use crate::alloc::ObjectSpace;
+use crate::header::{Header, DEAD, MARKED, VALUE_DROPPED, WEAK};
+use crate::weak::WeakTable;
+
+/// What a sweep did.
+#[derive(Default)]
+pub(crate) struct SweepOutcome {
+    pub(crate) objects_freed: usize,
+    pub(crate) bytes_freed: usize,
+    pub(crate) zombies: usize,
+    pub(crate) destructor_panics: usize,
+    /// The first destructor panic, resumed by the caller once the cycle is complete.
+    pub(crate) first_panic: Option<Box<dyn Any + Send>>,
+}
+
+/// Sweeps every object of `space`. `doomed` is scratch space reused between cycles.
+pub(crate) fn sweep(
+    space: &RefCell<ObjectSpace>,
+    weak: &RefCell<WeakTable>,
+    doomed: &mut Vec<NonNull<Header>>,
+) -> SweepOutcome {
+    let mut outcome = SweepOutcome::default();
+    let mut objects = space.borrow_mut().take_objects();
+
+    // Phase 1a: condemn. No user code runs in this loop.
+    doomed.clear();
+    {
+        let mut weak = weak.borrow_mut();
+        for &object in &objects {
+            // SAFETY: every object of the space is allocated.
+            let header = unsafe { object.as_ref() };
+            if header.is_dead() {
+                continue;
+            }
+            if header.has(MARKED) {
+                header.clear(MARKED);
+            } else {
+                header.set(DEAD);
+                if header.has(WEAK) {
+                    weak.invalidate(object);
+                    header.clear(WEAK);
+                }
+                doomed.push(object);
+            }
+        }
+    }
+    outcome.objects_freed = doomed.len();
+
+    // Phase 1b: drop the dead values. Destructors run here and may do anything safe code can,
+    // including allocating, dropping handles and resurrecting them.
+    for &object in doomed.iter() {
+        // SAFETY: a condemned object is allocated until phase 2 and its value not yet dropped.
+        let header = unsafe { object.as_ref() };
+        header.set(VALUE_DROPPED);
+        let drop_value = header.vtable.drop_value;
+        // SAFETY: the value is initialised and dropped exactly once (VALUE_DROPPED is set only
+        // here, and dead objects are never condemned again).
+        let result = catch_unwind(AssertUnwindSafe(|| unsafe { drop_value(object) }));
+        if let Err(payload) = result {
+            outcome.destructor_panics += 1;
+            outcome.first_panic.get_or_insert(payload);
+        }
+    }
+    doomed.clear();
+
+    // Phase 2: free the dead objects nobody holds; keep resurrected ones as zombies.
+    let mut space_mut = space.borrow_mut();
+    objects.retain(|&object| {
+        // SAFETY: still allocated: only this loop frees, and it drops the pointer as it does.
+        let header = unsafe { object.as_ref() };
+        if !header.is_dead() {
+            return true;
+        }
+        if header.handles() > 0 {
+            outcome.zombies += 1;
+            return true;
+        }
+        // SAFETY: dead (value dropped or a zombie whose value went earlier), no handle names
+        // it, and `retain` removes it from the list.
+        outcome.bytes_freed += unsafe { space_mut.free(object) };
+        false
+    });
+    space_mut.restore(objects);
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::header::{GcBox, SizedVTable};
+    use std::alloc::Layout;
+
+    fn object(space: &mut ObjectSpace, value: u64, handles: u32) -> NonNull<Header> {
+        let layout = Layout::new::<GcBox<u64>>();
+        let ptr = space.allocate(layout).cast::<GcBox<u64>>();
+        let header = Header::new(SizedVTable::<u64>::VTABLE, 0);
+        // SAFETY: fresh memory of the right layout.
+        unsafe {
+            ptr.as_ptr().write(GcBox { header, value });
+        }
+        let header = ptr.cast::<Header>();
+        // SAFETY: just initialised.
+        let h = unsafe { header.as_ref() };
+        h.dec_handles();
+        for _ in 0..handles {
+            h.inc_handles();
+        }
+        space.insert(header, layout.size());
+        header
+    }
+
+    #[test]
+    fn unmarked_objects_are_freed_and_marked_ones_kept_unmarked() {
+        let space = RefCell::new(ObjectSpace::default());
+        let weak = RefCell::new(WeakTable::default());
+        let (kept, gone) = {
+            let mut s = space.borrow_mut();
+            (object(&mut s, 1, 0), object(&mut s, 2, 0))
+        };
+        // SAFETY: allocated above.
+        unsafe { kept.as_ref() }.set(MARKED);
+        let out = sweep(&space, &weak, &mut Vec::new());
+        assert_eq!(out.objects_freed, 1);
+        assert_eq!(out.zombies, 0);
+        assert_eq!(out.bytes_freed, Layout::new::<GcBox<u64>>().size());
+        let s = space.borrow();
+        assert_eq!(s.objects(), &[kept]);
+        assert!(!s.objects().contains(&gone));
+        // SAFETY: still allocated.
+        assert!(!unsafe { kept.as_ref() }.has(MARKED));
+        drop(s);
+        // Clean up: an unmarked, unheld object goes on the next sweep.
+        let out = sweep(&space, &weak, &mut Vec::new());
+        assert_eq!(out.objects_freed, 1);
+        assert!(space.borrow().objects().is_empty());
+    }
+
+    #[test]
+    fn a_held_dead_object_becomes_a_zombie_until_its_count_drops() {
+        let space = RefCell::new(ObjectSpace::default());
+        let weak = RefCell::new(WeakTable::default());
+        let zombie = object(&mut space.borrow_mut(), 3, 1);
+        let out = sweep(&space, &weak, &mut Vec::new());
+        assert_eq!((out.objects_freed, out.zombies, out.bytes_freed), (1, 1, 0));
+        // SAFETY: kept as a zombie.
+        let header = unsafe { zombie.as_ref() };
+        assert!(header.is_dead());
+        header.dec_handles();
+        let out = sweep(&space, &weak, &mut Vec::new());
+        assert_eq!((out.objects_freed, out.zombies), (0, 0));
+        assert!(out.bytes_freed > 0);
+        assert!(space.borrow().objects().is_empty());
+    }
+}

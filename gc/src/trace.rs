@@ -1,0 +1,117 @@
+//! The [`Trace`] trait, whose impls tell the collector where a value's handles are, and the
+//! [`Tracer`] that visits them.
+
+use std::ptr::NonNull;
+
+use crate::header::{Header, DEAD, MARKED};
+
+/// A type whose [`Gc`](crate::Gc) handles the collector can enumerate.
+///
+/// Every value stored in a [`Heap`](crate::Heap) implements `Trace`. The collector calls
+/// [`trace`](Trace::trace) twice per cycle on every reachable object: once to count the
+/// handles that live inside the heap (root discovery), once to mark what the roots reach.
+/// Write it with `#[derive(Trace)]` when you can: the derive upholds every rule below, and
+/// refuses types that implement `Drop`.
+///
+/// # Safety
+///
+/// An implementation must follow these rules; breaking one lets the collector free an object
+/// that is still reachable (a use after free) or count a handle twice.
+///
+/// 1. `trace` calls `trace` on every [`Gc`](crate::Gc), `GcCell` and other `Trace` value that
+///    `self` owns and that may (transitively) hold a `Gc`, exactly once each, and on nothing
+///    else: not on a handle `self` merely points to through a reference, not on a value
+///    owned by someone else.
+/// 2. `trace` visits the same set of handles every time it is called while no user code runs
+///    in between: it must not mutate anything (no interior mutability, no allocation, no
+///    dropping of handles), and it must not depend on anything but `self`'s contents.
+/// 3. Handles must be owned *by value* in `self` (directly, or inside owned containers like
+///    `Box`, `Vec` or `HashMap`). Shared-ownership wrappers such as `Rc<T>` and `Arc<T>` must
+///    not hold handles in a traced type: several owners share one handle, so counting it
+///    once per owner breaks the internal-reference count. This crate implements `Trace` for
+///    neither `Rc` nor `Arc` on purpose.
+/// 4. A type whose `Drop` dereferences a `Gc` may observe an object the same sweep has
+///    already found dead; that dereference panics (it never reads freed memory). Prefer no
+///    `Drop` on traced types: the derive refuses it.
+/// 5. `NEEDS_TRACE` may be `false` only when no value of the type can hold a `Gc` (directly
+///    or transitively); the collector then never calls `trace`.
+/// 6. `trace` may panic; the collector catches the panic, resets the cycle and resumes it
+///    (the heap stays usable). It must not call [`Heap::collect`](crate::Heap::collect) or
+///    allocate (both panic).
+pub unsafe trait Trace {
+    /// `false` when a value of this type can never hold a `Gc`: the collector then skips it.
+    const NEEDS_TRACE: bool = true;
+
+    /// Calls `trace` on every traceable value `self` owns (see the rules above).
+    fn trace(&self, tracer: &mut Tracer);
+}
+
+/// What a [`Tracer`] does with each edge it is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TraceMode {
+    /// Root discovery: count edges into this heap's live objects.
+    Count,
+    /// Mark: mark unmarked live targets and push them on the mark stack.
+    Mark,
+    /// Verification: record every edge into this heap.
+    Collect,
+}
+
+/// Visits handles on behalf of the collector. Only the collector creates one; user code
+/// receives `&mut Tracer` in [`Trace::trace`] and passes it on to its fields.
+pub struct Tracer {
+    pub(crate) mode: TraceMode,
+    pub(crate) heap_id: u32,
+    /// Mark mode: the gray objects. Collect mode: the edges seen.
+    pub(crate) stack: Vec<NonNull<Header>>,
+    /// Edges seen into other heaps (statistics and verification).
+    pub(crate) foreign_edges: usize,
+}
+
+impl Tracer {
+    pub(crate) fn new(heap_id: u32) -> Tracer {
+        Tracer {
+            mode: TraceMode::Count,
+            heap_id,
+            stack: Vec::new(),
+            foreign_edges: 0,
+        }
+    }
+
+    /// Visits one handle's target.
+    #[inline]
+    pub(crate) fn edge(&mut self, target: NonNull<Header>) {
+        // SAFETY: `target` comes from a live handle, and an object with a live handle is never
+        // freed, so its header is readable.
+        let header = unsafe { target.as_ref() };
+        if header.heap_id != self.heap_id {
+            // Held from another heap's object: from this heap's point of view that is an
+            // outside reference, so it is neither counted nor marked here.
+            self.foreign_edges += 1;
+            return;
+        }
+        match self.mode {
+            TraceMode::Count => {
+                if !header.has(DEAD) {
+                    header.add_internal();
+                }
+            }
+            TraceMode::Mark => {
+                if !header.has(MARKED | DEAD) {
+                    header.set(MARKED);
+                    self.stack.push(target);
+                }
+            }
+            TraceMode::Collect => self.stack.push(target),
+        }
+    }
+}
+
+impl std::fmt::Debug for Tracer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tracer")
+            .field("mode", &self.mode)
+            .field("heap_id", &self.heap_id)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,146 @@
+//! [`Heap::verify`]: a consistency check of the whole heap, for tests and torture mode.
+
+use std::collections::{HashMap, HashSet};
+use std::ptr::NonNull;
+
+use crate::header::{Header, MARKED, VALUE_DROPPED, WEAK};
+use crate::heap::{Heap, Phase};
+use crate::trace::{TraceMode, Tracer};
+
+impl Heap {
+    /// Checks the heap's invariants and panics with a description of the first one broken:
+    ///
+    /// - every object belongs to this heap, carries no mark bit or internal count left over
+    ///   from a cycle, and (if dead) has had its value dropped;
+    /// - every handle inside a live object that names an object of this heap names one that is
+    ///   allocated in this heap;
+    /// - no object has more internal references than handles;
+    /// - the object count, zombie count and byte count match the statistics;
+    /// - every weak slot names a live object of this heap.
+    ///
+    /// It traces every object (user `trace` code runs). Torture mode calls it after every
+    /// cycle.
+    ///
+    /// # Panics
+    /// When an invariant is broken, or when called during a cycle.
+    ///
+    /// ```
+    /// let heap = prologue_gc::Heap::new();
+    /// let _xs = heap.alloc(vec![heap.alloc(1), heap.alloc(2)]);
+    /// heap.verify();
+    /// ```
+    #[track_caller]
+    pub fn verify(&self) {
+        let phase = self.phase.get();
+        if phase != Phase::Idle {
+            panic!("prologue-gc: verify() called during a cycle (phase {phase:?})");
+        }
+        self.verify_now();
+    }
+
+    /// The checks of [`verify`](Heap::verify), from any phase where the space is consistent.
+    pub(crate) fn verify_now(&self) {
+        struct Restore<'a>(&'a std::cell::Cell<Phase>, Phase);
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                self.0.set(self.1);
+            }
+        }
+        // While user `trace` code runs here, neither collect() nor alloc() may run.
+        let _restore = Restore(&self.phase, self.phase.replace(Phase::Verify));
+        let space = self.space.borrow();
+        let all: HashSet<NonNull<Header>> = space.objects().iter().copied().collect();
+        assert_eq!(
+            all.len(),
+            space.objects().len(),
+            "prologue-gc verify: an object is listed twice"
+        );
+        let mut tracer = Tracer::new(self.id);
+        tracer.mode = TraceMode::Collect;
+        let mut internal: HashMap<NonNull<Header>, u64> = HashMap::new();
+        let (mut live, mut dead, mut bytes) = (0usize, 0usize, 0usize);
+        for &object in space.objects() {
+            // SAFETY: every object of the space is allocated.
+            let header = unsafe { object.as_ref() };
+            let name = (header.vtable.type_name)();
+            assert_eq!(
+                header.heap_id, self.id,
+                "prologue-gc verify: a {name} object of heap {} is listed in heap {}",
+                header.heap_id, self.id
+            );
+            assert!(
+                !header.has(MARKED),
+                "prologue-gc verify: a {name} object kept its mark bit after the cycle"
+            );
+            assert_eq!(
+                header.internal(),
+                0,
+                "prologue-gc verify: a {name} object kept an internal count after the cycle"
+            );
+            // SAFETY: allocated, and the vtable matches the allocation.
+            bytes += unsafe { (header.vtable.layout)(object) }.layout.size();
+            if header.is_dead() {
+                dead += 1;
+                assert!(
+                    header.has(VALUE_DROPPED),
+                    "prologue-gc verify: a dead {name} object still holds its value"
+                );
+                assert!(
+                    !header.has(WEAK),
+                    "prologue-gc verify: a dead {name} object still has a weak slot"
+                );
+                continue;
+            }
+            live += 1;
+            if header.vtable.needs_trace {
+                // SAFETY: a live object's value is initialised.
+                unsafe { (header.vtable.trace)(object, &mut tracer) };
+            }
+            for target in tracer.stack.drain(..) {
+                assert!(
+                    all.contains(&target),
+                    "prologue-gc verify: a {name} object holds a handle to {target:p}, which is not an object of heap {}",
+                    self.id
+                );
+                *internal.entry(target).or_default() += 1;
+            }
+        }
+        for (target, count) in internal {
+            // SAFETY: checked above to be an object of the space.
+            let header = unsafe { target.as_ref() };
+            assert!(
+                u64::from(header.handles()) >= count,
+                "prologue-gc verify: a {} object has {} handles but {count} references from inside the heap",
+                (header.vtable.type_name)(),
+                header.handles()
+            );
+        }
+        assert_eq!(
+            live,
+            self.objects.get(),
+            "prologue-gc verify: live object count differs from the statistics"
+        );
+        assert_eq!(
+            dead,
+            self.zombies.get(),
+            "prologue-gc verify: zombie count differs from the statistics"
+        );
+        assert_eq!(
+            bytes,
+            space.bytes(),
+            "prologue-gc verify: byte count differs from the statistics"
+        );
+        for (&target, _) in self.weak.borrow().slots() {
+            assert!(
+                all.contains(&target),
+                "prologue-gc verify: a weak slot names {target:p}, not an object of this heap"
+            );
+            // SAFETY: an object of the space.
+            let header = unsafe { target.as_ref() };
+            assert!(
+                header.has(WEAK) && !header.is_dead(),
+                "prologue-gc verify: a weak slot names a dead or unflagged object"
+            );
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Compile-fail tests for prologue-gc live in tests/ui; this library is empty.
