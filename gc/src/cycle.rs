@@ -73,7 +73,15 @@ impl Heap {
         // 1. gc_start.
         self.phase.set(Phase::ClearPools);
         let pools_start = Instant::now();
-        let drain = gc_start();
+        // The final cycle of a heap being dropped leaves the process's pools alone: dropping
+        // one heap should not empty everyone's pools, and a heap dropped during thread
+        // teardown may outlive the pools' thread-local registry. Objects only a pool holds
+        // are then leaked with the heap's other survivors (still valid).
+        let drain = if trigger == Trigger::HeapDrop {
+            PoolDrain::default()
+        } else {
+            gc_start()
+        };
         let clear_pools = pools_start.elapsed();
 
         // 2 and 3. Root discovery and mark run user `trace` code: a panic there leaves marks

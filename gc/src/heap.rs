@@ -231,8 +231,25 @@ impl Heap {
     /// ```
     #[track_caller]
     pub fn alloc_str(&self, s: &str) -> Gc<str> {
+        match self.try_alloc_str(s) {
+            Ok(gc) => gc,
+            Err(e) => panic!("prologue-gc: {e}"),
+        }
+    }
+
+    /// Like [`alloc_str`](Heap::alloc_str), but returns an error instead of panicking when the
+    /// string would pass `max_heap_bytes` even after a collection.
+    ///
+    /// ```
+    /// use prologue_gc::{Config, Heap};
+    /// let heap = Heap::with_config(Config { max_heap_bytes: Some(1024), ..Config::default() });
+    /// assert!(heap.try_alloc_str("small").is_ok());
+    /// assert!(heap.try_alloc_str(&"x".repeat(4096)).is_err());
+    /// ```
+    #[track_caller]
+    pub fn try_alloc_str(&self, s: &str) -> Result<Gc<str>, AllocError> {
         let object = slice_object_layout::<u8>(s.len()).expect("string too large for the heap");
-        let header = self.raw_unsized(object, s.len(), STR_VTABLE);
+        let header = self.raw_unsized(object, s.len(), STR_VTABLE)?;
         // SAFETY: the value area after the header has room for `s.len()` bytes.
         unsafe {
             let value = header.as_ptr().add(1).cast::<u8>();
@@ -242,7 +259,7 @@ impl Heap {
         let fat = std::ptr::slice_from_raw_parts_mut(header.as_ptr().cast::<u8>(), s.len())
             as *mut GcBox<str>;
         // SAFETY: non-null (from `header`); the count of one belongs to this handle.
-        unsafe { Gc::from_counted(NonNull::new_unchecked(fat)) }
+        Ok(unsafe { Gc::from_counted(NonNull::new_unchecked(fat)) })
     }
 
     /// Clones a slice into the heap.
@@ -254,8 +271,28 @@ impl Heap {
     /// ```
     #[track_caller]
     pub fn alloc_slice<T: Trace + Clone + 'static>(&self, items: &[T]) -> Gc<[T]> {
+        match self.try_alloc_slice(items) {
+            Ok(gc) => gc,
+            Err(e) => panic!("prologue-gc: {e}"),
+        }
+    }
+
+    /// Like [`alloc_slice`](Heap::alloc_slice), but returns an error instead of panicking when
+    /// the slice would pass `max_heap_bytes` even after a collection.
+    ///
+    /// ```
+    /// use prologue_gc::{Config, Heap};
+    /// let heap = Heap::with_config(Config { max_heap_bytes: Some(1024), ..Config::default() });
+    /// assert!(heap.try_alloc_slice(&[1u64, 2, 3]).is_ok());
+    /// assert!(heap.try_alloc_slice(&[0u64; 1024]).is_err());
+    /// ```
+    #[track_caller]
+    pub fn try_alloc_slice<T: Trace + Clone + 'static>(
+        &self,
+        items: &[T],
+    ) -> Result<Gc<[T]>, AllocError> {
         let object = slice_object_layout::<T>(items.len()).expect("slice too large for the heap");
-        let header = self.raw_unsized(object, items.len(), SliceVTable::<T>::VTABLE);
+        let header = self.raw_unsized(object, items.len(), SliceVTable::<T>::VTABLE)?;
         let fat = SliceVTable::<T>::boxed_uninit(header, items.len());
         // SAFETY: the value area after the header has room for `items.len()` elements.
         let first = unsafe { (&raw mut (*fat).value).cast::<T>() };
@@ -298,7 +335,7 @@ impl Heap {
         std::mem::forget(partial);
         self.register(header, object.layout.size());
         // SAFETY: non-null; the count of one belongs to this handle.
-        unsafe { Gc::from_counted(NonNull::new_unchecked(fat)) }
+        Ok(unsafe { Gc::from_counted(NonNull::new_unchecked(fat)) })
     }
 
     /// Allocates an unsized object's memory, writes its length prefix and header, and returns
@@ -309,10 +346,8 @@ impl Heap {
         object: ObjectLayout,
         len: usize,
         vtable: &'static VTable,
-    ) -> NonNull<Header> {
-        if let Err(e) = self.make_room(object.layout.size()) {
-            panic!("prologue-gc: {e}");
-        }
+    ) -> Result<NonNull<Header>, AllocError> {
+        self.make_room(object.layout.size())?;
         let base = self.space.borrow_mut().allocate(object.layout);
         // SAFETY: `header_offset` is within the allocation, and the prefix `usize` sits right
         // before it (see `slice_object_layout`); both are suitably aligned.
@@ -320,7 +355,7 @@ impl Heap {
             let header = base.as_ptr().add(object.header_offset).cast::<Header>();
             header.cast::<usize>().sub(1).write(len);
             header.write(Header::new(vtable, self.id));
-            NonNull::new_unchecked(header)
+            Ok(NonNull::new_unchecked(header))
         }
     }
 
