@@ -189,6 +189,14 @@ unsafe impl<T: ?Sized + Trace> Trace for GcCell<T> {
     }
 }
 
+impl<T: Clone> Clone for GcCell<T> {
+    /// A new cell holding a clone of the contents. Panics if the cell is mutably borrowed.
+    #[track_caller]
+    fn clone(&self) -> GcCell<T> {
+        GcCell::new(self.borrow().clone())
+    }
+}
+
 impl<T: Default> Default for GcCell<T> {
     fn default() -> GcCell<T> {
         GcCell::new(T::default())
