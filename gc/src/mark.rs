@@ -24,3 +24,51 @@ pub(crate) fn mark(tracer: &mut Tracer) -> usize {
     }
     marked
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::header::MARKED;
+    use crate::roots::discover_roots;
+    use crate::{Config, Gc, GcCell, Heap};
+
+    struct Link(u32, Option<Gc<Link>>);
+
+    // SAFETY: visits its one handle once.
+    unsafe impl crate::Trace for Link {
+        fn trace(&self, t: &mut Tracer) {
+            self.1.trace(t);
+        }
+    }
+
+    #[test]
+    fn mark_reaches_a_long_chain_from_its_root_without_recursion() {
+        let heap = Heap::with_config(Config {
+            torture: false,
+            ..Config::default()
+        });
+        let mut head: Option<Gc<Link>> = None;
+        for i in 0..200_000u32 {
+            head = Some(heap.alloc(Link(i, head.take())));
+        }
+        let garbage = heap.alloc(GcCell::new(5u8));
+        drop(garbage);
+        let space = heap.space.borrow();
+        let mut tracer = Tracer::new(heap.id);
+        assert_eq!(discover_roots(space.objects(), &mut tracer), 1);
+        assert_eq!(mark(&mut tracer), 200_000);
+        let unmarked: Vec<_> = space
+            .objects()
+            .iter()
+            // SAFETY: objects of the space are allocated.
+            .filter(|o| !unsafe { o.as_ref() }.has(MARKED))
+            .collect();
+        assert_eq!(unmarked.len(), 1, "only the garbage cell is left white");
+        for object in space.objects() {
+            // SAFETY: as above.
+            unsafe { object.as_ref() }.clear(MARKED);
+        }
+        drop(space);
+        drop(head);
+    }
+}

@@ -45,3 +45,72 @@ pub(crate) fn discover_roots(objects: &[NonNull<Header>], tracer: &mut Tracer) -
     }
     roots
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Config, Heap};
+
+    fn heap() -> Heap {
+        Heap::with_config(Config {
+            torture: false,
+            ..Config::default()
+        })
+    }
+
+    /// Runs root discovery alone and returns the roots, leaving the heap clean.
+    fn roots_of(heap: &Heap) -> Vec<NonNull<Header>> {
+        let space = heap.space.borrow();
+        let mut tracer = Tracer::new(heap.id);
+        let found = discover_roots(space.objects(), &mut tracer);
+        assert_eq!(found, tracer.stack.len());
+        for &object in space.objects() {
+            // SAFETY: objects of the space are allocated.
+            let header = unsafe { object.as_ref() };
+            assert_eq!(header.internal(), 0, "internal counts are reset");
+            assert_eq!(
+                header.has(MARKED),
+                tracer.stack.contains(&object),
+                "only roots are marked"
+            );
+            header.clear(MARKED);
+        }
+        tracer.stack
+    }
+
+    #[test]
+    fn objects_held_only_from_inside_the_heap_are_not_roots() {
+        let heap = heap();
+        let leaf = heap.alloc(1u32);
+        let holder = heap.alloc(vec![leaf.clone(), leaf.clone()]);
+        drop(leaf);
+        assert_eq!(roots_of(&heap), [holder.header_ptr()]);
+    }
+
+    #[test]
+    fn one_outside_handle_beside_internal_ones_makes_a_root() {
+        let heap = heap();
+        let leaf = heap.alloc(1u32);
+        let _holder = heap.alloc(vec![leaf.clone(), leaf.clone()]);
+        let roots = roots_of(&heap);
+        assert_eq!(roots.len(), 2);
+        assert!(roots.contains(&leaf.header_ptr()));
+    }
+
+    #[test]
+    fn unreferenced_objects_are_neither_roots_nor_counted() {
+        let heap = heap();
+        drop(heap.alloc(vec![heap.alloc(1u8)]));
+        assert!(roots_of(&heap).is_empty());
+    }
+
+    #[test]
+    fn handles_into_another_heap_are_not_counted() {
+        let (a, b) = (heap(), heap());
+        let in_a = a.alloc(1u8);
+        let _in_b = b.alloc(vec![in_a.clone()]);
+        drop(in_a.clone());
+        // Heap A sees one handle and no internal reference: a root.
+        assert_eq!(roots_of(&a), [in_a.header_ptr()]);
+    }
+}
