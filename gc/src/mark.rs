@@ -32,12 +32,12 @@ mod tests {
     use crate::roots::discover_roots;
     use crate::{Config, Gc, GcCell, Heap};
 
-    struct Link(u32, Option<Gc<Link>>);
+    struct Link(Option<Gc<Link>>);
 
     // SAFETY: visits its one handle once.
     unsafe impl crate::Trace for Link {
         fn trace(&self, t: &mut Tracer) {
-            self.1.trace(t);
+            self.0.trace(t);
         }
     }
 
@@ -48,8 +48,8 @@ mod tests {
             ..Config::default()
         });
         let mut head: Option<Gc<Link>> = None;
-        for i in 0..200_000u32 {
-            head = Some(heap.alloc(Link(i, head.take())));
+        for _ in 0..200_000u32 {
+            head = Some(heap.alloc(Link(head.take())));
         }
         let garbage = heap.alloc(GcCell::new(5u8));
         drop(garbage);
