@@ -22,7 +22,7 @@ use std::time::Instant;
 
 /// Every side, in the order of the report; `box` is the baseline.
 const SIDES: &[&str] = &[
-    "box", "bumpalo", "gc-arena", "rust-gc", "dumpster", "boa_gc",
+    "box", "bumpalo", "prologue", "gc-arena", "rust-gc", "dumpster", "boa_gc",
 ];
 
 fn run_side(side: &str, n: u32) -> Result<(), String> {
@@ -35,6 +35,7 @@ fn run_side(side: &str, n: u32) -> Result<(), String> {
         "rust-gc" => trees::rust_gc::run(n, &mut out),
         "dumpster" => trees::dumpster::run(n, &mut out),
         "boa_gc" => trees::boa::run(n, &mut out),
+        "prologue" => trees::prologue::run(n, &mut out),
         other => return Err(format!("unknown side {other}")),
     }
     let wall = start.elapsed();

@@ -260,8 +260,10 @@ pub mod report {
                     let v = median(&s.metric(name));
                     if name.ends_with("_bytes") {
                         extras.push_str(&format!(" {name}={}", mib(v)));
+                    } else if v.fract() == 0.0 {
+                        extras.push_str(&format!(" {name}={v}"));
                     } else {
-                        extras.push_str(&format!(" {name}={v:.4}"));
+                        extras.push_str(&format!(" {name}={v:.3}"));
                     }
                 }
             }

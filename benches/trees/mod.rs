@@ -5,4 +5,5 @@ pub mod boa;
 pub mod boxed;
 pub mod bump;
 pub mod dumpster;
+pub mod prologue;
 pub mod rust_gc;
