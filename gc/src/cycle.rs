@@ -130,7 +130,7 @@ impl Heap {
             objects_freed: outcome.objects_freed,
             bytes_freed: outcome.bytes_freed,
             objects_live,
-            bytes_live: heap_after,
+            bytes_live: heap_after - outcome.zombie_bytes,
             zombies: outcome.zombies,
             heap_before,
             heap_after,

@@ -56,7 +56,8 @@ pub struct CycleStats {
     pub bytes_freed: usize,
     /// Objects found reachable.
     pub objects_live: usize,
-    /// Bytes of the objects found reachable.
+    /// Heap bytes after the sweep that zombies do not hold: the reachable objects (plus any
+    /// object a destructor allocated during the sweep).
     pub bytes_live: usize,
     /// Dead objects whose memory is kept because a destructor resurrected a handle to them.
     pub zombies: usize,

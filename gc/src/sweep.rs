@@ -30,6 +30,8 @@ pub(crate) struct SweepOutcome {
     pub(crate) objects_freed: usize,
     pub(crate) bytes_freed: usize,
     pub(crate) zombies: usize,
+    /// Bytes held by zombies.
+    pub(crate) zombie_bytes: usize,
     pub(crate) destructor_panics: usize,
     /// The first destructor panic, resumed by the caller once the cycle is complete.
     pub(crate) first_panic: Option<Box<dyn Any + Send>>,
@@ -95,6 +97,8 @@ pub(crate) fn sweep(
         }
         if header.handles() > 0 {
             outcome.zombies += 1;
+            // SAFETY: allocated (kept), and the vtable matches the allocation.
+            outcome.zombie_bytes += unsafe { (header.vtable.layout)(object) }.layout.size();
             return true;
         }
         // SAFETY: dead (value dropped or a zombie whose value went earlier), no handle names
