@@ -119,5 +119,8 @@ pub use weak::WeakGc;
 /// `#[derive(Trace)]`: implements [`Trace`] by visiting every field, except those marked
 /// `#[trace(skip)]` (which must hold no handles). It refuses types that implement `Drop`.
 /// `#[trace(crate = "path")]` on the type names this crate when it is re-exported under
-/// another path (the default is `::prologue_gc`).
+/// another path (the default is `::prologue_gc`). Self-recursive types (`Box<Expr>` fields)
+/// just work; mutually recursive ones need `#[trace(recursive)]` on one of them.
+/// `#[trace(skip)]` on a field holding a `Gc` is not unsound, but that handle then counts as
+/// held from outside the heap, so its object (and what it reaches) is never collected.
 pub use prologue_gc_derive::Trace;

@@ -13,7 +13,10 @@
 //!   compile error (the same trick as gc-arena's `__MustNotImplDrop`).
 //!
 //! `NEEDS_TRACE` is the OR of the traced fields' `NEEDS_TRACE`, so a derived type made only
-//! of numbers and strings is never traced at all.
+//! of numbers and strings is never traced at all. A field whose type names the type itself
+//! (`Box<Expr>`, `Vec<Tree>`) counts as `true`: asking the compiler would be a cycle.
+//! Mutually recursive types (`A` holds `Vec<B>`, `B` holds `Box<A>`) need
+//! `#[trace(recursive)]` on one of them, which makes its `NEEDS_TRACE` simply `true`.
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
@@ -37,10 +40,13 @@ pub fn derive_trace(input: TokenStream) -> TokenStream {
 /// Options on the type.
 struct TypeOptions {
     krate: Path,
+    /// `#[trace(recursive)]`: `NEEDS_TRACE = true` without consulting the fields.
+    recursive: bool,
 }
 
 fn type_options(input: &DeriveInput) -> syn::Result<TypeOptions> {
     let mut krate: Path = parse_quote!(::prologue_gc);
+    let mut recursive = false;
     for attr in &input.attrs {
         if !attr.path().is_ident("trace") {
             continue;
@@ -50,14 +56,17 @@ fn type_options(input: &DeriveInput) -> syn::Result<TypeOptions> {
                 let lit: LitStr = meta.value()?.parse()?;
                 krate = lit.parse()?;
                 Ok(())
+            } else if meta.path.is_ident("recursive") {
+                recursive = true;
+                Ok(())
             } else if meta.path.is_ident("skip") {
                 Err(meta.error("#[trace(skip)] goes on a field, not on the type"))
             } else {
-                Err(meta.error("unknown trace option; expected `crate = \"path\"`"))
+                Err(meta.error("unknown trace option; expected `crate = \"path\"` or `recursive`"))
             }
         })?;
     }
-    Ok(TypeOptions { krate })
+    Ok(TypeOptions { krate, recursive })
 }
 
 /// Whether a field carries `#[trace(skip)]`.
@@ -119,6 +128,15 @@ fn fields_pattern(fields: &Fields) -> syn::Result<(TokenStream2, Vec<syn::Ident>
     Ok((pattern, bindings, types))
 }
 
+/// Whether a type's tokens name `name` (or `Self`) anywhere.
+fn mentions(tokens: TokenStream2, name: &syn::Ident) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Ident(ident) => ident == *name || ident == "Self",
+        proc_macro2::TokenTree::Group(group) => mentions(group.stream(), name),
+        _ => false,
+    })
+}
+
 fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
     let options = type_options(&input)?;
     let krate = &options.krate;
@@ -162,7 +180,19 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
     let (impl_generics, ty_generics, where_clause) = trace_generics.split_for_impl();
     let (plain_impl_generics, plain_ty_generics, plain_where) = input.generics.split_for_impl();
 
-    let needs_trace = quote!(false #( || <#all_types as #krate::Trace>::NEEDS_TRACE )*);
+    let needs_trace = if options.recursive {
+        quote!(true)
+    } else {
+        let parts = all_types.iter().map(|ty| {
+            if mentions(quote!(#ty), name) {
+                // Asking `<Box<Self> as Trace>::NEEDS_TRACE` would be a cycle: assume true.
+                quote!(true)
+            } else {
+                quote!(<#ty as #krate::Trace>::NEEDS_TRACE)
+            }
+        });
+        quote!(false #( || #parts )*)
+    };
     let body = if arms.is_empty() {
         quote!(match *self {})
     } else {
