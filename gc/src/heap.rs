@@ -450,6 +450,7 @@ impl Heap {
     /// ```
     pub fn stats(&self) -> HeapStats {
         let rec = self.recorder.borrow();
+        let [pause_p50, pause_p90, pause_p99] = rec.percentiles();
         HeapStats {
             cycles: rec.cycles,
             objects: self.objects.get(),
@@ -463,9 +464,9 @@ impl Heap {
             weak_slots: self.weak.borrow().len(),
             pause_total: rec.pause_total,
             pause_max: rec.pause_max,
-            pause_p50: rec.percentile(0.50),
-            pause_p90: rec.percentile(0.90),
-            pause_p99: rec.percentile(0.99),
+            pause_p50,
+            pause_p90,
+            pause_p99,
         }
     }
 

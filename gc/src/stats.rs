@@ -77,7 +77,7 @@ pub struct CycleStats {
 }
 
 /// The heap's totals and pause distribution. Durations and percentiles cover every cycle so
-/// far; percentiles come from an HDR histogram (3 significant digits).
+/// far; percentiles come from an HDR histogram (2 significant digits: within 1%).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct HeapStats {
@@ -134,9 +134,12 @@ pub(crate) struct Recorder {
     pub(crate) pause_max: Duration,
     /// Pauses in nanoseconds; created at the first cycle.
     pauses: Option<Histogram<u64>>,
+    /// p50, p90, p99, computed on demand: reading them walks the histogram's buckets, so
+    /// they are cached until the next pause is recorded.
+    percentiles: std::cell::Cell<Option<[Duration; 3]>>,
 }
 
-/// The histogram's range: 1 ns to one hour, 3 significant digits (about 30 KiB).
+/// The histogram's range: 1 ns to one hour, 2 significant digits (within 1%; about 40 KiB).
 const HIST_MAX_NANOS: u64 = 3_600_000_000_000;
 
 impl Recorder {
@@ -150,6 +153,7 @@ impl Recorder {
             pause_total: Duration::ZERO,
             pause_max: Duration::ZERO,
             pauses: None,
+            percentiles: std::cell::Cell::new(None),
         }
     }
 
@@ -157,13 +161,28 @@ impl Recorder {
         self.pause_total += pause;
         self.pause_max = self.pause_max.max(pause);
         let hist = self.pauses.get_or_insert_with(|| {
-            Histogram::new_with_bounds(1, HIST_MAX_NANOS, 3).expect("valid histogram bounds")
+            Histogram::new_with_bounds(1, HIST_MAX_NANOS, 2).expect("valid histogram bounds")
         });
         let nanos = (pause.as_nanos() as u64).clamp(1, HIST_MAX_NANOS);
         hist.saturating_record(nanos);
+        self.percentiles.set(None);
     }
 
-    pub(crate) fn percentile(&self, q: f64) -> Duration {
+    /// The p50, p90 and p99 pauses.
+    pub(crate) fn percentiles(&self) -> [Duration; 3] {
+        if let Some(cached) = self.percentiles.get() {
+            return cached;
+        }
+        let computed = [
+            self.percentile(0.50),
+            self.percentile(0.90),
+            self.percentile(0.99),
+        ];
+        self.percentiles.set(Some(computed));
+        computed
+    }
+
+    fn percentile(&self, q: f64) -> Duration {
         match &self.pauses {
             // The histogram reports a bucket's upper edge, which can pass the true maximum.
             Some(h) if !h.is_empty() => {

@@ -21,7 +21,7 @@ fn a_garbage_loop_keeps_the_heap_bounded() {
         torture: false,
     });
     let live: Vec<Gc<[u64; 4]>> = (0..1000).map(|i| heap.alloc([i; 4])).collect();
-    let rounds = if short() { 100_000 } else { 1_000_000 };
+    let rounds = if short() { 40_000 } else { 1_000_000 };
     for i in 0..rounds {
         let garbage = heap.alloc([i as u64; 4]);
         assert_eq!(garbage[3], i as u64);
