@@ -41,3 +41,42 @@ fn statistics_serialize_with_durations_in_nanoseconds() {
     let config = serde_json::to_value(heap.config()).unwrap();
     assert_eq!(config["gc_percent"], 100);
 }
+
+/// Run in a child process by the test below, with `PROLOGUE_GCTRACE=1`.
+#[test]
+fn gctrace_child() {
+    if std::env::var("PROLOGUE_GCTRACE_CHILD").is_err() {
+        return;
+    }
+    let heap = Heap::with_config(Config {
+        torture: false,
+        ..Config::default()
+    });
+    heap.collect();
+    heap.collect();
+}
+
+#[test]
+fn prologue_gctrace_prints_one_line_per_cycle_to_stderr() {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "gctrace_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("PROLOGUE_GCTRACE", "1")
+        .env("PROLOGUE_GCTRACE_CHILD", "1")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("gc ")).collect();
+    // Two explicit cycles, then the heap's final cycle when it is dropped.
+    assert_eq!(lines.len(), 3, "{stderr}");
+    assert!(
+        lines[0].starts_with("gc 1 @") && lines[1].starts_with("gc 2 @"),
+        "{stderr}"
+    );
+    assert!(lines[2].contains("heap-drop"), "{stderr}");
+}
