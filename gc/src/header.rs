@@ -130,6 +130,8 @@ pub(crate) struct VTable {
     pub(crate) layout: unsafe fn(NonNull<Header>) -> ObjectLayout,
     /// `false` when the value can hold no handle: the collector never calls `trace` on it.
     pub(crate) needs_trace: bool,
+    /// `false` when dropping the value does nothing: the sweep skips `drop_value`.
+    pub(crate) needs_drop: bool,
     /// The value's type, for diagnostics.
     pub(crate) type_name: fn() -> &'static str,
 }
@@ -150,6 +152,7 @@ impl<T: Trace> SizedVTable<T> {
         drop_value: Self::drop_value,
         layout: Self::layout,
         needs_trace: T::NEEDS_TRACE,
+        needs_drop: std::mem::needs_drop::<T>(),
         type_name: std::any::type_name::<T>,
     };
 
@@ -209,6 +212,7 @@ impl<E: Trace> SliceVTable<E> {
         drop_value: Self::drop_value,
         layout: Self::layout,
         needs_trace: E::NEEDS_TRACE,
+        needs_drop: std::mem::needs_drop::<E>(),
         type_name: std::any::type_name::<[E]>,
     };
 
@@ -252,6 +256,7 @@ pub(crate) const STR_VTABLE: &VTable = &VTable {
     drop_value: str_drop,
     layout: str_layout,
     needs_trace: false,
+    needs_drop: false,
     type_name: || "str",
 };
 

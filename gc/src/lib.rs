@@ -81,6 +81,25 @@
 //! a collection cannot make room. [`Config::torture`] (or `PROLOGUE_GC_TORTURE=1`) collects and
 //! verifies at every allocation, to find missing `trace` edges.
 //!
+//! # Observing the collector
+//! [`Heap::collect`] returns the cycle's [`CycleStats`] (per-phase durations, objects and
+//! bytes freed and live, heap size before and after, the next goal, pools and items drained);
+//! [`Heap::stats`] gives the totals and the pause distribution (p50/p90/p99 from an HDR
+//! histogram, max, total); [`Heap::on_cycle`] registers an observer called after every cycle;
+//! `PROLOGUE_GCTRACE=1` prints one line per cycle to stderr, like Go's `GODEBUG=gctrace=1`
+//! (see [`gctrace_line`]). With the `serde` feature the statistics and [`Config`] derive
+//! `serde::Serialize`, durations as integer nanoseconds. [`Heap::verify`] checks the heap's
+//! invariants (torture mode runs it after every cycle).
+//!
+//! # What the design does not collect
+//! - A cycle that spans two heaps (an object of A holds B's object, which holds A's): each
+//!   heap sees the other's handle as held from outside, so neither frees its half until one
+//!   edge is cut.
+//! - A handle in a field marked `#[trace(skip)]`, or inside a `GcCell` that stays mutably
+//!   borrowed, counts as held from outside: its object is kept.
+//! - Objects still reachable from outside when their [`Heap`] is dropped are leaked (their
+//!   memory stays valid so the handles keep working; their values are never dropped).
+//!
 //! # Costs
 //! One header of 24 bytes per object (plus 8 for the length of `str` and slice objects), one
 //! allocation per object today (behind `alloc.rs`, the part the size-class allocator replaces),

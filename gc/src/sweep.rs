@@ -76,6 +76,9 @@ pub(crate) fn sweep(
         // SAFETY: a condemned object is allocated until phase 2 and its value not yet dropped.
         let header = unsafe { object.as_ref() };
         header.set(VALUE_DROPPED);
+        if !header.vtable.needs_drop {
+            continue;
+        }
         let drop_value = header.vtable.drop_value;
         // SAFETY: the value is initialised and dropped exactly once (VALUE_DROPPED is set only
         // here, and dead objects are never condemned again).
