@@ -12,15 +12,29 @@ use std::ptr::NonNull;
 
 use crate::header::Header;
 
+/// The byte freed objects are overwritten with when poisoning is on (every flag bit set, so
+/// a stale header reads as dead).
+pub(crate) const POISON: u8 = 0xDB;
+
 /// Every object of one heap.
 #[derive(Default)]
 pub(crate) struct ObjectSpace {
     objects: Vec<NonNull<Header>>,
     /// Bytes of every allocation the space holds (live, dead-but-held, not yet swept).
     bytes: usize,
+    /// Overwrite freed objects with [`POISON`] (debug builds and torture mode).
+    poison: bool,
 }
 
 impl ObjectSpace {
+    /// An empty space; `poison` overwrites freed objects (see [`POISON`]).
+    pub(crate) fn new(poison: bool) -> ObjectSpace {
+        ObjectSpace {
+            poison,
+            ..ObjectSpace::default()
+        }
+    }
+
     /// Fresh, uninitialised memory for one object. Aborts through `handle_alloc_error` if the
     /// system allocator fails, as `Box` does.
     pub(crate) fn allocate(&mut self, layout: Layout) -> NonNull<u8> {
@@ -79,6 +93,13 @@ impl ObjectSpace {
         let object = unsafe { (header.as_ref().vtable.layout)(header) };
         // SAFETY: the allocation starts `header_offset` bytes before the header.
         let base = unsafe { header.cast::<u8>().as_ptr().sub(object.header_offset) };
+        if self.poison {
+            // Debug builds and torture mode overwrite a freed object before giving it back
+            // (Go's clobberfree): a use after free then reads a recognisable pattern, and the
+            // header's flags read as dead, so a stale handle fails at once.
+            // SAFETY: the whole allocation is ours until `dealloc`.
+            unsafe { std::ptr::write_bytes(base, POISON, object.layout.size()) };
+        }
         // SAFETY: `base` and the layout are exactly what `allocate` was given.
         unsafe { dealloc(base, object.layout) };
         self.bytes -= object.layout.size();

@@ -153,12 +153,13 @@ impl Heap {
         let id = new_heap_id();
         let weak = Rc::new(RefCell::new(WeakTable::default()));
         weak::register_table(id, Rc::clone(&weak));
+        let poison = cfg!(debug_assertions) || config.torture;
         Heap {
             id,
             pacer: Cell::new(Pacer::new(&config)),
             config,
             phase: Cell::new(Phase::Idle),
-            space: RefCell::new(ObjectSpace::default()),
+            space: RefCell::new(ObjectSpace::new(poison)),
             objects: Cell::new(0),
             zombies: Cell::new(0),
             tracer: RefCell::new(Tracer::new(id)),
