@@ -1,19 +1,106 @@
-//! prologue-pool: Go's `sync.Pool` for Rust (skeleton; the pool issue fills it in).
+//! Go's `sync.Pool` for Rust: typed object pools in one process-wide registry, which
+//! [`clear_pools`] drains (the garbage collector calls it at the start of every cycle).
+//!
+//! # When to use a pool, and when not
+//! Use a [`Pool`] for values that are costly to build and cheap to reset, used briefly and
+//! often from many places: byte buffers, scratch `Vec`s, encoders, per-request state. The pool
+//! gives every thread a cache of idle values with no contention, lets idle values flow to
+//! threads that need them, and lets the collector drop them when memory matters
+//! ([`DrainPolicy`]).
+//!
+//! Do not use one as a free list for values with identity or state that must survive (a pool
+//! may drop any value at any time: a connection pool needs a real bounded pool), for values
+//! cheaper to make than to fetch (small `Copy` data, tiny `Box`es: the allocator is already a
+//! pool), or to bound memory (it caps nothing unless you ask: [`Pool::with_max_items`],
+//! [`Pool::with_max_size`]). Values that are not `Send` (`Rc`, `Gc` handles) go in a
+//! [`LocalPool`].
+//!
+//! ```
+//! use prologue_pool::{clear_pools, Pool};
+//! use std::io::Write;
+//!
+//! // Like Go's `var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}`.
+//! static BUFFERS: Pool<Vec<u8>> = Pool::new(|| Vec::with_capacity(4096));
+//!
+//! fn render(n: u32) -> String {
+//!     let mut buf = BUFFERS.take(); // put back when `buf` drops
+//!     buf.clear(); // a pooled value keeps its last user's contents
+//!     write!(buf, "item #{n}").unwrap();
+//!     String::from_utf8_lossy(&buf).into_owned()
+//! }
+//!
+//! assert_eq!(render(1), "item #1");
+//! assert_eq!(render(2), "item #2"); // reuses the first buffer
+//! assert!(BUFFERS.stats().hits() >= 1);
+//! clear_pools(); // what the collector does at the start of a cycle
+//! ```
+//!
+//! # Design
+//! - Each thread owns one shard per pool (128-byte aligned against false sharing): a private
+//!   cache touched only by its owner with plain loads and stores, and a stash behind a
+//!   `parking_lot` mutex for the overflow and the victim caches. A thread whose shard is empty
+//!   steals the oldest value of another shard (Go's `popTail`), then takes a victim, then calls
+//!   `new`, outside every lock.
+//! - A drain ([`detach_pools`]) runs while owners keep going. It opens a process-wide gate and
+//!   issues one `membarrier(2)` system call (an asymmetric fence: the owners' side of the
+//!   handshake is a compiler fence, about free); owners that see the gate open use their stash
+//!   for the few microseconds the drain lasts; the drain waits for any owner still inside its
+//!   private cache (a few instructions), then moves whole containers: O(pools + shards), no
+//!   value touched, nothing dropped until [`DetachedPools::finish`]. Where `membarrier` is
+//!   unavailable (non-Linux, valgrind) owners use a `SeqCst` fence instead.
+//! - The registry holds an `Arc` of each pool's core under a `parking_lot` mutex (no poisoning,
+//!   so a panic in user code never wedges it; not on any fast path). A dropped pool leaves it.
+//!
+//! Why not `crossbeam-epoch`: pinning costs a `SeqCst` fence (or a locked instruction) per
+//! operation, which on its own is about the cost of a whole `thread_local!` round trip; an
+//! epoch scheme also defers reclamation, while a drain must free memory now. The handshake above
+//! needs neither. `proptest` and `loom` are test-only: the model test in `tests/model.rs`, the
+//! shard protocol's loom models in `src/loom_tests.rs`, run with
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" cargo test -p prologue-pool --release --lib loom
+//! ```
 
-use std::time::Duration;
+mod barrier;
+mod core;
+mod drain;
+mod guard;
+mod local;
+#[cfg(all(loom, test))]
+mod loom_tests;
+mod policy;
+mod pool;
+mod registry;
+mod shard;
+mod shards;
+mod stats;
+mod sync;
+mod thread_index;
 
-/// What one [`clear_pools`] call did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DrainReport {
-    /// Registered pools visited.
-    pub pools: usize,
-    /// Pooled values dropped.
-    pub items: usize,
-    /// Time spent.
-    pub elapsed: Duration,
+pub use drain::{clear_pools, detach_pools, DetachedPools, DrainReport};
+pub use guard::{LocalPooled, Pooled};
+pub use local::LocalPool;
+pub use policy::DrainPolicy;
+pub use pool::Pool;
+pub use stats::PoolStats;
+
+/// How many pools are registered now: every live [`Pool`] that has been used, on any thread.
+///
+/// ```
+/// let pool = prologue_pool::Pool::new(|| 0u8);
+/// pool.put(0); // first use registers it
+/// assert!(prologue_pool::registered_pools() >= 1);
+/// ```
+pub fn registered_pools() -> usize {
+    registry::registered()
 }
 
-/// Empties every registered pool.
-pub fn clear_pools() -> DrainReport {
-    DrainReport::default()
+/// How many [`LocalPool`]s the calling thread has.
+pub fn registered_local_pools() -> usize {
+    local::registered_locals()
+}
+
+/// Whether drains use the `membarrier` system call, letting `get`/`put` skip a hardware fence.
+pub fn uses_membarrier() -> bool {
+    barrier::uses_membarrier()
 }

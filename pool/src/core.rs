@@ -1,0 +1,82 @@
+//! The heap part of a [`Pool`](crate::Pool): its shards and its drain policy, shared with the
+//! registry through an `Arc` so that the registry never points at a dropped pool.
+
+use crate::registry::Drainable;
+use crate::shard::{Generation, Limits, Shard};
+use crate::shards::ShardTable;
+use crate::stats::PoolStats;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+pub(crate) struct PoolCore<T> {
+    pub(crate) shards: ShardTable<T>,
+    pub(crate) limits: Limits,
+    generations: usize,
+    drained: AtomicU64,
+}
+
+impl<T: Send + 'static> PoolCore<T> {
+    pub(crate) fn new(generations: usize, max_items: usize) -> Self {
+        crate::barrier::init();
+        PoolCore {
+            shards: ShardTable::new(),
+            limits: Limits::new(max_items),
+            generations,
+            drained: AtomicU64::new(0),
+        }
+    }
+
+    /// The first shard after `mine` (in index order, wrapping) for which `f` finds a value.
+    pub(crate) fn find_elsewhere(
+        &self,
+        mine: &Shard<T>,
+        f: impl Fn(&Shard<T>) -> Option<T>,
+    ) -> Option<T> {
+        // Shards after our own first (spreads thieves over victims), then those before it.
+        let mut found = None;
+        let mut seen_mine = false;
+        self.shards.for_each(|s| {
+            if std::ptr::eq(s, mine) {
+                seen_mine = true;
+            } else if seen_mine && found.is_none() {
+                found = f(s);
+            }
+        });
+        if found.is_none() {
+            let mut seen_mine = false;
+            self.shards.for_each(|s| {
+                if std::ptr::eq(s, mine) {
+                    seen_mine = true;
+                } else if !seen_mine && found.is_none() {
+                    found = f(s);
+                }
+            });
+        }
+        found
+    }
+
+    pub(crate) fn stats(&self) -> PoolStats {
+        let mut stats = PoolStats {
+            drained: self.drained.load(Relaxed),
+            ..PoolStats::default()
+        };
+        self.shards.for_each(|s| s.counters().add_to(&mut stats));
+        stats
+    }
+}
+
+impl<T: Send + 'static> Drainable for PoolCore<T> {
+    unsafe fn detach(&self, sink: &mut Vec<Box<dyn Send>>) -> usize {
+        let mut dropped: Vec<Generation<T>> = Vec::new();
+        let mut count = 0;
+        self.shards.for_each(|shard| {
+            // SAFETY: the caller holds the drain lock and opened the gate (trait contract); the
+            // shards check that same gate (`registry::gate`).
+            count += unsafe { shard.detach(self.generations, &mut dropped) };
+        });
+        self.drained.fetch_add(count as u64, Relaxed);
+        if !dropped.is_empty() {
+            sink.push(Box::new(dropped));
+        }
+        count
+    }
+}

@@ -1,0 +1,125 @@
+//! The process-wide registry of pools, and the one place that detaches them.
+//!
+//! A [`Pool`](crate::Pool) registers its core here on first use and leaves when dropped. The
+//! registry holds an `Arc` of every core, so a pool dropped on one thread while another thread
+//! drains never leaves a dangling entry: removal waits for the registry lock, which a drain holds
+//! for its whole (short, O(pools + shards)) detach phase.
+//!
+//! Locks (`parking_lot`: no poisoning, so a panic elsewhere never wedges the registry):
+//! `DRAIN` serialises drains (one drainer may touch a shard's private cache), then `REGISTRY`
+//! guards the list. Neither is held while user code (a `new` function, a value's `Drop`) runs.
+
+use crate::shard::Gate;
+use parking_lot::{const_mutex, Mutex};
+use std::sync::Arc;
+
+/// A pool as the registry sees it: something whose contents can be detached.
+pub(crate) trait Drainable: Send + Sync {
+    /// Applies the pool's drain policy: moves its primary cache to the victims and pushes what
+    /// must be dropped (boxed) onto `sink`. Returns how many values that holds. Touches no value.
+    ///
+    /// # Safety
+    /// The caller holds the drain lock (see [`drain_one`]/[`drain_all`]) and has opened the
+    /// [`gate`], both for the whole call.
+    unsafe fn detach(&self, sink: &mut Vec<Box<dyn Send>>) -> usize;
+}
+
+struct Registry {
+    slots: Vec<Option<Arc<dyn Drainable>>>,
+    free: Vec<usize>,
+}
+
+static REGISTRY: Mutex<Registry> = const_mutex(Registry {
+    slots: Vec::new(),
+    free: Vec::new(),
+});
+static DRAIN: Mutex<()> = const_mutex(());
+
+#[cfg(not(all(loom, test)))]
+static GATE: Gate = Gate::new();
+
+/// The gate every shard owner checks.
+#[cfg(not(all(loom, test)))]
+#[inline(always)]
+pub(crate) fn gate() -> &'static Gate {
+    &GATE
+}
+
+/// The gate every shard owner checks (a loom build only models shards; see `loom_tests.rs`).
+#[cfg(all(loom, test))]
+pub(crate) fn gate() -> &'static Gate {
+    static GATE: std::sync::OnceLock<Gate> = std::sync::OnceLock::new();
+    GATE.get_or_init(Gate::new)
+}
+
+/// Runs `make` under the registry lock and registers what it returns, if anything; returns
+/// the slot. `make` must not call into the registry (it runs under its lock).
+pub(crate) fn register_once(make: impl FnOnce() -> Option<Arc<dyn Drainable>>) -> Option<usize> {
+    let mut reg = REGISTRY.lock();
+    let pool = make()?;
+    Some(match reg.free.pop() {
+        Some(slot) => {
+            reg.slots[slot] = Some(pool);
+            slot
+        }
+        None => {
+            reg.slots.push(Some(pool));
+            reg.slots.len() - 1
+        }
+    })
+}
+
+/// Removes a registration; the caller drops the returned `Arc` after the lock is released.
+pub(crate) fn unregister(slot: usize) -> Option<Arc<dyn Drainable>> {
+    let mut reg = REGISTRY.lock();
+    let pool = reg.slots.get_mut(slot)?.take();
+    if pool.is_some() {
+        reg.free.push(slot);
+    }
+    pool
+}
+
+/// How many pools are registered (all threads' `Pool`s; not `LocalPool`s).
+pub(crate) fn registered() -> usize {
+    let reg = REGISTRY.lock();
+    reg.slots.len() - reg.free.len()
+}
+
+/// Closes the gate even if a detach unwinds (only an allocation failure could make it).
+struct OpenGate(&'static Gate);
+
+impl OpenGate {
+    fn open(gate: &'static Gate) -> Self {
+        gate.open();
+        OpenGate(gate)
+    }
+}
+
+impl Drop for OpenGate {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// Detaches every registered pool. Returns (pools visited, values to drop).
+pub(crate) fn drain_all(sink: &mut Vec<Box<dyn Send>>) -> (usize, usize) {
+    let _drain = DRAIN.lock();
+    let reg = REGISTRY.lock();
+    let live = reg.slots.len() - reg.free.len();
+    sink.reserve(live);
+    let _gate = OpenGate::open(gate());
+    let mut items = 0;
+    for pool in reg.slots.iter().flatten() {
+        // SAFETY: DRAIN is held and the gate is open until `_gate` drops, after this loop.
+        items += unsafe { pool.detach(sink) };
+    }
+    (live, items)
+}
+
+/// Detaches one pool (`Pool::clear`). Returns how many values `sink` received.
+pub(crate) fn drain_one(pool: &dyn Drainable, sink: &mut Vec<Box<dyn Send>>) -> usize {
+    let _drain = DRAIN.lock();
+    let _gate = OpenGate::open(gate());
+    // SAFETY: DRAIN is held and the gate is open until `_gate` drops.
+    unsafe { pool.detach(sink) }
+}
