@@ -1,4 +1,64 @@
-//! prologue: a tracing garbage-collected runtime with object pools built into the collector (skeleton).
+//! prologue: a tracing garbage-collected runtime for Rust with object pools built into the
+//! collector.
+//!
+//! A [`Heap`] owns objects reached through [`Gc`] handles that work anywhere safe Rust puts a
+//! value; no rooting discipline is asked of you. Object pools ([`Pool`], [`LocalPool`]) cache
+//! values for reuse the way Go's `sync.Pool` does, and every collection starts by draining them
+//! (Go's `clearpools`), so a pool never keeps memory alive across collections longer than its
+//! [`DrainPolicy`] says. This crate is the one to depend on: it re-exports the collector
+//! (`prologue-gc`, including `#[derive(Trace)]`) and the pools (`prologue-pool`), and adds the
+//! [`workloads`] that `prologue bench` and the benchmarks run.
+//!
+//! # Quick start
+//!
+//! A heap, a traced type with a cycle in it, a static pool of buffers, and a collection that
+//! frees the cycle and drains the pool (the example of Go's `sync.Pool` posts, in Rust):
+//!
+//! ```
+//! use prologue::{Gc, GcCell, Heap, Pool, Trace};
+//!
+//! // Like Go's `var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}`.
+//! static BUFFERS: Pool<Vec<u8>> = Pool::new(|| Vec::with_capacity(4096));
+//!
+//! #[derive(Trace)]
+//! struct Node {
+//!     name: String,
+//!     next: GcCell<Option<Gc<Node>>>,
+//! }
+//!
+//! let heap = Heap::new();
+//! let a = heap.alloc(Node { name: "a".into(), next: GcCell::new(None) });
+//! let b = heap.alloc(Node { name: "b".into(), next: GcCell::new(Some(a.clone())) });
+//! *a.next.borrow_mut() = Some(b.clone()); // a -> b -> a: a cycle
+//! assert_eq!(a.next.borrow().as_ref().unwrap().name, "b");
+//!
+//! // Borrow a buffer, use it, give it back for the next caller.
+//! let mut buf = BUFFERS.get();
+//! buf.extend_from_slice(b"hello, pool");
+//! buf.clear();
+//! BUFFERS.put(buf);
+//!
+//! drop((a, b)); // the cycle is garbage now
+//! let cycle = heap.collect(); // gc_start drains every pool, then roots, mark, sweep
+//! assert_eq!(cycle.objects_freed, 2);
+//! assert!(cycle.pool_items_drained >= 1);
+//! assert!(BUFFERS.try_get().is_none()); // the idle buffer went with the cycle
+//! assert_eq!(heap.stats().objects, 0);
+//! ```
+//!
+//! Set `PROLOGUE_GCTRACE=1` to have every heap print one line per cycle on stderr (Go's
+//! `GODEBUG=gctrace=1`), or register [`Heap::on_cycle`] to receive the same [`CycleStats`].
+//!
+//! # Layout
+//!
+//! - `prologue-pool`: [`Pool`], [`LocalPool`], [`DrainPolicy`], [`clear_pools`]; knows nothing
+//!   of the collector.
+//! - `prologue-gc`: [`Heap`], [`Gc`], [`GcCell`], [`WeakGc`], [`Trace`], the statistics; its
+//!   cycle calls [`clear_pools`] first.
+//! - `prologue` (this crate): the facade, the [`workloads`], and the `prologue` command line
+//!   (`bench`, `stress`, `run`), which needs the default `cli` feature.
 
 pub use prologue_gc::*;
 pub use prologue_pool::*;
+
+pub mod workloads;

@@ -1,0 +1,193 @@
+//! `prologue bench`: runs one workload on prologue (and, with `--baseline`, on `Box` in the same
+//! process) and prints a report, as text or as one JSON object.
+
+use super::report::{BenchReport, Comparison};
+use super::{failure, plot, progress, usage_error};
+use prologue::workloads::{Engine, Params, Workload};
+use prologue::{Config, DrainPolicy};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `prologue bench` (also accepted with no subcommand).
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// The workload to run.
+    #[arg(long, value_enum, default_value_t = WorkloadArg::BinaryTrees)]
+    workload: WorkloadArg,
+
+    /// The workload's size knob [default: binary-trees 18, gcbench 16, pool-churn 10].
+    /// binary-trees: maximum tree depth (4..=22); gcbench: long-lived tree depth (4..=20);
+    /// pool-churn: 2^N rounds of 100 buffers per thread (0..=20).
+    #[arg(long, value_name = "N")]
+    depth: Option<u32>,
+
+    /// Collect when the heap has grown by P percent over what the last cycle found live (Go's GOGC).
+    #[arg(long, value_name = "P", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    gc_percent: u32,
+
+    /// What a collection does to pooled values: drop them all (drain), or keep them one more
+    /// cycle (victim, Go 1.13+).
+    #[arg(long, value_enum, default_value_t = PolicyArg::Drain)]
+    policy: PolicyArg,
+
+    /// Mutator threads (pool-churn only).
+    #[arg(long, value_name = "N", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    threads: u32,
+
+    /// Also run the workload with plain Box/Vec in this process and report the ratio.
+    #[arg(long)]
+    baseline: bool,
+
+    /// Print one JSON object instead of the text report.
+    #[arg(long)]
+    json: bool,
+
+    /// Write an SVG of the pause times over the run and their histogram to FILE.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
+}
+
+/// The workloads, as the command line names them.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum WorkloadArg {
+    /// The Benchmarks Game's binary-trees.
+    BinaryTrees,
+    /// A GCBench-like program: long-lived data, short-lived trees.
+    #[value(name = "gcbench")]
+    GcBench,
+    /// Threads churning buffers through static pools while their heaps collect.
+    PoolChurn,
+}
+
+impl From<WorkloadArg> for Workload {
+    fn from(arg: WorkloadArg) -> Workload {
+        match arg {
+            WorkloadArg::BinaryTrees => Workload::BinaryTrees,
+            WorkloadArg::GcBench => Workload::GcBench,
+            WorkloadArg::PoolChurn => Workload::PoolChurn,
+        }
+    }
+}
+
+/// The drain policies, as the command line names them.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum PolicyArg {
+    /// Every collection drops every pooled value.
+    Drain,
+    /// A pooled value survives one collection in a victim cache.
+    Victim,
+}
+
+impl From<PolicyArg> for DrainPolicy {
+    fn from(arg: PolicyArg) -> DrainPolicy {
+        match arg {
+            PolicyArg::Drain => DrainPolicy::Drain,
+            PolicyArg::Victim => DrainPolicy::Victim,
+        }
+    }
+}
+
+impl BenchArgs {
+    /// The workload parameters these arguments describe, or a message for the user.
+    fn params(&self) -> Result<Params, String> {
+        let workload = Workload::from(self.workload);
+        let depth = self.depth.unwrap_or_else(|| workload.default_depth());
+        let mut params = Params::new(workload, depth);
+        params.config = Config {
+            gc_percent: self.gc_percent,
+            ..Config::default()
+        };
+        params.policy = self.policy.into();
+        params.threads = self.threads as usize;
+        params.validate()?;
+        Ok(params)
+    }
+
+    fn policy_name(&self) -> &'static str {
+        match self.policy {
+            PolicyArg::Drain => "drain",
+            PolicyArg::Victim => "victim",
+        }
+    }
+}
+
+/// Checks that the plot can be written where asked, before spending time on the run.
+fn check_plot_path(path: &std::path::Path) -> Result<(), String> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(format!(
+            "cannot write the plot to {}: directory {} does not exist",
+            path.display(),
+            parent.display()
+        ));
+    }
+    if path.is_dir() {
+        return Err(format!(
+            "cannot write the plot to {}: it is a directory",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `prologue bench`.
+pub fn execute(args: BenchArgs) -> ExitCode {
+    let params = match args.params() {
+        Ok(params) => params,
+        Err(message) => return usage_error(message),
+    };
+    if let Some(path) = &args.plot {
+        if let Err(message) = check_plot_path(path) {
+            return usage_error(message);
+        }
+    }
+    let workload = params.workload;
+    let show_progress = !args.json && progress::stderr_is_terminal();
+
+    let spinner = show_progress
+        .then(|| progress::spinner(format!("{workload} (depth {}) on prologue", params.depth)));
+    let run = workload.run(Engine::Prologue, &params);
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
+
+    let comparison = args.baseline.then(|| {
+        let spinner = show_progress
+            .then(|| progress::spinner(format!("{workload} (depth {}) on Box", params.depth)));
+        let baseline = workload.run(Engine::Baseline, &params);
+        if let Some(spinner) = spinner {
+            spinner.finish_and_clear();
+        }
+        Comparison::new(&run, &baseline)
+    });
+
+    let report = BenchReport::new(&run, &params, args.policy_name(), comparison);
+    if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => return failure(format_args!("could not encode the report: {e}")),
+        }
+    } else {
+        print!("{}", report.render_text(&run));
+    }
+
+    if let Some(path) = &args.plot {
+        let gc = run.gc.clone().unwrap_or_default();
+        if let Err(e) = plot::write_svg(path, &report.title(), &gc) {
+            return failure(format_args!("could not write {}: {e}", path.display()));
+        }
+        if !args.json {
+            println!("plot written to {}", path.display());
+        }
+    }
+
+    if report.output_matches_baseline == Some(false) {
+        return failure("the prologue run's output differs from the Box baseline's");
+    }
+    ExitCode::SUCCESS
+}

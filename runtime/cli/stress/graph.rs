@@ -1,0 +1,465 @@
+//! One `prologue stress` thread's heap: a random object graph mutated step by step, mirrored in
+//! a model, and checked against it.
+//!
+//! The model knows every object's value and edges, which handles the thread holds (its roots),
+//! and which handles sit in the thread's `LocalPool`. The collector may run at any allocation;
+//! the thread sees each cycle through [`Heap::on_cycle`] and then updates the model: the local
+//! pool was drained (so its handles are gone), and whatever the roots no longer reach is dead.
+//! From then on the model predicts exactly what `WeakGc::upgrade` and `LocalPool::try_get` must
+//! return. After every explicit `collect()` the thread checks the whole heap: every object the
+//! roots reach holds the model's value and edges, the heap counts exactly the model's objects,
+//! and creations minus drops (counted by the objects themselves) equal the model's size.
+
+use prologue::{Gc, GcCell, Heap, LocalPool, Trace, WeakGc};
+use rand::rngs::SmallRng;
+use rand::Rng;
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+thread_local! {
+    static CREATED: Cell<u64> = const { Cell::new(0) };
+    static DROPPED: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Counts the creation and the drop of the object that holds it (per thread: objects never
+/// leave the thread whose heap holds them).
+struct Tally;
+
+impl Tally {
+    fn new() -> Tally {
+        CREATED.with(|c| c.set(c.get() + 1));
+        Tally
+    }
+}
+
+impl Drop for Tally {
+    fn drop(&mut self) {
+        DROPPED.with(|c| c.set(c.get() + 1));
+    }
+}
+
+/// Objects created minus objects dropped on this thread.
+fn tally_live() -> u64 {
+    CREATED.with(Cell::get) - DROPPED.with(Cell::get)
+}
+
+/// A heap object: an id, a mutable value and mutable edges.
+#[derive(Trace)]
+struct Obj {
+    #[trace(skip)]
+    id: u64,
+    #[trace(skip)]
+    value: Cell<u64>,
+    #[trace(skip)]
+    _tally: Tally,
+    edges: GcCell<Vec<Gc<Obj>>>,
+}
+
+/// What the model knows of one object.
+struct ModelObj {
+    value: u64,
+    edges: Vec<u64>,
+}
+
+/// Limits on the graph's size, so the model stays cheap to check.
+#[derive(Clone, Copy)]
+pub struct Limits {
+    /// Handles the thread holds at most.
+    pub roots: usize,
+    /// Objects the model tracks before the thread starts dropping roots harder.
+    pub objects: usize,
+}
+
+/// What a thread did, for the summary.
+#[derive(Default, Clone, Copy)]
+pub struct GraphCounts {
+    /// Objects allocated.
+    pub allocated: u64,
+    /// Cycles seen (explicit and paced).
+    pub cycles: u64,
+    /// Explicit collections, each followed by a full check.
+    pub checks: u64,
+    /// The most objects the model tracked at once.
+    pub peak_objects: usize,
+    /// Weak upgrades checked against the model.
+    pub weak_checks: u64,
+}
+
+/// One thread's heap, graph and model.
+pub struct Graph<'h> {
+    heap: &'h Heap,
+    limits: Limits,
+    roots: Vec<Gc<Obj>>,
+    weak: Vec<(u64, WeakGc<Obj>)>,
+    parked: LocalPool<Option<Gc<Obj>>>,
+    parked_ids: Vec<u64>,
+    model: HashMap<u64, ModelObj>,
+    next_id: u64,
+    cycles_seen: Rc<Cell<u64>>,
+    cycles_handled: u64,
+    /// What the thread did.
+    pub counts: GraphCounts,
+    /// Mismatches found so far.
+    pub failures: Vec<String>,
+}
+
+fn no_parked_handle() -> Option<Gc<Obj>> {
+    None
+}
+
+impl<'h> Graph<'h> {
+    /// A graph on `heap` (which must hold nothing else).
+    pub fn new(heap: &'h Heap, limits: Limits) -> Graph<'h> {
+        let cycles_seen = Rc::new(Cell::new(0));
+        let counter = Rc::clone(&cycles_seen);
+        heap.on_cycle(move |_| counter.set(counter.get() + 1));
+        Graph {
+            heap,
+            limits,
+            roots: Vec::new(),
+            weak: Vec::new(),
+            parked: LocalPool::new(no_parked_handle),
+            parked_ids: Vec::new(),
+            model: HashMap::new(),
+            next_id: 0,
+            cycles_seen,
+            cycles_handled: 0,
+            counts: GraphCounts::default(),
+            failures: Vec::new(),
+        }
+    }
+
+    fn fail(&mut self, message: String) {
+        if self.failures.len() < 20 {
+            self.failures.push(message);
+        }
+    }
+
+    /// One random step.
+    pub fn step(&mut self, rng: &mut SmallRng) {
+        if self.roots.is_empty() {
+            self.alloc(rng);
+            return;
+        }
+        match rng.random_range(0..100) {
+            0..30 => self.alloc(rng),
+            30..44 => self.link(rng),
+            44..54 => self.unlink(rng),
+            54..66 => self.drop_root(rng),
+            66..72 => self.root_interior(rng),
+            72..78 => self.set_value(rng),
+            78..84 => self.read_check(rng),
+            84..88 => self.park(rng),
+            88..92 => self.unpark(),
+            92..95 => self.downgrade(rng),
+            95..98 => self.upgrade(rng),
+            _ => self.alloc_while_borrowed(rng),
+        }
+    }
+
+    /// A handle to a random reachable object: a random root, then a short random walk.
+    fn pick(&self, rng: &mut SmallRng) -> Gc<Obj> {
+        let mut at = self.roots[rng.random_range(0..self.roots.len())].clone();
+        for _ in 0..rng.random_range(0..4) {
+            let next = {
+                let edges = at.edges.borrow();
+                if edges.is_empty() {
+                    break;
+                }
+                edges[rng.random_range(0..edges.len())].clone()
+            };
+            at = next;
+        }
+        at
+    }
+
+    fn new_obj(&mut self, rng: &mut SmallRng, edges: Vec<Gc<Obj>>) -> (Obj, u64) {
+        self.next_id += 1;
+        let id = self.next_id;
+        let value = rng.random::<u64>();
+        let ids = edges.iter().map(|e| e.id).collect();
+        self.model.insert(id, ModelObj { value, edges: ids });
+        let obj = Obj {
+            id,
+            value: Cell::new(value),
+            _tally: Tally::new(),
+            edges: GcCell::new(edges),
+        };
+        (obj, id)
+    }
+
+    fn alloc(&mut self, rng: &mut SmallRng) {
+        if self.roots.len() >= self.limits.roots || self.model.len() >= self.limits.objects {
+            self.drop_root(rng);
+        }
+        let edges = if self.roots.is_empty() {
+            Vec::new()
+        } else {
+            (0..rng.random_range(0..4))
+                .map(|_| self.pick(rng))
+                .collect()
+        };
+        let (obj, id) = self.new_obj(rng, edges);
+        // The new object is in the model before the cycle an allocation may run; it is
+        // reachable (its handle comes back) so the cycle's model update must keep it.
+        let handle = self.alloc_then_sync(obj, id);
+        self.roots.push(handle);
+    }
+
+    /// Allocates `obj`, then brings the model up to date with any cycle that ran meanwhile.
+    /// `id` names the object being allocated, which counts as held during that update.
+    fn alloc_then_sync(&mut self, obj: Obj, id: u64) -> Gc<Obj> {
+        let handle = self.heap.alloc(obj);
+        self.counts.allocated += 1;
+        self.sync_cycles(&[id]);
+        handle
+    }
+
+    fn link(&mut self, rng: &mut SmallRng) {
+        let from = self.pick(rng);
+        let to = self.pick(rng);
+        if let Some(m) = self.model.get_mut(&from.id) {
+            m.edges.push(to.id);
+        }
+        from.edges.borrow_mut().push(to);
+    }
+
+    fn unlink(&mut self, rng: &mut SmallRng) {
+        let from = self.pick(rng);
+        let mut edges = from.edges.borrow_mut();
+        if edges.is_empty() {
+            return;
+        }
+        let i = rng.random_range(0..edges.len());
+        edges.remove(i);
+        if let Some(m) = self.model.get_mut(&from.id) {
+            m.edges.remove(i);
+        }
+    }
+
+    fn drop_root(&mut self, rng: &mut SmallRng) {
+        if !self.roots.is_empty() {
+            let i = rng.random_range(0..self.roots.len());
+            self.roots.swap_remove(i);
+        }
+    }
+
+    fn root_interior(&mut self, rng: &mut SmallRng) {
+        if self.roots.len() < self.limits.roots {
+            let handle = self.pick(rng);
+            self.roots.push(handle);
+        }
+    }
+
+    fn set_value(&mut self, rng: &mut SmallRng) {
+        let obj = self.pick(rng);
+        let value = rng.random::<u64>();
+        obj.value.set(value);
+        if let Some(m) = self.model.get_mut(&obj.id) {
+            m.value = value;
+        }
+    }
+
+    /// Compares one reachable object with the model.
+    fn check_obj(&mut self, obj: &Obj) {
+        let found = match self.model.get(&obj.id) {
+            None => Some(format!(
+                "object {} is reachable but the model thinks it is dead",
+                obj.id
+            )),
+            Some(m) => {
+                let edges: Vec<u64> = obj.edges.borrow().iter().map(|e| e.id).collect();
+                if m.value != obj.value.get() {
+                    Some(format!(
+                        "object {} holds value {:#x}, the model says {:#x}",
+                        obj.id,
+                        obj.value.get(),
+                        m.value
+                    ))
+                } else if m.edges != edges {
+                    Some(format!(
+                        "object {} has edges {edges:?}, the model says {:?}",
+                        obj.id, m.edges
+                    ))
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(message) = found {
+            self.fail(message);
+        }
+    }
+
+    fn read_check(&mut self, rng: &mut SmallRng) {
+        let obj = self.pick(rng);
+        self.check_obj(&obj);
+    }
+
+    fn park(&mut self, rng: &mut SmallRng) {
+        if !self.roots.is_empty() {
+            let handle = self
+                .roots
+                .swap_remove(rng.random_range(0..self.roots.len()));
+            self.parked_ids.push(handle.id);
+            self.parked.put(Some(handle));
+        }
+    }
+
+    fn unpark(&mut self) {
+        match self.parked.get() {
+            Some(handle) => match self.parked_ids.iter().position(|&id| id == handle.id) {
+                Some(i) => {
+                    self.parked_ids.swap_remove(i);
+                    self.check_obj(&handle);
+                    self.roots.push(handle);
+                }
+                None => self.fail(format!(
+                    "the local pool returned object {}, which was not parked there",
+                    handle.id
+                )),
+            },
+            None if !self.parked_ids.is_empty() => self.fail(format!(
+                "the local pool is empty but {} handles were parked since the last cycle",
+                self.parked_ids.len()
+            )),
+            None => {}
+        }
+    }
+
+    fn downgrade(&mut self, rng: &mut SmallRng) {
+        if self.weak.len() >= 64 {
+            self.weak.swap_remove(rng.random_range(0..self.weak.len()));
+        }
+        let obj = self.pick(rng);
+        self.weak.push((obj.id, Gc::downgrade(&obj)));
+    }
+
+    fn upgrade(&mut self, rng: &mut SmallRng) {
+        if self.weak.is_empty() {
+            return;
+        }
+        let i = rng.random_range(0..self.weak.len());
+        let (id, upgraded) = (self.weak[i].0, self.weak[i].1.upgrade());
+        self.counts.weak_checks += 1;
+        match (upgraded, self.model.contains_key(&id)) {
+            (Some(handle), true) => {
+                if handle.id != id {
+                    self.fail(format!(
+                        "a weak handle to object {id} upgraded to object {}",
+                        handle.id
+                    ));
+                }
+                self.check_obj(&handle);
+                if self.roots.len() < self.limits.roots {
+                    self.roots.push(handle);
+                }
+            }
+            (Some(handle), false) => self.fail(format!(
+                "a weak handle to object {id} upgraded after a cycle found it dead (to object {})",
+                handle.id
+            )),
+            (None, true) => self.fail(format!(
+                "a weak handle to object {id} failed to upgrade, but the object is reachable"
+            )),
+            (None, false) => {
+                self.weak.swap_remove(i);
+            }
+        }
+    }
+
+    /// Holds an object's edges mutably borrowed while allocating, then stores the new object
+    /// there: a collection during that allocation must keep everything the cell reaches.
+    fn alloc_while_borrowed(&mut self, rng: &mut SmallRng) {
+        let from = self.pick(rng);
+        let (obj, id) = self.new_obj(rng, Vec::new());
+        let mut edges = from.edges.borrow_mut();
+        let handle = self.alloc_then_sync(obj, id);
+        edges.push(handle);
+        drop(edges);
+        if let Some(m) = self.model.get_mut(&from.id) {
+            m.edges.push(id);
+        }
+    }
+
+    /// After any cycle: the local pool was drained, and what the roots do not reach is dead.
+    /// `held` names objects a caller holds handles to outside the roots.
+    fn sync_cycles(&mut self, held: &[u64]) {
+        let seen = self.cycles_seen.get();
+        if seen == self.cycles_handled {
+            return;
+        }
+        self.counts.cycles += seen - self.cycles_handled;
+        self.cycles_handled = seen;
+        self.parked_ids.clear();
+        let live = self.reachable(held);
+        self.model.retain(|id, _| live.contains(id));
+        self.counts.peak_objects = self.counts.peak_objects.max(self.model.len());
+    }
+
+    /// The model's objects reachable from the roots, the parked handles and `held`.
+    fn reachable(&self, held: &[u64]) -> HashSet<u64> {
+        let mut live = HashSet::new();
+        let mut stack: Vec<u64> = self
+            .roots
+            .iter()
+            .map(|r| r.id)
+            .chain(self.parked_ids.iter().copied())
+            .chain(held.iter().copied())
+            .collect();
+        while let Some(id) = stack.pop() {
+            if live.insert(id) {
+                if let Some(m) = self.model.get(&id) {
+                    stack.extend(m.edges.iter().copied());
+                }
+            }
+        }
+        live
+    }
+
+    /// Collects, then checks the whole heap against the model.
+    pub fn collect_and_check(&mut self) {
+        self.heap.collect();
+        self.counts.checks += 1;
+        self.sync_cycles(&[]);
+
+        let mut visited = HashSet::new();
+        let mut stack: Vec<Gc<Obj>> = self.roots.clone();
+        while let Some(obj) = stack.pop() {
+            if visited.insert(obj.id) {
+                self.check_obj(&obj);
+                stack.extend(obj.edges.borrow().iter().cloned());
+            }
+        }
+        let objects = self.heap.stats().objects;
+        let live = tally_live();
+        let model = self.model.len() as u64;
+        if visited.len() as u64 != model || objects as u64 != model || live != model {
+            self.fail(format!(
+                "after collect: {} objects reachable, the heap counts {objects}, \
+                 {live} created and not dropped; the model has {model}",
+                visited.len()
+            ));
+        }
+    }
+
+    /// Drops every handle, collects, and checks that every object was dropped.
+    pub fn finish(mut self) -> (GraphCounts, Vec<String>) {
+        self.collect_and_check();
+        self.roots.clear();
+        self.weak.clear();
+        self.parked_ids.clear();
+        while self.parked.try_get().is_some() {}
+        self.heap.collect();
+        let objects = self.heap.stats().objects;
+        let live = tally_live();
+        if objects != 0 || live != 0 {
+            self.fail(format!(
+                "with every handle dropped and a collection run: the heap counts {objects} \
+                 objects and {live} were created but not dropped"
+            ));
+        }
+        (self.counts, self.failures)
+    }
+}
