@@ -46,27 +46,32 @@ pub(crate) fn sweep(
     let mut outcome = SweepOutcome::default();
     let mut objects = space.borrow_mut().take_objects();
 
-    // Phase 1a: condemn. No user code runs in this loop.
+    // Phase 1a: condemn. No user code runs in this loop. Survivors stay in `objects` (their
+    // mark cleared); the newly dead go to `doomed`, earlier zombies to `zombies`, so phase 2
+    // visits only dead objects and each live header is touched once.
     doomed.clear();
+    let mut zombies = Vec::new();
     {
         let mut weak = weak.borrow_mut();
-        for &object in &objects {
+        objects.retain(|&object| {
             // SAFETY: every object of the space is allocated.
             let header = unsafe { object.as_ref() };
-            if header.is_dead() {
-                continue;
-            }
             if header.has(MARKED) {
                 header.clear(MARKED);
-            } else {
-                header.set(DEAD);
-                if header.has(WEAK) {
-                    weak.invalidate(object);
-                    header.clear(WEAK);
-                }
-                doomed.push(object);
+                return true;
             }
-        }
+            if header.is_dead() {
+                zombies.push(object);
+                return false;
+            }
+            header.set(DEAD);
+            if header.has(WEAK) {
+                weak.invalidate(object);
+                header.clear(WEAK);
+            }
+            doomed.push(object);
+            false
+        });
     }
     outcome.objects_freed = doomed.len();
 
@@ -88,27 +93,23 @@ pub(crate) fn sweep(
             outcome.first_panic.get_or_insert(payload);
         }
     }
-    doomed.clear();
 
     // Phase 2: free the dead objects nobody holds; keep resurrected ones as zombies.
     let mut space_mut = space.borrow_mut();
-    objects.retain(|&object| {
-        // SAFETY: still allocated: only this loop frees, and it drops the pointer as it does.
+    for object in doomed.drain(..).chain(zombies) {
+        // SAFETY: still allocated: only this loop frees, once per object.
         let header = unsafe { object.as_ref() };
-        if !header.is_dead() {
-            return true;
-        }
         if header.handles() > 0 {
             outcome.zombies += 1;
             // SAFETY: allocated (kept), and the vtable matches the allocation.
             outcome.zombie_bytes += unsafe { (header.vtable.layout)(object) }.layout.size();
-            return true;
+            objects.push(object);
+            continue;
         }
-        // SAFETY: dead (value dropped or a zombie whose value went earlier), no handle names
-        // it, and `retain` removes it from the list.
+        // SAFETY: dead (value dropped now or in an earlier cycle), no handle names it, and it
+        // is in no list any more.
         outcome.bytes_freed += unsafe { space_mut.free(object) };
-        false
-    });
+    }
     space_mut.restore(objects);
     outcome
 }
