@@ -1,12 +1,14 @@
 //! One collection cycle, as explicit timed phases:
 //!
-//! 1. [`gc_start`]: drain every object pool, so a handle only a pool held is dropped now and
-//!    its object is collected by this same cycle (Go's `gcStart` -> `clearpools`);
+//! 1. `gc_start`: detach every object pool's contents and drop this thread's `LocalPool`
+//!    values, so a handle only a pool held is dropped now and its object is collected by this
+//!    same cycle (Go's `gcStart` -> `clearpools`);
 //! 2. root discovery ([`crate::roots`]): count internal references, find the objects held from
 //!    outside;
 //! 3. mark ([`crate::mark`]): everything the roots reach, iteratively;
 //! 4. sweep ([`crate::sweep`]): drop the unreachable values, free their memory;
-//! 5. `gc_end`: statistics, the next pacing goal, gctrace and observers.
+//! 5. `gc_end`: statistics and the next pacing goal; then, outside the pause, the shared pools'
+//!    detached values are dropped, and gctrace and the observers run.
 //!
 //! The heap's [`Phase`] is set before each step, so `collect()` and allocation can refuse to
 //! run where they would corrupt the cycle (re-entrancy from `trace`, destructors, observers).
@@ -15,6 +17,8 @@ use std::cell::Cell;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
+use prologue_pool::DetachedPools;
+
 use crate::header::MARKED;
 use crate::heap::{Heap, Phase};
 use crate::mark::mark;
@@ -22,27 +26,16 @@ use crate::roots::discover_roots;
 use crate::stats::{CycleStats, Trigger};
 use crate::sweep::sweep;
 
-/// What a cycle's first phase did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PoolDrain {
-    /// Pools visited.
-    pub pools: usize,
-    /// Pooled values dropped.
-    pub items: usize,
-    /// Time spent.
-    pub elapsed: Duration,
-}
-
-/// A cycle's first phase: drains every registered object pool (`prologue_pool::clear_pools`).
-/// Pooled values that hold handles are dropped here, before root discovery, so objects only a
-/// pool kept alive are collected by the cycle that drained them.
-pub fn gc_start() -> PoolDrain {
-    let report = prologue_pool::clear_pools();
-    PoolDrain {
-        pools: report.pools,
-        items: report.items,
-        elapsed: report.elapsed,
-    }
+/// A cycle's first phase, Go's `gcStart` -> `clearpools`: detaches the contents of every
+/// registered pool (O(pools): no value is touched) and drops right away the values taken from
+/// this thread's `LocalPool`s, the only pooled values that can hold `Gc` handles (handles are
+/// `!Send`). Objects only a pool kept alive are therefore collected by this same cycle. The
+/// values of the shared pools (all `Send`, so without handles) are dropped by `gc_end`, after
+/// the pause.
+fn gc_start() -> DetachedPools {
+    let mut detached = prologue_pool::detach_pools();
+    detached.drop_local();
+    detached
 }
 
 /// Puts the heap back to idle if a phase unwinds.
@@ -77,10 +70,10 @@ impl Heap {
         // one heap should not empty everyone's pools, and a heap dropped during thread
         // teardown may outlive the pools' thread-local registry. Objects only a pool holds
         // are then leaked with the heap's other survivors (still valid).
-        let drain = if trigger == Trigger::HeapDrop {
-            PoolDrain::default()
+        let detached = if trigger == Trigger::HeapDrop {
+            None
         } else {
-            gc_start()
+            Some(gc_start())
         };
         let clear_pools = pools_start.elapsed();
 
@@ -92,6 +85,11 @@ impl Heap {
             Ok(result) => result,
             Err(payload) => {
                 self.reset_after_trace_panic();
+                // Drop the shared pools' values now rather than while unwinding, where a
+                // second panic would abort.
+                if let Some(detached) = detached {
+                    let _ = catch_unwind(AssertUnwindSafe(|| detached.finish()));
+                }
                 resume_unwind(payload);
             }
         };
@@ -103,7 +101,7 @@ impl Heap {
         let sweep_time = sweep_start.elapsed();
         let pause = start.elapsed();
 
-        // 5. gc_end.
+        // 5. gc_end: bookkeeping first, so a panic in what follows leaves the heap exact.
         self.phase.set(Phase::End);
         self.objects.set(self.objects.get() - outcome.objects_freed);
         self.zombies.set(outcome.zombies);
@@ -118,6 +116,17 @@ impl Heap {
             rec.record_pause(pause);
             rec.cycles
         };
+        // Outside the pause: drop what the shared pools held.
+        let pool_drop_start = Instant::now();
+        let (pools_drained, pool_items_drained, pool_panic) = match detached {
+            None => (0, 0, None),
+            Some(detached) => {
+                let (pools, items) = (detached.pools(), detached.items());
+                let result = catch_unwind(AssertUnwindSafe(|| detached.finish()));
+                (pools, items, result.err())
+            }
+        };
+        let pool_drop = pool_drop_start.elapsed();
         let stats = CycleStats {
             cycle,
             trigger,
@@ -126,6 +135,7 @@ impl Heap {
             roots,
             mark: mark_time,
             sweep: sweep_time,
+            pool_drop,
             roots_found,
             objects_freed: outcome.objects_freed,
             bytes_freed: outcome.bytes_freed,
@@ -135,8 +145,8 @@ impl Heap {
             heap_before,
             heap_after,
             next_goal,
-            pools_drained: drain.pools,
-            pool_items_drained: drain.items,
+            pools_drained,
+            pool_items_drained,
             destructor_panics: outcome.destructor_panics,
         };
         crate::gctrace::emit(&stats);
@@ -145,7 +155,7 @@ impl Heap {
             self.verify_now();
         }
         drop(_idle_on_exit);
-        if let Some(payload) = outcome.first_panic {
+        if let Some(payload) = outcome.first_panic.or(pool_panic) {
             resume_unwind(payload);
         }
         stats

@@ -1,7 +1,7 @@
 //! `PROLOGUE_GCTRACE=1`: one line per cycle on stderr, like Go's `GODEBUG=gctrace=1`.
 //!
 //! ```text
-//! gc 7 @0.412s pacing: 0.003+0.210+0.350+0.120 ms clear_pools+roots+mark+sweep = 0.690 ms pause; 8192.0->4100.5->8201.0 KiB heap->live->goal; 1 roots, 5120 live, 4890 freed; 2 pools, 31 items drained
+//! gc 7 @0.412s pacing: 0.003+0.210+0.350+0.120 ms clear_pools+roots+mark+sweep = 0.690 ms pause (+0.004 ms pool drop); 8192.0->4100.5->8201.0 KiB heap->live->goal; 1 roots, 5120 live, 4890 freed; 2 pools, 31 items drained
 //! ```
 //!
 //! The time after `@` is measured from the first `Heap` created in the process.
@@ -56,7 +56,8 @@ pub fn gctrace_line(stats: &CycleStats) -> String {
         Trigger::HeapDrop => "heap-drop",
     };
     format!(
-        "gc {} @{:.3}s {}: {:.3}+{:.3}+{:.3}+{:.3} ms clear_pools+roots+mark+sweep = {:.3} ms pause; \
+        "gc {} @{:.3}s {}: {:.3}+{:.3}+{:.3}+{:.3} ms clear_pools+roots+mark+sweep = {:.3} ms pause \
+         (+{:.3} ms pool drop); \
          {:.1}->{:.1}->{:.1} KiB heap->live->goal; {} roots, {} live, {} freed; {} pools, {} items drained",
         stats.cycle,
         since.as_secs_f64(),
@@ -66,6 +67,7 @@ pub fn gctrace_line(stats: &CycleStats) -> String {
         ms(stats.mark),
         ms(stats.sweep),
         ms(stats.pause),
+        ms(stats.pool_drop),
         kib(stats.heap_before),
         kib(stats.heap_after),
         kib(stats.next_goal),

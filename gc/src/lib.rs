@@ -54,8 +54,10 @@
 //! a handle increments the count, dropping it decrements it; nothing else happens outside a
 //! collection. A cycle then:
 //!
-//! 1. **gc_start** drains every pool (`prologue_pool::clear_pools`, Go's `clearpools`), so a
-//!    handle only a pool held is dropped before anything is decided;
+//! 1. **gc_start** detaches every pool's contents (`prologue_pool::detach_pools`, Go's
+//!    `clearpools`) and drops the `LocalPool` values, the only pooled values that can hold
+//!    handles, so a handle only a pool held is gone before anything is decided (the shared
+//!    pools' values are dropped after the pause);
 //! 2. **root discovery** traces every live object once and counts, per object, the handles
 //!    found inside this heap. An object with more handles than internal references is held
 //!    from outside (a local, a host struct, another heap): a root. Handles into *other*
@@ -127,7 +129,6 @@ mod weak;
 
 pub use cell::{BorrowError, BorrowMutError, GcCell, GcRef, GcRefMut};
 pub use config::Config;
-pub use cycle::{gc_start, PoolDrain};
 pub use gc::Gc;
 pub use gctrace::{gctrace_enabled, gctrace_line};
 pub use heap::{AllocError, Heap};

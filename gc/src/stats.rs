@@ -35,7 +35,8 @@ pub struct CycleStats {
     /// The whole cycle: `clear_pools + roots + mark + sweep` (plus bookkeeping).
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub pause: Duration,
-    /// `gc_start`: draining every object pool.
+    /// `gc_start`: detaching every pool's contents and dropping this thread's `LocalPool`
+    /// values (the ones that may hold handles).
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub clear_pools: Duration,
     /// Root discovery: counting the handles inside the heap.
@@ -47,6 +48,10 @@ pub struct CycleStats {
     /// Dropping the unreachable values and freeing their memory.
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub sweep: Duration,
+    /// After the pause: dropping the values detached from the shared pools (not part of
+    /// `pause`).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
+    pub pool_drop: Duration,
     /// Objects held from outside the heap (handle count above internal references).
     pub roots_found: usize,
     /// Objects found unreachable and dropped by this cycle.
@@ -69,7 +74,7 @@ pub struct CycleStats {
     pub next_goal: usize,
     /// Pools visited by the drain.
     pub pools_drained: usize,
-    /// Pooled values dropped by the drain.
+    /// Pooled values the drain dropped (local ones in the pause, shared ones after it).
     pub pool_items_drained: usize,
     /// Destructors that panicked during the sweep (the first panic is resumed once the sweep
     /// has finished).

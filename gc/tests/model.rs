@@ -1,0 +1,210 @@
+//! Random programs against a reference model of reachability (proptest, fixed seed).
+//!
+//! A program allocates objects, links and unlinks them through `GcCell`s, drops handles, puts
+//! handles into a `LocalPool` and collects. After every `collect` exactly the objects the model
+//! finds unreachable have been dropped (each object's payload logs its drop), and every
+//! reachable one still reads its value and its edges. The heap uses `Config::default()`, so
+//! `PROLOGUE_GC_TORTURE=1` runs the same programs with a collection at every allocation (the
+//! checks hold either way: a pooled handle lives at most until the next cycle in both).
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashSet};
+use std::rc::Rc;
+
+use prologue_gc::{Gc, GcCell, Heap, Trace};
+use prologue_pool::LocalPool;
+use proptest::prelude::*;
+use proptest::test_runner::{Config as RunnerConfig, RngAlgorithm, TestRng, TestRunner};
+
+/// Records its id in the shared log when dropped.
+struct DropLog {
+    id: usize,
+    log: Rc<RefCell<Vec<usize>>>,
+}
+
+impl Drop for DropLog {
+    fn drop(&mut self) {
+        self.log.borrow_mut().push(self.id);
+    }
+}
+
+#[derive(Trace)]
+struct Obj {
+    id: usize,
+    edges: GcCell<Vec<Gc<Obj>>>,
+    #[trace(skip)]
+    _log: DropLog,
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Alloc,
+    /// Link the objects named by two local handles (indices taken modulo the count).
+    Link(usize, usize),
+    /// Remove one edge of the object named by a local handle.
+    Unlink(usize, usize),
+    DropHandle(usize),
+    /// Put a clone of a local handle into the pool.
+    PoolPut(usize),
+    /// Move a local handle into the pool.
+    PoolMove(usize),
+    Collect,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => Just(Op::Alloc),
+        4 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Op::Link(a, b)),
+        2 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Op::Unlink(a, b)),
+        3 => any::<usize>().prop_map(Op::DropHandle),
+        1 => any::<usize>().prop_map(Op::PoolPut),
+        1 => any::<usize>().prop_map(Op::PoolMove),
+        1 => Just(Op::Collect),
+    ]
+}
+
+/// The reference model: object ids, their edges, and the handles held outside the heap.
+#[derive(Default)]
+struct Model {
+    edges: Vec<Vec<usize>>,
+    locals: Vec<usize>,
+}
+
+impl Model {
+    fn reachable(&self) -> HashSet<usize> {
+        let mut seen: HashSet<usize> = HashSet::new();
+        let mut stack: Vec<usize> = self.locals.clone();
+        while let Some(id) = stack.pop() {
+            if seen.insert(id) {
+                stack.extend(&self.edges[id]);
+            }
+        }
+        seen
+    }
+}
+
+fn run(program: &[Op]) -> Result<(), TestCaseError> {
+    let heap = Heap::new();
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let pool: LocalPool<Option<Gc<Obj>>> = LocalPool::new(|| None);
+    let mut model = Model::default();
+    let mut locals: Vec<Gc<Obj>> = Vec::new();
+
+    for op in program {
+        match *op {
+            Op::Alloc => {
+                let id = model.edges.len();
+                model.edges.push(Vec::new());
+                model.locals.push(id);
+                locals.push(heap.alloc(Obj {
+                    id,
+                    edges: GcCell::new(Vec::new()),
+                    _log: DropLog {
+                        id,
+                        log: log.clone(),
+                    },
+                }));
+            }
+            Op::Link(a, b) if !locals.is_empty() => {
+                let (a, b) = (a % locals.len(), b % locals.len());
+                locals[a].edges.borrow_mut().push(locals[b].clone());
+                model.edges[model.locals[a]].push(model.locals[b]);
+            }
+            Op::Unlink(a, k) if !locals.is_empty() => {
+                let a = a % locals.len();
+                let mut edges = locals[a].edges.borrow_mut();
+                if !edges.is_empty() {
+                    let k = k % edges.len();
+                    edges.remove(k);
+                    model.edges[model.locals[a]].remove(k);
+                }
+            }
+            Op::DropHandle(i) if !locals.is_empty() => {
+                let i = i % locals.len();
+                locals.swap_remove(i);
+                model.locals.swap_remove(i);
+            }
+            Op::PoolPut(i) if !locals.is_empty() => {
+                // A pooled handle lives until the next cycle drains the pool: the model does
+                // not count it as a root at the next collect.
+                pool.put(Some(locals[i % locals.len()].clone()));
+            }
+            Op::PoolMove(i) if !locals.is_empty() => {
+                let i = i % locals.len();
+                pool.put(Some(locals.swap_remove(i)));
+                model.locals.swap_remove(i);
+            }
+            Op::Collect => {
+                heap.collect();
+                check(&heap, &model, &locals, &log)?;
+            }
+            _ => {}
+        }
+    }
+    heap.collect();
+    check(&heap, &model, &locals, &log)?;
+    drop(locals);
+    heap.collect();
+    prop_assert_eq!(
+        log.borrow().len(),
+        model.edges.len(),
+        "everything dropped at the end"
+    );
+    Ok(())
+}
+
+fn check(
+    heap: &Heap,
+    model: &Model,
+    locals: &[Gc<Obj>],
+    log: &Rc<RefCell<Vec<usize>>>,
+) -> Result<(), TestCaseError> {
+    let reachable = model.reachable();
+    let dropped: BTreeSet<usize> = log.borrow().iter().copied().collect();
+    prop_assert_eq!(
+        dropped.len(),
+        log.borrow().len(),
+        "an object was dropped twice"
+    );
+    let expected: BTreeSet<usize> = (0..model.edges.len())
+        .filter(|id| !reachable.contains(id))
+        .collect();
+    prop_assert_eq!(&dropped, &expected);
+    prop_assert_eq!(heap.stats().objects, reachable.len());
+    // Every reachable object reads its id and edges as the model says.
+    let mut seen = HashSet::new();
+    let mut stack: Vec<Gc<Obj>> = locals.to_vec();
+    for (handle, &id) in locals.iter().zip(&model.locals) {
+        prop_assert_eq!(handle.id, id);
+    }
+    while let Some(obj) = stack.pop() {
+        if !seen.insert(obj.id) {
+            continue;
+        }
+        let edges = obj.edges.borrow();
+        let ids: Vec<usize> = edges.iter().map(|e| e.id).collect();
+        prop_assert_eq!(&ids, &model.edges[obj.id]);
+        stack.extend(edges.iter().cloned());
+    }
+    prop_assert_eq!(seen.len(), reachable.len());
+    heap.verify();
+    Ok(())
+}
+
+#[test]
+fn random_programs_match_the_reachability_model() {
+    let short = std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1");
+    let (cases, max_len) = if short { (24, 60) } else { (256, 200) };
+    let config = RunnerConfig {
+        cases,
+        failure_persistence: None,
+        ..RunnerConfig::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    runner
+        .run(&prop::collection::vec(op(), 1..max_len), |program| {
+            run(&program)
+        })
+        .unwrap();
+}
