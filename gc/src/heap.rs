@@ -446,7 +446,8 @@ impl Heap {
     /// let _a = heap.alloc(1u64);
     /// heap.collect();
     /// let stats = heap.stats();
-    /// assert_eq!((stats.cycles, stats.objects), (1, 1));
+    /// assert!(stats.cycles >= 1); // more in torture mode: every allocation collects
+    /// assert_eq!(stats.objects, 1);
     /// assert!(stats.pause_max >= stats.pause_p50);
     /// ```
     pub fn stats(&self) -> HeapStats {
