@@ -281,5 +281,23 @@ pub mod report {
                 extras
             );
         }
+        // The collector's own peak heap next to the baseline's whole-process peak.
+        let base_rss = base.map_or(f64::NAN, |b| median(&b.metric("rss_peak_bytes")));
+        for s in sides {
+            let heap = median(&s.metric("heap_peak_bytes"));
+            if heap.is_nan() {
+                continue;
+            }
+            let rss = median(&s.metric("rss_peak_bytes"));
+            println!(
+                "{}: heap peak {} = {:.2}x {baseline} peak RSS ({}); own peak RSS {} = {:.2}x",
+                s.side,
+                mib(heap),
+                heap / base_rss,
+                mib(base_rss),
+                mib(rss),
+                rss / base_rss
+            );
+        }
     }
 }
