@@ -1,0 +1,278 @@
+//! The heap's allocation entry points ([`Heap::alloc`] and friends) and the check every
+//! allocation makes first: start a cycle if pacing (or torture mode) says so, and enforce
+//! `max_heap_bytes`. Memory itself comes from the object space (`alloc.rs`).
+
+use std::alloc::Layout;
+use std::fmt;
+use std::ptr::NonNull;
+
+use crate::gc::Gc;
+use crate::header::{
+    slice_object_layout, GcBox, Header, ObjectLayout, SizedVTable, SliceVTable, VTable, STR_VTABLE,
+};
+use crate::heap::{Heap, Phase};
+use crate::stats::Trigger;
+use crate::trace::Trace;
+
+/// The error of [`Heap::try_alloc`]: the allocation would pass `max_heap_bytes` even after a
+/// collection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AllocError {
+    /// Bytes the allocation needed (header included).
+    pub requested: usize,
+    /// Heap bytes when it failed (after the collection).
+    pub heap_bytes: usize,
+    /// The configured `max_heap_bytes`.
+    pub limit: usize,
+}
+
+impl fmt::Display for AllocError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "heap limit exceeded: allocating {} bytes on a heap of {} bytes would pass max_heap_bytes = {}",
+            self.requested, self.heap_bytes, self.limit
+        )
+    }
+}
+
+impl std::error::Error for AllocError {}
+
+impl Heap {
+    /// Moves `value` into the heap and returns the first handle to it. May run a collection
+    /// first (pacing, or torture mode).
+    ///
+    /// # Panics
+    /// If the allocation would pass `max_heap_bytes` even after a collection (use
+    /// [`try_alloc`](Heap::try_alloc) to get an error instead), or if called from inside a
+    /// `Trace::trace` impl during a cycle.
+    ///
+    /// ```
+    /// let heap = prologue_gc::Heap::new();
+    /// let list = heap.alloc(vec![1, 2, 3]);
+    /// assert_eq!(list.iter().sum::<i32>(), 6);
+    /// ```
+    #[track_caller]
+    pub fn alloc<T: Trace + 'static>(&self, value: T) -> Gc<T> {
+        match self.try_alloc(value) {
+            Ok(gc) => gc,
+            Err(e) => panic!("prologue-gc: {e}"),
+        }
+    }
+
+    /// Like [`alloc`](Heap::alloc), but returns an error instead of panicking when the
+    /// allocation would pass `max_heap_bytes` even after a collection. The value is dropped
+    /// in that case.
+    ///
+    /// ```
+    /// use prologue_gc::{Config, Heap};
+    /// let heap = Heap::with_config(Config { max_heap_bytes: Some(1024), ..Config::default() });
+    /// assert!(heap.try_alloc([0u8; 512]).is_ok());
+    /// assert!(heap.try_alloc([0u8; 4096]).is_err());
+    /// ```
+    pub fn try_alloc<T: Trace + 'static>(&self, value: T) -> Result<Gc<T>, AllocError> {
+        let layout = Layout::new::<GcBox<T>>();
+        self.make_room(layout.size())?;
+        let memory = self.space.borrow_mut().allocate(layout);
+        let boxed = memory.cast::<GcBox<T>>();
+        // SAFETY: fresh memory with `GcBox<T>`'s layout.
+        unsafe {
+            boxed.as_ptr().write(GcBox {
+                header: Header::new(SizedVTable::<T>::VTABLE, self.id),
+                value,
+            });
+        }
+        self.register(boxed.cast(), layout.size());
+        // SAFETY: the header was created with a count of one, owned by this handle.
+        Ok(unsafe { Gc::from_counted(boxed) })
+    }
+
+    /// Copies a string into the heap.
+    ///
+    /// ```
+    /// let heap = prologue_gc::Heap::new();
+    /// let s = heap.alloc_str("hello");
+    /// assert_eq!(&*s, "hello");
+    /// ```
+    #[track_caller]
+    pub fn alloc_str(&self, s: &str) -> Gc<str> {
+        match self.try_alloc_str(s) {
+            Ok(gc) => gc,
+            Err(e) => panic!("prologue-gc: {e}"),
+        }
+    }
+
+    /// Like [`alloc_str`](Heap::alloc_str), but returns an error instead of panicking when the
+    /// string would pass `max_heap_bytes` even after a collection.
+    ///
+    /// ```
+    /// use prologue_gc::{Config, Heap};
+    /// let heap = Heap::with_config(Config { max_heap_bytes: Some(1024), ..Config::default() });
+    /// assert!(heap.try_alloc_str("small").is_ok());
+    /// assert!(heap.try_alloc_str(&"x".repeat(4096)).is_err());
+    /// ```
+    #[track_caller]
+    pub fn try_alloc_str(&self, s: &str) -> Result<Gc<str>, AllocError> {
+        let object = slice_object_layout::<u8>(s.len()).expect("string too large for the heap");
+        let header = self.raw_unsized(object, s.len(), STR_VTABLE)?;
+        // SAFETY: the value area after the header has room for `s.len()` bytes.
+        unsafe {
+            let value = header.as_ptr().add(1).cast::<u8>();
+            std::ptr::copy_nonoverlapping(s.as_ptr(), value, s.len());
+        }
+        self.register(header, object.layout.size());
+        let fat = std::ptr::slice_from_raw_parts_mut(header.as_ptr().cast::<u8>(), s.len())
+            as *mut GcBox<str>;
+        // SAFETY: non-null (from `header`); the count of one belongs to this handle.
+        Ok(unsafe { Gc::from_counted(NonNull::new_unchecked(fat)) })
+    }
+
+    /// Clones a slice into the heap.
+    ///
+    /// ```
+    /// let heap = prologue_gc::Heap::new();
+    /// let xs = heap.alloc_slice(&[1, 2, 3]);
+    /// assert_eq!(&*xs, &[1, 2, 3]);
+    /// ```
+    #[track_caller]
+    pub fn alloc_slice<T: Trace + Clone + 'static>(&self, items: &[T]) -> Gc<[T]> {
+        match self.try_alloc_slice(items) {
+            Ok(gc) => gc,
+            Err(e) => panic!("prologue-gc: {e}"),
+        }
+    }
+
+    /// Like [`alloc_slice`](Heap::alloc_slice), but returns an error instead of panicking when
+    /// the slice would pass `max_heap_bytes` even after a collection.
+    ///
+    /// ```
+    /// use prologue_gc::{Config, Heap};
+    /// let heap = Heap::with_config(Config { max_heap_bytes: Some(1024), ..Config::default() });
+    /// assert!(heap.try_alloc_slice(&[1u64, 2, 3]).is_ok());
+    /// assert!(heap.try_alloc_slice(&[0u64; 1024]).is_err());
+    /// ```
+    #[track_caller]
+    pub fn try_alloc_slice<T: Trace + Clone + 'static>(
+        &self,
+        items: &[T],
+    ) -> Result<Gc<[T]>, AllocError> {
+        let object = slice_object_layout::<T>(items.len()).expect("slice too large for the heap");
+        let header = self.raw_unsized(object, items.len(), SliceVTable::<T>::VTABLE)?;
+        let fat = SliceVTable::<T>::boxed_uninit(header, items.len());
+        // SAFETY: the value area after the header has room for `items.len()` elements.
+        let first = unsafe { (&raw mut (*fat).value).cast::<T>() };
+        // Clone into place; if a `clone` panics, drop what was written and free the memory.
+        struct Partial<'a, T> {
+            heap: &'a Heap,
+            first: *mut T,
+            written: usize,
+            base: NonNull<u8>,
+            layout: Layout,
+        }
+        impl<T> Drop for Partial<'_, T> {
+            fn drop(&mut self) {
+                // SAFETY: exactly `written` elements were initialised; the memory came from
+                // `allocate` and was never registered.
+                unsafe {
+                    std::ptr::drop_in_place(std::ptr::slice_from_raw_parts_mut(
+                        self.first,
+                        self.written,
+                    ));
+                    self.heap.space.borrow_mut().abandon(self.base, self.layout);
+                }
+            }
+        }
+        let mut partial = Partial {
+            heap: self,
+            first,
+            written: 0,
+            // SAFETY: the allocation starts `header_offset` bytes before the header.
+            base: unsafe {
+                NonNull::new_unchecked(header.as_ptr().cast::<u8>().sub(object.header_offset))
+            },
+            layout: object.layout,
+        };
+        for item in items {
+            // SAFETY: in bounds (`written < items.len()`), uninitialised slot.
+            unsafe { first.add(partial.written).write(item.clone()) };
+            partial.written += 1;
+        }
+        std::mem::forget(partial);
+        self.register(header, object.layout.size());
+        // SAFETY: non-null; the count of one belongs to this handle.
+        Ok(unsafe { Gc::from_counted(NonNull::new_unchecked(fat)) })
+    }
+
+    /// Allocates an unsized object's memory, writes its length prefix and header, and returns
+    /// the header (not yet registered).
+    #[track_caller]
+    fn raw_unsized(
+        &self,
+        object: ObjectLayout,
+        len: usize,
+        vtable: &'static VTable,
+    ) -> Result<NonNull<Header>, AllocError> {
+        self.make_room(object.layout.size())?;
+        let base = self.space.borrow_mut().allocate(object.layout);
+        // SAFETY: `header_offset` is within the allocation, and the prefix `usize` sits right
+        // before it (see `slice_object_layout`); both are suitably aligned.
+        unsafe {
+            let header = base.as_ptr().add(object.header_offset).cast::<Header>();
+            header.cast::<usize>().sub(1).write(len);
+            header.write(Header::new(vtable, self.id));
+            Ok(NonNull::new_unchecked(header))
+        }
+    }
+
+    /// Adds an initialised object to the space and the statistics.
+    fn register(&self, header: NonNull<Header>, size: usize) {
+        let mut space = self.space.borrow_mut();
+        space.insert(header, size);
+        let bytes = space.bytes();
+        drop(space);
+        self.objects.set(self.objects.get() + 1);
+        let mut rec = self.recorder.borrow_mut();
+        rec.allocations += 1;
+        rec.bytes_allocated += size as u64;
+        rec.peak_bytes = rec.peak_bytes.max(bytes);
+    }
+
+    /// Runs the collections an allocation of `size` bytes calls for and enforces the limit.
+    #[track_caller]
+    fn make_room(&self, size: usize) -> Result<(), AllocError> {
+        let phase = self.phase.get();
+        if matches!(phase, Phase::Roots | Phase::Mark | Phase::Verify) {
+            panic!(
+                "prologue-gc: allocation during root discovery, marking or verify() (from inside \
+                 Trace::trace); trace impls must not allocate"
+            );
+        }
+        // A cycle can only start from an idle heap: allocations made by destructors during a
+        // sweep, by a pool drain or by observers just take memory.
+        let can_collect = phase == Phase::Idle;
+        let mut collected = false;
+        if can_collect {
+            if self.config.torture {
+                self.run_cycle(Trigger::Torture);
+                collected = true;
+            } else if self.pacer.get().due(self.bytes(), size) {
+                self.run_cycle(Trigger::Pacing);
+                collected = true;
+            }
+        }
+        if let Some(limit) = self.config.max_heap_bytes {
+            if self.bytes().saturating_add(size) > limit && can_collect && !collected {
+                self.run_cycle(Trigger::Limit);
+            }
+            let heap_bytes = self.bytes();
+            if heap_bytes.saturating_add(size) > limit {
+                return Err(AllocError {
+                    requested: size,
+                    heap_bytes,
+                    limit,
+                });
+            }
+        }
+        Ok(())
+    }
+}
