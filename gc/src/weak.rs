@@ -56,7 +56,11 @@ thread_local! {
 }
 
 pub(crate) fn register_table(heap_id: u32, table: Rc<RefCell<WeakTable>>) {
-    WEAK_TABLES.with(|tables| tables.borrow_mut().push((heap_id, table)));
+    // A heap created while the thread tears down its thread-locals finds the registry gone.
+    // It then stays unregistered, and every later `downgrade` on this thread finds the
+    // registry unreachable too and hands out empty slots: weak handles to such a heap never
+    // upgrade, which is safe (a "heap gone" slot is never made for it).
+    let _ = WEAK_TABLES.try_with(|tables| tables.borrow_mut().push((heap_id, table)));
 }
 
 pub(crate) fn unregister_table(heap_id: u32) {
