@@ -124,8 +124,13 @@ impl BenchReport {
 
     /// A one-line title: workload, size and settings.
     pub fn title(&self) -> String {
+        let threads = if self.threads > 1 {
+            format!(", {} threads", self.threads)
+        } else {
+            String::new()
+        };
         format!(
-            "{} depth {}, gc_percent {}, policy {}",
+            "{} depth {}, gc_percent {}, policy {}{threads}",
             self.workload, self.depth, self.gc_percent, self.policy
         )
     }
