@@ -45,7 +45,9 @@ impl Heap {
     /// # Panics
     /// If the allocation would pass `max_heap_bytes` even after a collection (use
     /// [`try_alloc`](Heap::try_alloc) to get an error instead), or if called from inside a
-    /// `Trace::trace` impl during a cycle.
+    /// `Trace::trace` impl during a cycle. If the collection it runs meets a panicking
+    /// destructor, that panic is resumed here once the cycle has completed (`value` is then
+    /// dropped, and the heap stays consistent).
     ///
     /// ```
     /// let heap = prologue_gc::Heap::new();

@@ -68,8 +68,12 @@
 //!    destructor that reaches a dead object panics instead of reading freed memory), then frees
 //!    the dead objects no handle names; a handle a destructor moved out keeps its object's
 //!    memory as a dead "zombie" until it goes;
-//! 5. **gc_end** records statistics ([`CycleStats`], [`HeapStats`]), sets the next goal, prints
-//!    the `PROLOGUE_GCTRACE=1` line and calls the [`Heap::on_cycle`] observers.
+//! 5. **gc_end** records statistics ([`CycleStats`], [`HeapStats`]) and sets the next goal;
+//!    then, after the pause, it drops the shared pools' detached values, prints the
+//!    `PROLOGUE_GCTRACE=1` line and calls the [`Heap::on_cycle`] observers.
+//!
+//! The final cycle a dropped heap runs does not drain the pools (one heap's end should not
+//! empty every pool of the process).
 //!
 //! A [`GcCell`] that is mutably borrowed during a cycle is not read at all (that would alias
 //! the `&mut`): its handles are then uncounted and their targets survive as roots.
@@ -107,7 +111,12 @@
 //! allocation per object today (behind `alloc.rs`, the part the size-class allocator replaces),
 //! a handle clone or drop is one non-atomic increment or decrement, a dereference one flag
 //! check. A cycle traces every live object twice (count and mark) and visits every object
-//! once more in the sweep.
+//! once more in the sweep, so the pause grows linearly with live objects and (through root
+//! discovery and the sweep) with dead ones. Measured on a loaded 2-core machine, release build,
+//! `cargo run --release -p prologue-gc --example pause -- 1000000`: with 1 million live small
+//! objects a full cycle took 53-65 ms (root discovery 28-45 million objects/s, mark about 46
+//! million live objects/s); adding 0.5 million dead objects took it to about 110 ms, the sweep
+//! freeing them being the largest part. `--example binary_trees -- 16` ran at 3-4x `Box`.
 
 mod alloc;
 mod cell;
