@@ -9,6 +9,12 @@
 //! return. After every explicit `collect()` the thread checks the whole heap: every object the
 //! roots reach holds the model's value and edges, the heap counts exactly the model's objects,
 //! and creations minus drops (counted by the objects themselves) equal the model's size.
+//!
+//! A second heap on the same thread holds "holders", objects with a handle into the main heap:
+//! for the main heap those handles are held from outside, so their targets must survive. A
+//! holder is only released together with a collection of the second heap, which keeps the
+//! model exact. Every cycle of either heap drains the thread's `LocalPool`; only the main heap's
+//! cycles decide what in the main heap is dead.
 
 use prologue::{Gc, GcCell, Heap, LocalPool, Trace, WeakGc};
 use rand::rngs::SmallRng;
@@ -56,6 +62,12 @@ struct Obj {
     edges: GcCell<Vec<Gc<Obj>>>,
 }
 
+/// An object of the second heap holding a handle into the main one.
+#[derive(Trace)]
+struct Holder {
+    target: Gc<Obj>,
+}
+
 /// What the model knows of one object.
 struct ModelObj {
     value: u64,
@@ -89,6 +101,8 @@ pub struct GraphCounts {
 /// One thread's heap, graph and model.
 pub struct Graph<'h> {
     heap: &'h Heap,
+    side: &'h Heap,
+    holders: Vec<Gc<Holder>>,
     limits: Limits,
     roots: Vec<Gc<Obj>>,
     weak: Vec<(u64, WeakGc<Obj>)>,
@@ -98,6 +112,8 @@ pub struct Graph<'h> {
     next_id: u64,
     cycles_seen: Rc<Cell<u64>>,
     cycles_handled: u64,
+    side_cycles_seen: Rc<Cell<u64>>,
+    side_cycles_handled: u64,
     /// What the thread did.
     pub counts: GraphCounts,
     /// Mismatches found so far.
@@ -109,13 +125,18 @@ fn no_parked_handle() -> Option<Gc<Obj>> {
 }
 
 impl<'h> Graph<'h> {
-    /// A graph on `heap` (which must hold nothing else).
-    pub fn new(heap: &'h Heap, limits: Limits) -> Graph<'h> {
-        let cycles_seen = Rc::new(Cell::new(0));
-        let counter = Rc::clone(&cycles_seen);
-        heap.on_cycle(move |_| counter.set(counter.get() + 1));
+    /// A graph on `heap`, with holders on `side` (two distinct heaps that hold nothing else).
+    pub fn new(heap: &'h Heap, side: &'h Heap, limits: Limits) -> Graph<'h> {
+        let counting = |heap: &Heap| {
+            let seen = Rc::new(Cell::new(0));
+            let counter = Rc::clone(&seen);
+            heap.on_cycle(move |_| counter.set(counter.get() + 1));
+            seen
+        };
         Graph {
             heap,
+            side,
+            holders: Vec::new(),
             limits,
             roots: Vec::new(),
             weak: Vec::new(),
@@ -123,8 +144,10 @@ impl<'h> Graph<'h> {
             parked_ids: Vec::new(),
             model: HashMap::new(),
             next_id: 0,
-            cycles_seen,
+            cycles_seen: counting(heap),
             cycles_handled: 0,
+            side_cycles_seen: counting(side),
+            side_cycles_handled: 0,
             counts: GraphCounts::default(),
             failures: Vec::new(),
         }
@@ -152,8 +175,10 @@ impl<'h> Graph<'h> {
             78..84 => self.read_check(rng),
             84..88 => self.park(rng),
             88..92 => self.unpark(),
-            92..95 => self.downgrade(rng),
-            95..98 => self.upgrade(rng),
+            92..94 => self.downgrade(rng),
+            94..96 => self.upgrade(rng),
+            96 => self.hold_from_side(rng),
+            97 => self.release_from_side(rng),
             _ => self.alloc_while_borrowed(rng),
         }
     }
@@ -383,6 +408,39 @@ impl<'h> Graph<'h> {
         }
     }
 
+    /// Stores a handle to a reachable object in a new holder on the second heap.
+    fn hold_from_side(&mut self, rng: &mut SmallRng) {
+        if self.holders.len() < self.limits.roots {
+            let target = self.pick(rng);
+            let holder = self.side.alloc(Holder { target });
+            self.holders.push(holder);
+            self.sync_side_cycles();
+        }
+    }
+
+    /// Drops a holder and collects the second heap, which drops the holder's handle.
+    fn release_from_side(&mut self, rng: &mut SmallRng) {
+        if !self.holders.is_empty() {
+            self.holders
+                .swap_remove(rng.random_range(0..self.holders.len()));
+            let cycle = self.side.collect();
+            self.sync_side_cycles();
+            if cycle.objects_freed == 0 {
+                self.fail("collecting the second heap freed no released holder".to_string());
+            }
+        }
+    }
+
+    /// After a cycle of the second heap: it drained the thread's pools, so the local pool's
+    /// handles are gone (what only they held is dead at the main heap's next cycle).
+    fn sync_side_cycles(&mut self) {
+        let seen = self.side_cycles_seen.get();
+        if seen != self.side_cycles_handled {
+            self.side_cycles_handled = seen;
+            self.parked_ids.clear();
+        }
+    }
+
     /// After any cycle: the local pool was drained, and what the roots do not reach is dead.
     /// `held` names objects a caller holds handles to outside the roots.
     fn sync_cycles(&mut self, held: &[u64]) {
@@ -398,7 +456,8 @@ impl<'h> Graph<'h> {
         self.counts.peak_objects = self.counts.peak_objects.max(self.model.len());
     }
 
-    /// The model's objects reachable from the roots, the parked handles and `held`.
+    /// The model's objects reachable from the roots, the parked handles, the holders on the
+    /// second heap and `held`.
     fn reachable(&self, held: &[u64]) -> HashSet<u64> {
         let mut live = HashSet::new();
         let mut stack: Vec<u64> = self
@@ -406,6 +465,7 @@ impl<'h> Graph<'h> {
             .iter()
             .map(|r| r.id)
             .chain(self.parked_ids.iter().copied())
+            .chain(self.holders.iter().map(|h| h.target.id))
             .chain(held.iter().copied())
             .collect();
         while let Some(id) = stack.pop() {
@@ -426,6 +486,7 @@ impl<'h> Graph<'h> {
 
         let mut visited = HashSet::new();
         let mut stack: Vec<Gc<Obj>> = self.roots.clone();
+        stack.extend(self.holders.iter().map(|h| h.target.clone()));
         while let Some(obj) = stack.pop() {
             if visited.insert(obj.id) {
                 self.check_obj(&obj);
@@ -448,6 +509,8 @@ impl<'h> Graph<'h> {
     pub fn finish(mut self) -> (GraphCounts, Vec<String>) {
         self.collect_and_check();
         self.roots.clear();
+        self.holders.clear();
+        self.side.collect();
         self.weak.clear();
         self.parked_ids.clear();
         while self.parked.try_get().is_some() {}

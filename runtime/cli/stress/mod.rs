@@ -84,7 +84,9 @@ fn run_thread(thread: usize, seed: u64, deadline: Instant, steps_done: &AtomicU6
             objects: 4000,
         }
     };
-    let mut graph = Graph::new(&heap, limits);
+    // A second heap whose objects hold handles into the first.
+    let side = Heap::new();
+    let mut graph = Graph::new(&heap, &side, limits);
     let mut hands = buffers::BufferHands::new(thread);
     let mut buffer_failures = Vec::new();
     let mut steps = 0u64;
