@@ -2,7 +2,7 @@
 //! process) and prints a report, as text or as one JSON object.
 
 use super::report::{BenchReport, Comparison};
-use super::{failure, plot, progress, usage_error};
+use super::{emit, failure, plot, progress, usage_error};
 use prologue::workloads::{Engine, Params, Workload};
 use prologue::{Config, DrainPolicy};
 use std::path::PathBuf;
@@ -169,11 +169,11 @@ pub fn execute(args: BenchArgs) -> ExitCode {
     let report = BenchReport::new(&run, &params, args.policy_name(), comparison);
     if args.json {
         match serde_json::to_string_pretty(&report) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => emit(&(text + "\n")),
             Err(e) => return failure(format_args!("could not encode the report: {e}")),
         }
     } else {
-        print!("{}", report.render_text(&run));
+        emit(&report.render_text(&run));
     }
 
     if let Some(path) = &args.plot {
@@ -182,7 +182,7 @@ pub fn execute(args: BenchArgs) -> ExitCode {
             return failure(format_args!("could not write {}: {e}", path.display()));
         }
         if !args.json {
-            println!("plot written to {}", path.display());
+            emit(&format!("plot written to {}\n", path.display()));
         }
     }
 

@@ -70,6 +70,14 @@ pub(crate) fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Writes `text` to stdout. A closed pipe (`prologue bench | head -3`) is not an error worth a
+/// panic: the rest of the output is dropped.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 /// Reports a failure of the work itself on stderr and returns exit status 1.
 pub(crate) fn failure(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("prologue: {message}");

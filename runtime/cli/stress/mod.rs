@@ -7,7 +7,7 @@
 mod buffers;
 mod graph;
 
-use super::{failure, progress};
+use super::{emit, failure, progress};
 use graph::{Graph, GraphCounts, Limits};
 use prologue::workloads::short_mode;
 use prologue::{Config, Heap};
@@ -205,11 +205,11 @@ pub fn execute(args: StressArgs) -> ExitCode {
     let summary = Summary::new(&args, start.elapsed(), &reports, &audit, &failures);
     if args.json {
         match serde_json::to_string_pretty(&summary) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => emit(&(text + "\n")),
             Err(e) => return failure(format_args!("could not encode the summary: {e}")),
         }
     } else {
-        print!("{}", summary.render_text());
+        emit(&summary.render_text());
     }
     if failures.is_empty() {
         ExitCode::SUCCESS
