@@ -1,0 +1,682 @@
+//! The compiler: [`Syntax`] to [`Node`]s, with variables resolved to frame slots.
+//!
+//! Every derived form (let*, letrec, named let, do, cond, case, when, unless, quasiquote,
+//! define-record-type) becomes a handful of core nodes here, so the machine stays small.
+//! The compiler recurses over the syntax tree, whose depth the reader bounds; forms that
+//! may be long rather than deep (cond clauses, let* bindings, list items) are compiled with
+//! loops.
+
+use super::code::{Code, Lambda, LambdaId, Node, NodeId};
+use super::ctx::Ctx;
+use super::error::{Pos, Result, SchemeError};
+use super::globals::Globals;
+use super::reader::{Datum, Syntax};
+use super::value::Value;
+
+/// Names the compiler makes up; a space keeps them out of reach of any program.
+const HIDDEN_LOOP: &str = " loop";
+
+/// Compiles top-level forms into a code store.
+pub struct Compiler<'a> {
+    pub(super) code: &'a mut Code,
+    pub(super) globals: &'a mut Globals,
+    pub(super) ctx: &'a mut Ctx,
+    /// The frames in scope, innermost last; each lists its slots' names.
+    pub(super) scopes: Vec<Vec<String>>,
+}
+
+pub(super) fn err(pos: Pos, msg: impl Into<String>) -> SchemeError {
+    SchemeError::at(pos, msg)
+}
+
+/// A variable reference, resolved.
+enum Var {
+    Local(u16, u16),
+    Global(u32),
+}
+
+impl<'a> Compiler<'a> {
+    /// A compiler that adds to `code` and `globals`, allocating constants through `ctx`.
+    pub fn new(code: &'a mut Code, globals: &'a mut Globals, ctx: &'a mut Ctx) -> Compiler<'a> {
+        Compiler {
+            code,
+            globals,
+            ctx,
+            scopes: Vec::new(),
+        }
+    }
+
+    /// Compiles one top-level form.
+    pub fn compile_toplevel(&mut self, form: &Syntax) -> Result<NodeId> {
+        self.compile_body_form(form, true)
+    }
+
+    pub(super) fn add(&mut self, node: Node) -> NodeId {
+        self.code.add(node)
+    }
+
+    pub(super) fn constant(&mut self, v: Value) -> NodeId {
+        self.add(Node::Const(v))
+    }
+
+    fn resolve(&mut self, name: &str, pos: Pos) -> Result<Var> {
+        for (depth, scope) in self.scopes.iter().rev().enumerate() {
+            if let Some(index) = scope.iter().rposition(|n| n == name) {
+                let depth =
+                    u16::try_from(depth).map_err(|_| err(pos, "scopes nested too deeply"))?;
+                let index = u16::try_from(index).map_err(|_| err(pos, "too many variables"))?;
+                return Ok(Var::Local(depth, index));
+            }
+        }
+        Ok(Var::Global(self.globals.id(name)))
+    }
+
+    pub(super) fn is_local(&self, name: &str) -> bool {
+        self.scopes.iter().any(|s| s.iter().any(|n| n == name))
+    }
+
+    /// A form in a body or at top level, where `define` is allowed.
+    fn compile_body_form(&mut self, form: &Syntax, toplevel: bool) -> Result<NodeId> {
+        if let Some(items) = form.as_list() {
+            if let Some(head) = items.first().and_then(Syntax::as_symbol) {
+                if !self.is_local(head) {
+                    match head {
+                        "define" => return self.compile_define(form, items),
+                        "define-record-type" => return self.compile_record_type(form, items),
+                        "begin" if items.len() > 1 => {
+                            let mut nodes = Vec::with_capacity(items.len() - 1);
+                            for f in &items[1..] {
+                                nodes.push(self.compile_body_form(f, toplevel)?);
+                            }
+                            return Ok(self.add(Node::Seq(nodes.into())));
+                        }
+                        "import" if toplevel => return Ok(self.constant(Value::Unspecified)),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        self.compile(form)
+    }
+
+    /// Compiles an expression.
+    pub fn compile(&mut self, form: &Syntax) -> Result<NodeId> {
+        let pos = form.pos;
+        match &form.datum {
+            Datum::Symbol(name) => self.compile_ref(name, pos),
+            Datum::List(items, None) if !items.is_empty() => self.compile_list(form, items),
+            Datum::List(items, _) if items.is_empty() => Err(err(pos, "empty combination ()")),
+            Datum::List(_, Some(_)) => Err(err(pos, "a dotted list is not an expression")),
+            Datum::Vector(_) | Datum::Str(_) | Datum::Int(_) | Datum::Float(_) => {
+                let v = self.ctx.datum_to_value(form)?;
+                Ok(self.constant(v))
+            }
+            Datum::Bool(b) => Ok(self.constant(Value::Bool(*b))),
+            Datum::Char(c) => Ok(self.constant(Value::Char(*c))),
+            Datum::List(..) => Err(err(pos, "empty combination ()")),
+        }
+    }
+
+    pub(super) fn compile_ref(&mut self, name: &str, pos: Pos) -> Result<NodeId> {
+        Ok(match self.resolve(name, pos)? {
+            Var::Local(depth, index) => self.add(Node::Local { depth, index, pos }),
+            Var::Global(id) => self.add(Node::Global { id, pos }),
+        })
+    }
+
+    fn compile_list(&mut self, form: &Syntax, items: &[Syntax]) -> Result<NodeId> {
+        let pos = form.pos;
+        if let Some(head) = items[0].as_symbol() {
+            if !self.is_local(head) {
+                let args = &items[1..];
+                match head {
+                    "quote" => {
+                        let [d] = args else {
+                            return Err(err(pos, "quote takes one datum"));
+                        };
+                        let v = self.ctx.datum_to_value(d)?;
+                        return Ok(self.constant(v));
+                    }
+                    "quasiquote" => {
+                        let [d] = args else {
+                            return Err(err(pos, "quasiquote takes one datum"));
+                        };
+                        return self.quasi(d, 1);
+                    }
+                    "unquote" | "unquote-splicing" => {
+                        return Err(err(pos, format!("{head} outside quasiquote")))
+                    }
+                    "lambda" => {
+                        let Some((params, body)) = args.split_first() else {
+                            return Err(err(pos, "lambda needs parameters and a body"));
+                        };
+                        let id = self.compile_lambda(params, body, pos)?;
+                        return Ok(self.add(Node::Lambda(id)));
+                    }
+                    "define" | "define-record-type" => {
+                        return Err(err(pos, format!("{head} is not allowed here")))
+                    }
+                    "import" => return Err(err(pos, "import is only allowed at top level")),
+                    "set!" => return self.compile_set(args, pos),
+                    "if" => return self.compile_if(args, pos),
+                    "begin" => {
+                        if args.is_empty() {
+                            return Ok(self.constant(Value::Unspecified));
+                        }
+                        return self.compile_seq(args);
+                    }
+                    "let" => return self.compile_let(args, pos),
+                    "let*" => return self.compile_let_star(args, pos),
+                    "letrec" | "letrec*" => return self.compile_letrec(args, pos),
+                    "and" | "or" => {
+                        if args.is_empty() {
+                            return Ok(self.constant(Value::Bool(head == "and")));
+                        }
+                        let nodes = self.compile_all(args)?;
+                        return Ok(self.add(if head == "and" {
+                            Node::And(nodes.into())
+                        } else {
+                            Node::Or(nodes.into())
+                        }));
+                    }
+                    "when" | "unless" => {
+                        let Some((test, body)) = args.split_first() else {
+                            return Err(err(pos, format!("{head} needs a test")));
+                        };
+                        let test = self.compile(test)?;
+                        let body = if body.is_empty() {
+                            self.constant(Value::Unspecified)
+                        } else {
+                            self.compile_seq(body)?
+                        };
+                        let none = self.constant(Value::Unspecified);
+                        let (then, alt) = if head == "when" {
+                            (body, none)
+                        } else {
+                            (none, body)
+                        };
+                        return Ok(self.add(Node::If { test, then, alt }));
+                    }
+                    "cond" => return self.compile_cond(args, pos),
+                    "case" => return self.compile_case(args, pos),
+                    "do" => return self.compile_do(args, pos),
+                    _ => {}
+                }
+            }
+        }
+        let parts = self.compile_all(items)?;
+        Ok(self.add(Node::Call {
+            parts: parts.into(),
+            pos,
+        }))
+    }
+
+    fn compile_all(&mut self, forms: &[Syntax]) -> Result<Vec<NodeId>> {
+        forms.iter().map(|f| self.compile(f)).collect()
+    }
+
+    pub(super) fn compile_seq(&mut self, forms: &[Syntax]) -> Result<NodeId> {
+        if let [one] = forms {
+            return self.compile(one);
+        }
+        let nodes = self.compile_all(forms)?;
+        Ok(self.add(Node::Seq(nodes.into())))
+    }
+
+    fn compile_if(&mut self, args: &[Syntax], pos: Pos) -> Result<NodeId> {
+        let (test, then, alt) = match args {
+            [t, c] => (t, c, None),
+            [t, c, a] => (t, c, Some(a)),
+            _ => {
+                return Err(err(
+                    pos,
+                    "if takes a test, a consequent and an optional alternative",
+                ))
+            }
+        };
+        let test = self.compile(test)?;
+        let then = self.compile(then)?;
+        let alt = match alt {
+            Some(a) => self.compile(a)?,
+            None => self.constant(Value::Unspecified),
+        };
+        Ok(self.add(Node::If { test, then, alt }))
+    }
+
+    fn compile_set(&mut self, args: &[Syntax], pos: Pos) -> Result<NodeId> {
+        let [target, value] = args else {
+            return Err(err(pos, "set! takes a variable and a value"));
+        };
+        let name = target
+            .as_symbol()
+            .ok_or_else(|| err(target.pos, "set! needs a variable name"))?;
+        let value = self.compile(value)?;
+        Ok(match self.resolve(name, pos)? {
+            Var::Local(depth, index) => self.add(Node::SetLocal {
+                depth,
+                index,
+                value,
+            }),
+            Var::Global(id) => self.add(Node::SetGlobal { id, value, pos }),
+        })
+    }
+
+    fn compile_define(&mut self, form: &Syntax, items: &[Syntax]) -> Result<NodeId> {
+        let pos = form.pos;
+        let (name, value) = match items.get(1).map(|s| &s.datum) {
+            Some(Datum::Symbol(name)) => {
+                let value = match &items[2..] {
+                    [] => self.constant(Value::Unspecified),
+                    [v] => self.compile(v)?,
+                    _ => return Err(err(pos, "define takes a name and one value")),
+                };
+                (name.clone(), value)
+            }
+            Some(Datum::List(sig, tail)) if !sig.is_empty() => {
+                let name = sig[0]
+                    .as_symbol()
+                    .ok_or_else(|| err(sig[0].pos, "define needs a procedure name"))?
+                    .to_string();
+                let params = Syntax {
+                    datum: Datum::List(sig[1..].to_vec(), tail.clone()),
+                    pos: items[1].pos,
+                };
+                let params = match (&params.datum, sig.len()) {
+                    (Datum::List(_, Some(t)), 1) => (**t).clone(),
+                    _ => params,
+                };
+                let lambda = self.compile_lambda(&params, &items[2..], pos)?;
+                self.code.name_lambda(lambda, &name);
+                (name, self.add(Node::Lambda(lambda)))
+            }
+            _ => return Err(err(pos, "bad define")),
+        };
+        if let Node::Lambda(id) = self.code.node(value) {
+            let id = *id;
+            self.code.name_lambda(id, &name);
+        }
+        self.bind(&name, value, pos)
+    }
+
+    /// Binds `name` to `value`'s result in the innermost frame, or globally at top level.
+    pub(super) fn bind(&mut self, name: &str, value: NodeId, pos: Pos) -> Result<NodeId> {
+        if let Some(scope) = self.scopes.last() {
+            // Body definitions were given slots by `scan_defines` before the body compiled.
+            let index = scope
+                .iter()
+                .rposition(|n| n == name)
+                .ok_or_else(|| err(pos, "define is only allowed in a body or at top level"))?;
+            return Ok(self.add(Node::SetLocal {
+                depth: 0,
+                index: index as u16,
+                value,
+            }));
+        }
+        let id = self.globals.id(name);
+        Ok(self.add(Node::DefineGlobal { id, value }))
+    }
+
+    /// Compiles `(lambda params body...)` into a lambda of the code store.
+    pub(super) fn compile_lambda(
+        &mut self,
+        params: &Syntax,
+        body: &[Syntax],
+        pos: Pos,
+    ) -> Result<LambdaId> {
+        let mut names = Vec::new();
+        let (fixed, rest): (&[Syntax], Option<&Syntax>) = match &params.datum {
+            Datum::Symbol(_) => (&[], Some(params)),
+            Datum::List(items, tail) => (items, tail.as_deref()),
+            _ => return Err(err(params.pos, "bad parameter list")),
+        };
+        for p in fixed.iter().chain(rest) {
+            let name = p
+                .as_symbol()
+                .ok_or_else(|| err(p.pos, "a parameter must be a symbol"))?;
+            if names.iter().any(|n| n == name) {
+                return Err(err(p.pos, format!("duplicate parameter {name}")));
+            }
+            names.push(name.to_string());
+        }
+        self.body_lambda(names, fixed.len(), rest.is_some(), body, pos)
+    }
+
+    /// Compiles a body in a new frame whose first slots are `params`.
+    pub(super) fn body_lambda(
+        &mut self,
+        mut slots: Vec<String>,
+        required: usize,
+        rest: bool,
+        body: &[Syntax],
+        pos: Pos,
+    ) -> Result<LambdaId> {
+        if body.is_empty() {
+            return Err(err(pos, "empty body"));
+        }
+        if slots.len() > u16::MAX as usize / 2 {
+            return Err(err(pos, "too many parameters"));
+        }
+        scan_defines(body, &mut slots);
+        self.scopes.push(slots);
+        let compiled: Result<Vec<NodeId>> = body
+            .iter()
+            .map(|f| self.compile_body_form(f, false))
+            .collect();
+        let slots = self.scopes.pop().unwrap_or_default();
+        let mut compiled = compiled?;
+        if slots.len() > u16::MAX as usize {
+            return Err(err(pos, "too many local variables"));
+        }
+        let body = if compiled.len() == 1 {
+            compiled.pop().unwrap_or(0)
+        } else {
+            self.add(Node::Seq(compiled.into()))
+        };
+        Ok(self.code.add_lambda(Lambda {
+            required,
+            rest,
+            frame_size: slots.len(),
+            body,
+            name: None,
+        }))
+    }
+
+    fn bindings<'s>(&self, bindings: &'s Syntax) -> Result<Vec<(&'s str, &'s Syntax, Pos)>> {
+        let items = bindings
+            .as_list()
+            .ok_or_else(|| err(bindings.pos, "bindings must be a list"))?;
+        items
+            .iter()
+            .map(|b| match b.as_list() {
+                Some([name, init]) => match name.as_symbol() {
+                    Some(n) => Ok((n, init, b.pos)),
+                    None => Err(err(name.pos, "a binding needs a variable name")),
+                },
+                _ => Err(err(b.pos, "a binding is (name value)")),
+            })
+            .collect()
+    }
+
+    fn compile_let(&mut self, args: &[Syntax], pos: Pos) -> Result<NodeId> {
+        let Some(first) = args.first() else {
+            return Err(err(pos, "let needs bindings and a body"));
+        };
+        if let Some(name) = first.as_symbol() {
+            return self.compile_named_let(name, &args[1..], pos);
+        }
+        let bindings = self.bindings(first)?;
+        let mut names: Vec<String> = Vec::new();
+        for (n, _, p) in &bindings {
+            if names.iter().any(|m| m == n) {
+                return Err(err(*p, format!("duplicate binding {n}")));
+            }
+            names.push(n.to_string());
+        }
+        let inits: Vec<NodeId> = bindings
+            .iter()
+            .map(|(_, init, _)| self.compile(init))
+            .collect::<Result<_>>()?;
+        let n = names.len();
+        let lambda = self.body_lambda(names, n, false, &args[1..], pos)?;
+        Ok(self.add(Node::Let {
+            lambda,
+            inits: inits.into(),
+        }))
+    }
+
+    /// `(let name ((v init) ...) body)`: a frame holding the loop procedure, which is then
+    /// called with the inits (evaluated outside that frame, as the standard says).
+    fn compile_named_let(&mut self, name: &str, args: &[Syntax], pos: Pos) -> Result<NodeId> {
+        let Some((bindings, body)) = args.split_first() else {
+            return Err(err(pos, "named let needs bindings and a body"));
+        };
+        let bindings = self.bindings(bindings)?;
+        let inits: Vec<NodeId> = bindings
+            .iter()
+            .map(|(_, init, _)| self.compile(init))
+            .collect::<Result<_>>()?;
+        let params: Vec<String> = bindings.iter().map(|(n, _, _)| n.to_string()).collect();
+        let n = params.len();
+        self.scopes.push(vec![name.to_string()]);
+        let proc = self.body_lambda(params, n, false, body, pos);
+        self.scopes.pop();
+        let proc = proc?;
+        self.code.name_lambda(proc, name);
+        // The frame's body: (begin (set! name (lambda ...)) name)
+        let make = self.add(Node::Lambda(proc));
+        let set = self.add(Node::SetLocal {
+            depth: 0,
+            index: 0,
+            value: make,
+        });
+        let get = self.add(Node::Local {
+            depth: 0,
+            index: 0,
+            pos,
+        });
+        let body = self.add(Node::Seq(vec![set, get].into()));
+        let holder = self.code.add_lambda(Lambda {
+            required: 0,
+            rest: false,
+            frame_size: 1,
+            body,
+            name: None,
+        });
+        let func = self.add(Node::Let {
+            lambda: holder,
+            inits: Box::new([]),
+        });
+        let mut parts = vec![func];
+        parts.extend(inits);
+        Ok(self.add(Node::Call {
+            parts: parts.into(),
+            pos,
+        }))
+    }
+
+    fn compile_let_star(&mut self, args: &[Syntax], pos: Pos) -> Result<NodeId> {
+        let Some((bindings, body)) = args.split_first() else {
+            return Err(err(pos, "let* needs bindings and a body"));
+        };
+        let bindings = self.bindings(bindings)?;
+        if bindings.is_empty() {
+            let lambda = self.body_lambda(Vec::new(), 0, false, body, pos)?;
+            return Ok(self.add(Node::Let {
+                lambda,
+                inits: Box::new([]),
+            }));
+        }
+        // One frame per binding, built without recursion: compile each init with the
+        // previous bindings in scope, then the body, then wrap the frames inside out.
+        let depth_before = self.scopes.len();
+        let mut inits = Vec::with_capacity(bindings.len());
+        let mut result = Ok(());
+        for (i, (name, init, _)) in bindings.iter().enumerate() {
+            match self.compile(init) {
+                Ok(node) => inits.push(node),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+            if i + 1 < bindings.len() {
+                self.scopes.push(vec![name.to_string()]);
+            }
+        }
+        let last = bindings
+            .last()
+            .map(|(n, _, _)| n.to_string())
+            .unwrap_or_default();
+        let inner = match result {
+            Ok(()) => self.body_lambda(vec![last], 1, false, body, pos),
+            Err(e) => Err(e),
+        };
+        self.scopes.truncate(depth_before);
+        let mut lambda = inner?;
+        let mut node = 0;
+        for (i, init) in inits.into_iter().enumerate().rev() {
+            node = self.add(Node::Let {
+                lambda,
+                inits: Box::new([init]),
+            });
+            if i > 0 {
+                lambda = self.code.add_lambda(Lambda {
+                    required: 1,
+                    rest: false,
+                    frame_size: 1,
+                    body: node,
+                    name: None,
+                });
+            }
+        }
+        Ok(node)
+    }
+
+    fn compile_letrec(&mut self, args: &[Syntax], pos: Pos) -> Result<NodeId> {
+        let Some((bindings, body)) = args.split_first() else {
+            return Err(err(pos, "letrec needs bindings and a body"));
+        };
+        let bindings = self.bindings(bindings)?;
+        let names: Vec<String> = bindings.iter().map(|(n, _, _)| n.to_string()).collect();
+        self.scopes.push(names);
+        let sets: Result<Vec<NodeId>> = bindings
+            .iter()
+            .enumerate()
+            .map(|(index, (name, init, _))| {
+                let value = self.compile(init)?;
+                if let Node::Lambda(id) = self.code.node(value) {
+                    let id = *id;
+                    self.code.name_lambda(id, name);
+                }
+                Ok(self.add(Node::SetLocal {
+                    depth: 0,
+                    index: index as u16,
+                    value,
+                }))
+            })
+            .collect();
+        let names = self.scopes.pop().unwrap_or_default();
+        let sets = sets?;
+        // The body runs in a frame of its own (its defines must not clash with the bindings).
+        self.scopes.push(names);
+        let inner = self.body_lambda(Vec::new(), 0, false, body, pos);
+        let names = self.scopes.pop().unwrap_or_default();
+        let inner = inner?;
+        let run_body = self.add(Node::Let {
+            lambda: inner,
+            inits: Box::new([]),
+        });
+        let mut seq = sets;
+        seq.push(run_body);
+        let seq = self.add(Node::Seq(seq.into()));
+        let outer = self.code.add_lambda(Lambda {
+            required: 0,
+            rest: false,
+            frame_size: names.len(),
+            body: seq,
+            name: None,
+        });
+        Ok(self.add(Node::Let {
+            lambda: outer,
+            inits: Box::new([]),
+        }))
+    }
+
+    fn compile_do(&mut self, args: &[Syntax], pos: Pos) -> Result<NodeId> {
+        // (do ((var init step)...) (test expr...) body...) =>
+        // (let <loop> ((var init)...) (if test (begin expr...) (begin body... (<loop> step...))))
+        let (Some(specs), Some(exit)) = (args.first(), args.get(1)) else {
+            return Err(err(pos, "do needs variable specs and an exit clause"));
+        };
+        let specs = specs
+            .as_list()
+            .ok_or_else(|| err(specs.pos, "do variable specs must be a list"))?;
+        let exit = exit
+            .as_list()
+            .filter(|e| !e.is_empty())
+            .ok_or_else(|| err(exit.pos, "do needs an exit clause (test expr...)"))?;
+        let sym = |s: &str, pos: Pos| Syntax {
+            datum: Datum::Symbol(s.to_string()),
+            pos,
+        };
+        let list = |items: Vec<Syntax>, pos: Pos| Syntax {
+            datum: Datum::List(items, None),
+            pos,
+        };
+        let mut bindings = Vec::new();
+        let mut steps = vec![sym(HIDDEN_LOOP, pos)];
+        for spec in specs {
+            match spec.as_list() {
+                Some([var, init]) if var.as_symbol().is_some() => {
+                    bindings.push(list(vec![var.clone(), init.clone()], spec.pos));
+                    steps.push(var.clone());
+                }
+                Some([var, init, step]) if var.as_symbol().is_some() => {
+                    bindings.push(list(vec![var.clone(), init.clone()], spec.pos));
+                    steps.push(step.clone());
+                }
+                _ => return Err(err(spec.pos, "a do spec is (var init [step])")),
+            }
+        }
+        let mut body_items = vec![sym("begin", pos)];
+        body_items.extend(args[2..].iter().cloned());
+        body_items.push(list(steps, pos));
+        let exit_expr = if exit.len() == 1 {
+            // No result expressions: the value is unspecified, as `(if #f #f)` says.
+            let f = Syntax {
+                datum: Datum::Bool(false),
+                pos,
+            };
+            list(vec![sym("if", pos), f.clone(), f], pos)
+        } else {
+            let mut items = vec![sym("begin", pos)];
+            items.extend(exit[1..].iter().cloned());
+            list(items, pos)
+        };
+        let body = list(
+            vec![
+                sym("if", pos),
+                exit[0].clone(),
+                exit_expr,
+                list(body_items, pos),
+            ],
+            pos,
+        );
+        let named = [sym(HIDDEN_LOOP, pos), list(bindings, pos), body];
+        self.compile_named_let(HIDDEN_LOOP, &named[1..], pos)
+    }
+}
+
+/// Adds the names a body defines (`define`, `define-record-type`, inside `begin` too) to
+/// `slots`, each once.
+fn scan_defines(body: &[Syntax], slots: &mut Vec<String>) {
+    let add = |name: &str, slots: &mut Vec<String>| {
+        if !slots.iter().any(|s| s == name) {
+            slots.push(name.to_string());
+        }
+    };
+    let mut stack: Vec<&Syntax> = body.iter().rev().collect();
+    while let Some(form) = stack.pop() {
+        let Some(items) = form.as_list() else {
+            continue;
+        };
+        match items.first().and_then(Syntax::as_symbol) {
+            Some("define") => match items.get(1).map(|s| &s.datum) {
+                Some(Datum::Symbol(n)) => add(n, slots),
+                Some(Datum::List(sig, _)) => {
+                    if let Some(n) = sig.first().and_then(Syntax::as_symbol) {
+                        add(n, slots)
+                    }
+                }
+                _ => {}
+            },
+            Some("define-record-type") => {
+                for name in super::expand::record_type_names(items) {
+                    add(name, slots);
+                }
+            }
+            Some("begin") => stack.extend(items[1..].iter().rev()),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! The interpreter's run-time context: the heap, the symbol table, output, pools and the
+//! step budget. Primitives receive `&mut Ctx`.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use super::error::{Result, SchemeError};
+use super::gc::{AllocError, Gc, GcCell, Heap, LocalPool, Pool, Trace};
+use super::reader::{Datum, Syntax};
+use super::value::{Pair, Slot, Value};
+
+/// Reusable string buffers for printing and string building. A global [`Pool`]: every
+/// collection drains it (see `--gc-stats`), so idle buffers never pin memory for long.
+pub static STRING_BUFFERS: Pool<String> =
+    Pool::new(String::new).with_max_size(MAX_POOLED_STRING, String::capacity);
+
+/// Buffers larger than this are dropped instead of pooled.
+const MAX_POOLED_STRING: usize = 64 * 1024;
+
+/// Takes an empty string buffer from [`STRING_BUFFERS`].
+pub fn take_string() -> String {
+    let mut s = STRING_BUFFERS.get();
+    s.clear();
+    s
+}
+
+/// Returns a buffer to [`STRING_BUFFERS`].
+pub fn give_string(mut s: String) {
+    s.clear();
+    STRING_BUFFERS.put(s);
+}
+
+/// Argument vectors longer than this are not pooled.
+const MAX_POOLED_ARGS: usize = 64;
+
+/// Limits on how long a script may run: a step count and a wall-clock deadline.
+pub struct Budget {
+    fuel: Option<u64>,
+    timeout: Option<Duration>,
+    deadline: Option<Instant>,
+    ticks: u32,
+}
+
+impl Budget {
+    /// A budget of `fuel` steps and `timeout` of wall time (each optional).
+    pub fn new(fuel: Option<u64>, timeout: Option<Duration>) -> Budget {
+        Budget {
+            fuel,
+            timeout,
+            deadline: None,
+            ticks: 0,
+        }
+    }
+
+    /// Starts the clock (called when a program starts running).
+    pub fn start(&mut self) {
+        self.deadline = self.timeout.map(|t| Instant::now() + t);
+    }
+
+    /// Spends one step; fails when the fuel or the time is used up.
+    #[inline]
+    pub fn tick(&mut self) -> Result<()> {
+        if let Some(fuel) = &mut self.fuel {
+            if *fuel == 0 {
+                return Err(SchemeError::new("fuel exhausted (--fuel)"));
+            }
+            *fuel -= 1;
+        }
+        self.ticks = self.ticks.wrapping_add(1);
+        if self.ticks & 0x3fff == 0 {
+            self.check_time()?;
+        }
+        Ok(())
+    }
+
+    /// Spends `steps` steps at once (printing charges one per byte written).
+    pub fn spend(&mut self, steps: u64) -> Result<()> {
+        if let Some(fuel) = &mut self.fuel {
+            if *fuel < steps {
+                *fuel = 0;
+                return Err(SchemeError::new("fuel exhausted (--fuel)"));
+            }
+            *fuel -= steps;
+        }
+        self.check_time()
+    }
+
+    fn check_time(&self) -> Result<()> {
+        if let (Some(deadline), Some(timeout)) = (self.deadline, self.timeout) {
+            if Instant::now() >= deadline {
+                return Err(SchemeError::new(format!(
+                    "timeout: the program ran longer than {timeout:?} (--timeout)"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Everything primitives may touch.
+pub struct Ctx {
+    /// The heap every value lives on.
+    pub heap: Heap,
+    symbols: HashMap<Box<str>, Gc<str>>,
+    /// Where `display` and `write` go.
+    pub out: Box<dyn Write>,
+    /// Argument vectors of calls in progress; a vector becomes a closure's frame or comes
+    /// back here. Drained by every collection.
+    pub args_pool: LocalPool<Vec<Value>>,
+    /// The step and time budget.
+    pub budget: Budget,
+    /// The heap's `max_heap_bytes`, checked before building large objects.
+    max_heap: Option<usize>,
+}
+
+/// The largest single string or vector a script may build when the heap has no limit.
+const MAX_OBJECT_BYTES: usize = 1 << 30;
+
+/// The error every failed allocation becomes.
+pub fn heap_limit(_: AllocError) -> SchemeError {
+    SchemeError::new("heap limit exceeded")
+}
+
+impl Ctx {
+    /// A context over `heap` writing to `out`.
+    pub fn new(heap: Heap, out: Box<dyn Write>, budget: Budget, max_heap: Option<usize>) -> Ctx {
+        Ctx {
+            heap,
+            symbols: HashMap::new(),
+            out,
+            args_pool: LocalPool::new(Vec::new),
+            budget,
+            max_heap,
+        }
+    }
+
+    /// Checks, before building it on the Rust side, that an object of `bytes` can fit the
+    /// heap: a huge `make-vector` is a script error, never an aborted allocation.
+    pub fn reserve(&self, bytes: usize) -> Result<()> {
+        match self.max_heap {
+            Some(limit) if bytes > limit => Err(SchemeError::new("heap limit exceeded")),
+            _ if bytes > MAX_OBJECT_BYTES => Err(SchemeError::new(format!(
+                "object too large: {bytes} bytes (at most {MAX_OBJECT_BYTES})"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Allocates `value` on the heap; a full heap is a script error, not an abort.
+    #[inline]
+    pub fn alloc<T: Trace + 'static>(&self, value: T) -> Result<Gc<T>> {
+        self.heap.try_alloc(value).map_err(heap_limit)
+    }
+
+    /// A fresh pair.
+    #[inline]
+    pub fn cons(&self, car: Value, cdr: Value) -> Result<Value> {
+        Ok(Value::Pair(self.alloc(Pair {
+            car: GcCell::new(car),
+            cdr: GcCell::new(cdr),
+        })?))
+    }
+
+    /// A fresh string.
+    pub fn string(&self, s: &str) -> Result<Value> {
+        Ok(Value::Str(self.heap.try_alloc_str(s).map_err(heap_limit)?))
+    }
+
+    /// A fresh vector holding `items`.
+    pub fn vector(&self, items: &[Value]) -> Result<Value> {
+        let slots: Vec<Slot> = items.iter().cloned().map(Slot::new).collect();
+        Ok(Value::Vector(
+            self.heap.try_alloc_slice(&slots).map_err(heap_limit)?,
+        ))
+    }
+
+    /// The symbol named `name` (one heap string per name).
+    pub fn intern(&mut self, name: &str) -> Result<Value> {
+        if let Some(s) = self.symbols.get(name) {
+            return Ok(Value::Symbol(s.clone()));
+        }
+        let s = self.heap.try_alloc_str(name).map_err(heap_limit)?;
+        self.symbols.insert(name.into(), s.clone());
+        Ok(Value::Symbol(s))
+    }
+
+    /// A list of `items` ending in `tail`.
+    pub fn list_with_tail(&self, items: &[Value], tail: Value) -> Result<Value> {
+        let mut list = tail;
+        for v in items.iter().rev() {
+            list = self.cons(v.clone(), list)?;
+        }
+        Ok(list)
+    }
+
+    /// A proper list of `items`.
+    pub fn list(&self, items: &[Value]) -> Result<Value> {
+        self.list_with_tail(items, Value::Nil)
+    }
+
+    /// An empty argument vector from the pool.
+    #[inline]
+    pub fn take_args(&self) -> Vec<Value> {
+        let mut v = self.args_pool.get();
+        v.clear();
+        v
+    }
+
+    /// Gives an argument vector back to the pool.
+    #[inline]
+    pub fn give_args(&self, mut v: Vec<Value>) {
+        if v.capacity() <= MAX_POOLED_ARGS {
+            v.clear();
+            self.args_pool.put(v);
+        }
+    }
+
+    /// The heap value of a quoted datum.
+    pub fn datum_to_value(&mut self, d: &Syntax) -> Result<Value> {
+        Ok(match &d.datum {
+            Datum::Bool(b) => Value::Bool(*b),
+            Datum::Int(i) => Value::Int(*i),
+            Datum::Float(f) => Value::Float(*f),
+            Datum::Char(c) => Value::Char(*c),
+            Datum::Str(s) => self.string(s)?,
+            Datum::Symbol(s) => self.intern(s)?,
+            Datum::List(items, tail) => {
+                let tail = match tail {
+                    Some(t) => self.datum_to_value(t)?,
+                    None => Value::Nil,
+                };
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    values.push(self.datum_to_value(item)?);
+                }
+                self.list_with_tail(&values, tail)?
+            }
+            Datum::Vector(items) => {
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    values.push(self.datum_to_value(item)?);
+                }
+                self.vector(&values)?
+            }
+        })
+    }
+}

@@ -1,0 +1,51 @@
+//! The global environment: one slot per top-level name, found by index at run time.
+
+use std::collections::HashMap;
+
+use super::value::Value;
+
+/// Top-level variables. The compiler turns each global name into an index once; the machine
+/// reads and writes `values` by that index. Values live in a Rust `Vec`, so each is a root.
+#[derive(Default)]
+pub struct Globals {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+    values: Vec<Value>,
+}
+
+impl Globals {
+    /// The index of `name`, creating an unbound variable if it is new.
+    pub fn id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = self.values.len() as u32;
+        self.ids.insert(name.to_string(), id);
+        self.names.push(name.to_string());
+        self.values.push(Value::Undefined);
+        id
+    }
+
+    /// The value of variable `id` (`Value::Undefined` when unbound).
+    #[inline]
+    pub fn get(&self, id: u32) -> &Value {
+        &self.values[id as usize]
+    }
+
+    /// Sets variable `id`.
+    #[inline]
+    pub fn set(&mut self, id: u32, value: Value) {
+        self.values[id as usize] = value;
+    }
+
+    /// The name of variable `id`.
+    pub fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+
+    /// Defines `name` as `value`.
+    pub fn define(&mut self, name: &str, value: Value) {
+        let id = self.id(name);
+        self.set(id, value);
+    }
+}

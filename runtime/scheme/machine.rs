@@ -1,0 +1,620 @@
+//! The evaluator: a CEK-style machine with an explicit continuation stack.
+//!
+//! The machine never recurses on the Rust stack: evaluating a subexpression pushes a
+//! continuation ([`Kont`]) saying what to do with its value, and a call in tail position
+//! pushes nothing, so a loop of ten million tail calls runs in constant space. The
+//! continuation stack has a configurable limit: deep non-tail recursion ends with a "stack
+//! depth exceeded" error instead of exhausting memory or the native stack.
+//!
+//! Everything the machine holds between steps (environments, argument vectors, values) is a
+//! `Gc` handle in a Rust data structure, hence a root; a collection may run at any
+//! allocation and needs nothing from the machine.
+
+use super::code::{Code, Node, NodeId};
+use super::ctx::Ctx;
+use super::error::{bail, Pos, Result, SchemeError};
+use super::gc::{Gc, GcCell};
+use super::globals::Globals;
+use super::primitives::{list_items, records, PrimKind};
+use super::printer::repr;
+use super::value::{Closure, Env, Frame, Value};
+
+/// What the machine does next.
+enum Mode {
+    /// Evaluate a node in an environment.
+    Eval(NodeId, Env),
+    /// Hand a value to the top continuation.
+    Return(Value),
+}
+
+/// What to do with the value of the subexpression being evaluated.
+enum Kont {
+    /// Choose a branch of an `if`.
+    If { then: NodeId, alt: NodeId, env: Env },
+    /// Go on with item `next` of a `Seq` node.
+    Seq { node: NodeId, next: usize, env: Env },
+    /// Collect the operands of a `Call`, `PrimCall` or `Let` node; `next` is the operand
+    /// to evaluate after this value is stored.
+    Operands {
+        node: NodeId,
+        next: usize,
+        env: Env,
+        vals: Vec<Value>,
+    },
+    /// Store into a local variable.
+    SetLocal { depth: u16, index: u16, env: Env },
+    /// Store into a global variable (which must already be bound).
+    SetGlobal { id: u32, pos: Pos },
+    /// Define a global.
+    Define { id: u32 },
+    /// Go on with an `and`.
+    And { node: NodeId, next: usize, env: Env },
+    /// Go on with an `or`.
+    Or { node: NodeId, next: usize, env: Env },
+    /// Pick a `case` clause.
+    Case { node: NodeId, env: Env },
+    /// A `cond` `=>` clause's test value arrived.
+    CondTest { node: NodeId, env: Env },
+    /// A `cond` `=>` clause's procedure arrived: call it on the test value.
+    CondCall { arg: Value, pos: Pos },
+    /// A `map` or `for-each` in progress.
+    Map(Box<MapState>),
+    /// Turn the list a `vector-map` produced into a vector.
+    ToVector,
+}
+
+/// The state of a `map`, `for-each`, `vector-map` or `vector-for-each`.
+struct MapState {
+    func: Value,
+    lists: Vec<Value>,
+    acc: Vec<Value>,
+    remaining: usize,
+    collect: bool,
+    pos: Pos,
+}
+
+/// Runs compiled code. One machine runs one top-level form.
+pub struct Machine<'a> {
+    code: &'a Code,
+    globals: &'a mut Globals,
+    ctx: &'a mut Ctx,
+    stack: Vec<Kont>,
+    max_depth: usize,
+    /// The position of the call being applied, for errors raised inside it.
+    pos: Pos,
+}
+
+impl<'a> Machine<'a> {
+    /// A machine over the interpreter's state, allowing `max_depth` pending continuations.
+    pub fn new(
+        code: &'a Code,
+        globals: &'a mut Globals,
+        ctx: &'a mut Ctx,
+        max_depth: usize,
+    ) -> Machine<'a> {
+        Machine {
+            code,
+            globals,
+            ctx,
+            stack: Vec::new(),
+            max_depth,
+            pos: Pos::new(1, 1),
+        }
+    }
+
+    /// Evaluates `node` at top level and returns its value.
+    pub fn run(&mut self, node: NodeId, pos: Pos) -> Result<Value> {
+        self.pos = pos;
+        let result = self.execute(node);
+        // After an error the pending continuations are dropped: their handles stop being
+        // roots, and the heap is left consistent for the next form.
+        self.stack.clear();
+        result.map_err(|e| e.with_pos(self.pos))
+    }
+
+    fn execute(&mut self, start: NodeId) -> Result<Value> {
+        let mut mode = Mode::Eval(start, None);
+        loop {
+            self.ctx.budget.tick()?;
+            mode = match mode {
+                Mode::Eval(id, env) => self.eval(id, env)?,
+                Mode::Return(v) => match self.stack.pop() {
+                    None => return Ok(v),
+                    Some(k) => self.resume(k, v)?,
+                },
+            };
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, k: Kont) -> Result<()> {
+        if self.stack.len() >= self.max_depth {
+            bail!(
+                "stack depth exceeded (more than {} pending calls; see --max-depth)",
+                self.max_depth
+            );
+        }
+        self.stack.push(k);
+        Ok(())
+    }
+
+    fn frame(env: &Env, depth: u16) -> Result<&Gc<Frame>> {
+        let mut frame = env.as_ref();
+        for _ in 0..depth {
+            frame = frame.and_then(|f| f.parent.as_ref());
+        }
+        frame.ok_or_else(|| SchemeError::new("internal error: environment too shallow"))
+    }
+
+    #[inline]
+    fn local(env: &Env, depth: u16, index: u16, pos: Pos) -> Result<Value> {
+        let frame = Self::frame(env, depth)?;
+        let v = frame.slots.borrow().get(index as usize).cloned();
+        match v {
+            Some(Value::Undefined) => {
+                Err(SchemeError::at(pos, "variable used before its definition"))
+            }
+            Some(v) => Ok(v),
+            None => Err(SchemeError::at(pos, "internal error: bad variable slot")),
+        }
+    }
+
+    #[inline]
+    fn global(&self, id: u32, pos: Pos) -> Result<Value> {
+        match self.globals.get(id) {
+            Value::Undefined => Err(SchemeError::at(
+                pos,
+                format!("unbound variable: {}", self.globals.name(id)),
+            )),
+            v => Ok(v.clone()),
+        }
+    }
+
+    /// The value of a node that needs no continuation (constant or variable), if it is one.
+    #[inline]
+    fn try_simple(&self, id: NodeId, env: &Env) -> Option<Result<Value>> {
+        match self.code.node(id) {
+            Node::Const(v) => Some(Ok(v.clone())),
+            Node::Local { depth, index, pos } => Some(Self::local(env, *depth, *index, *pos)),
+            Node::Global { id, pos } => Some(self.global(*id, *pos)),
+            _ => None,
+        }
+    }
+
+    fn eval(&mut self, id: NodeId, env: Env) -> Result<Mode> {
+        let code = self.code;
+        Ok(match code.node(id) {
+            Node::Const(v) => Mode::Return(v.clone()),
+            Node::Local { depth, index, pos } => {
+                Mode::Return(Self::local(&env, *depth, *index, *pos)?)
+            }
+            Node::Global { id, pos } => Mode::Return(self.global(*id, *pos)?),
+            Node::SetLocal {
+                depth,
+                index,
+                value,
+            } => {
+                self.push(Kont::SetLocal {
+                    depth: *depth,
+                    index: *index,
+                    env: env.clone(),
+                })?;
+                Mode::Eval(*value, env)
+            }
+            Node::SetGlobal { id, value, pos } => {
+                self.push(Kont::SetGlobal { id: *id, pos: *pos })?;
+                Mode::Eval(*value, env)
+            }
+            Node::DefineGlobal { id, value } => {
+                self.push(Kont::Define { id: *id })?;
+                Mode::Eval(*value, env)
+            }
+            Node::If { test, then, alt } => match self.try_simple(*test, &env) {
+                Some(v) => Mode::Eval(if v?.is_true() { *then } else { *alt }, env),
+                None => {
+                    self.push(Kont::If {
+                        then: *then,
+                        alt: *alt,
+                        env: env.clone(),
+                    })?;
+                    Mode::Eval(*test, env)
+                }
+            },
+            Node::Lambda(lambda) => Mode::Return(Value::Closure(self.ctx.alloc(Closure {
+                lambda: *lambda,
+                env,
+            })?)),
+            Node::Seq(nodes) => match nodes.len() {
+                0 => Mode::Return(Value::Unspecified),
+                1 => Mode::Eval(nodes[0], env),
+                _ => {
+                    self.push(Kont::Seq {
+                        node: id,
+                        next: 1,
+                        env: env.clone(),
+                    })?;
+                    Mode::Eval(nodes[0], env)
+                }
+            },
+            Node::Call { parts, .. } => {
+                let vals = self.ctx.take_args();
+                self.operands(id, parts, 0, env, vals)?
+            }
+            Node::PrimCall { args, .. } | Node::Let { inits: args, .. } => {
+                let vals = self.ctx.take_args();
+                self.operands(id, args, 0, env, vals)?
+            }
+            Node::And(nodes) | Node::Or(nodes) => {
+                if nodes.len() > 1 {
+                    let (node, next) = (id, 1);
+                    let env = env.clone();
+                    self.push(if matches!(code.node(id), Node::And(_)) {
+                        Kont::And { node, next, env }
+                    } else {
+                        Kont::Or { node, next, env }
+                    })?;
+                }
+                Mode::Eval(nodes[0], env)
+            }
+            Node::Case { key, .. } => match self.try_simple(*key, &env) {
+                Some(v) => Mode::Eval(self.case_branch(id, &v?), env),
+                None => {
+                    self.push(Kont::Case {
+                        node: id,
+                        env: env.clone(),
+                    })?;
+                    Mode::Eval(*key, env)
+                }
+            },
+            Node::CondArrow { test, .. } => {
+                self.push(Kont::CondTest {
+                    node: id,
+                    env: env.clone(),
+                })?;
+                Mode::Eval(*test, env)
+            }
+        })
+    }
+
+    fn case_branch(&self, node: NodeId, key: &Value) -> NodeId {
+        match self.code.node(node) {
+            Node::Case {
+                clauses, default, ..
+            } => clauses
+                .iter()
+                .find(|(data, _)| data.iter().any(|d| d.eqv(key)))
+                .map(|(_, body)| *body)
+                .unwrap_or(*default),
+            _ => node,
+        }
+    }
+
+    fn operand_ids(&self, node: NodeId) -> &'a [NodeId] {
+        match self.code.node(node) {
+            Node::Call { parts, .. } => parts,
+            Node::PrimCall { args, .. } => args,
+            Node::Let { inits, .. } => inits,
+            _ => &[],
+        }
+    }
+
+    /// Evaluates operands `ids[next..]` into `vals`: inline while they are constants or
+    /// variables, through a continuation otherwise; then completes the node.
+    fn operands(
+        &mut self,
+        node: NodeId,
+        ids: &'a [NodeId],
+        mut next: usize,
+        env: Env,
+        mut vals: Vec<Value>,
+    ) -> Result<Mode> {
+        while let Some(&operand) = ids.get(next) {
+            match self.try_simple(operand, &env) {
+                Some(Ok(v)) => vals.push(v),
+                Some(Err(e)) => {
+                    self.ctx.give_args(vals);
+                    return Err(e);
+                }
+                None => {
+                    self.push(Kont::Operands {
+                        node,
+                        next: next + 1,
+                        env: env.clone(),
+                        vals,
+                    })?;
+                    return Ok(Mode::Eval(operand, env));
+                }
+            }
+            next += 1;
+        }
+        self.complete(node, env, vals)
+    }
+
+    /// All operands of `node` are in `vals`: call, or enter the `let` body.
+    fn complete(&mut self, node: NodeId, env: Env, mut vals: Vec<Value>) -> Result<Mode> {
+        let code = self.code;
+        match code.node(node) {
+            Node::Call { pos, .. } => {
+                self.pos = *pos;
+                self.apply(vals)
+            }
+            Node::PrimCall { prim, pos, .. } => {
+                self.pos = *pos;
+                let PrimKind::Fn(f) = prim.kind else {
+                    bail!("internal error: {} cannot be called directly", prim.name);
+                };
+                let result = f(self.ctx, &vals);
+                self.ctx.give_args(vals);
+                Ok(Mode::Return(result?))
+            }
+            Node::Let { lambda, .. } => {
+                let lambda = code.lambda(*lambda);
+                vals.resize(lambda.frame_size, Value::Undefined);
+                let frame = self.ctx.alloc(Frame {
+                    parent: env,
+                    slots: GcCell::new(vals),
+                })?;
+                Ok(Mode::Eval(lambda.body, Some(frame)))
+            }
+            _ => bail!("internal error: not a call"),
+        }
+    }
+
+    /// Applies `vals[0]` to `vals[1..]`.
+    fn apply(&mut self, mut vals: Vec<Value>) -> Result<Mode> {
+        loop {
+            let Some(f) = vals.first().cloned() else {
+                bail!("internal error: empty application");
+            };
+            let argc = vals.len() - 1;
+            match &f {
+                Value::Closure(c) => {
+                    let lambda = self.code.lambda(c.lambda);
+                    if argc < lambda.required || (!lambda.rest && argc > lambda.required) {
+                        let expected = if lambda.rest {
+                            format!("at least {}", lambda.required)
+                        } else {
+                            lambda.required.to_string()
+                        };
+                        let name = lambda.name.as_deref().unwrap_or("#<procedure>");
+                        self.ctx.give_args(vals);
+                        bail!(
+                            "wrong number of arguments to {name}: expected {expected}, got {argc}"
+                        );
+                    }
+                    vals.remove(0);
+                    if lambda.rest {
+                        let rest = self.ctx.list(&vals[lambda.required..])?;
+                        vals.truncate(lambda.required);
+                        vals.push(rest);
+                    }
+                    vals.resize(lambda.frame_size, Value::Undefined);
+                    let frame = self.ctx.alloc(Frame {
+                        parent: c.env.clone(),
+                        slots: GcCell::new(vals),
+                    })?;
+                    return Ok(Mode::Eval(lambda.body, Some(frame)));
+                }
+                Value::Primitive(p) => {
+                    if !p.accepts(argc) {
+                        self.ctx.give_args(vals);
+                        bail!(
+                            "wrong number of arguments to {}: expected {}, got {argc}",
+                            p.name,
+                            p.arity()
+                        );
+                    }
+                    match p.kind {
+                        PrimKind::Fn(fun) => {
+                            let result = fun(self.ctx, &vals[1..]);
+                            self.ctx.give_args(vals);
+                            return Ok(Mode::Return(result?));
+                        }
+                        PrimKind::Apply => {
+                            let last = vals.pop().unwrap_or(Value::Nil);
+                            let spread = list_items("apply", &last)?;
+                            vals.remove(0);
+                            vals.extend(spread);
+                        }
+                        PrimKind::Map(collect) => {
+                            vals.remove(0);
+                            let func = vals.remove(0);
+                            return self.map_start(func, vals, collect, p.name);
+                        }
+                        PrimKind::VectorMap(collect) => {
+                            vals.remove(0);
+                            let func = vals.remove(0);
+                            let mut lists = Vec::with_capacity(vals.len());
+                            for v in &vals {
+                                let Value::Vector(items) = v else {
+                                    return Err(super::primitives::wrong_type(
+                                        p.name, "a vector", v,
+                                    ));
+                                };
+                                let items: Vec<Value> = items.iter().map(|s| s.get()).collect();
+                                lists.push(self.ctx.list(&items)?);
+                            }
+                            self.ctx.give_args(vals);
+                            if collect {
+                                self.push(Kont::ToVector)?;
+                            }
+                            return self.map_start(func, lists, collect, p.name);
+                        }
+                    }
+                }
+                Value::RecordProc(rp) => {
+                    let result = records::call_record_proc(self.ctx, rp, &vals[1..]);
+                    self.ctx.give_args(vals);
+                    return Ok(Mode::Return(result?));
+                }
+                other => {
+                    let shown = repr(other);
+                    self.ctx.give_args(vals);
+                    bail!("not a procedure: {shown}");
+                }
+            }
+        }
+    }
+
+    fn map_start(
+        &mut self,
+        func: Value,
+        lists: Vec<Value>,
+        collect: bool,
+        who: &str,
+    ) -> Result<Mode> {
+        // Iterate as many times as the shortest finite list is long; all lists circular
+        // would never end, and with `map` would grow memory the heap limit cannot see.
+        let mut remaining = None;
+        for l in &lists {
+            match list_length(l) {
+                Some(n) => remaining = Some(remaining.map_or(n, |r: usize| r.min(n))),
+                None if matches!(l, Value::Pair(_)) => {}
+                None => return Err(super::primitives::wrong_type(who, "a list", l)),
+            }
+        }
+        let Some(remaining) = remaining else {
+            bail!("{who}: every list is circular");
+        };
+        let state = MapState {
+            func,
+            lists,
+            acc: Vec::new(),
+            remaining,
+            collect,
+            pos: self.pos,
+        };
+        self.map_step(Box::new(state))
+    }
+
+    fn map_step(&mut self, mut state: Box<MapState>) -> Result<Mode> {
+        self.pos = state.pos;
+        if state.remaining == 0 {
+            let result = if state.collect {
+                self.ctx.list(&state.acc)?
+            } else {
+                Value::Unspecified
+            };
+            return Ok(Mode::Return(result));
+        }
+        state.remaining -= 1;
+        let mut args = self.ctx.take_args();
+        args.push(state.func.clone());
+        for l in state.lists.iter_mut() {
+            let Value::Pair(p) = &*l else {
+                // A list was shortened while mapping: stop here.
+                self.ctx.give_args(args);
+                state.remaining = 0;
+                return self.map_step(state);
+            };
+            let (car, cdr) = (p.car(), p.cdr());
+            args.push(car);
+            *l = cdr;
+        }
+        self.push(Kont::Map(state))?;
+        self.apply(args)
+    }
+
+    fn resume(&mut self, k: Kont, v: Value) -> Result<Mode> {
+        let code = self.code;
+        Ok(match k {
+            Kont::If { then, alt, env } => Mode::Eval(if v.is_true() { then } else { alt }, env),
+            Kont::Seq { node, next, env } => {
+                let Node::Seq(nodes) = code.node(node) else {
+                    bail!("internal error: not a sequence");
+                };
+                if next + 1 < nodes.len() {
+                    self.push(Kont::Seq {
+                        node,
+                        next: next + 1,
+                        env: env.clone(),
+                    })?;
+                }
+                Mode::Eval(nodes[next], env)
+            }
+            Kont::Operands {
+                node,
+                next,
+                env,
+                mut vals,
+            } => {
+                vals.push(v);
+                let ids = self.operand_ids(node);
+                self.operands(node, ids, next, env, vals)?
+            }
+            Kont::SetLocal { depth, index, env } => {
+                let frame = Self::frame(&env, depth)?;
+                if let Some(slot) = frame.slots.borrow_mut().get_mut(index as usize) {
+                    *slot = v;
+                }
+                Mode::Return(Value::Unspecified)
+            }
+            Kont::SetGlobal { id, pos } => {
+                if matches!(self.globals.get(id), Value::Undefined) {
+                    return Err(SchemeError::at(
+                        pos,
+                        format!("set! of unbound variable: {}", self.globals.name(id)),
+                    ));
+                }
+                self.globals.set(id, v);
+                Mode::Return(Value::Unspecified)
+            }
+            Kont::Define { id } => {
+                self.globals.set(id, v);
+                Mode::Return(Value::Unspecified)
+            }
+            Kont::And { node, next, env } | Kont::Or { node, next, env } => {
+                let (Node::And(nodes) | Node::Or(nodes)) = code.node(node) else {
+                    bail!("internal error: not and/or");
+                };
+                let is_and = matches!(code.node(node), Node::And(_));
+                if v.is_true() != is_and {
+                    return Ok(Mode::Return(v));
+                }
+                if next + 1 < nodes.len() {
+                    let (node, next, env) = (node, next + 1, env.clone());
+                    self.push(if is_and {
+                        Kont::And { node, next, env }
+                    } else {
+                        Kont::Or { node, next, env }
+                    })?;
+                }
+                Mode::Eval(nodes[next], env)
+            }
+            Kont::Case { node, env } => Mode::Eval(self.case_branch(node, &v), env),
+            Kont::CondTest { node, env } => {
+                let Node::CondArrow { func, alt, pos, .. } = code.node(node) else {
+                    bail!("internal error: not a cond clause");
+                };
+                if v.is_true() {
+                    self.push(Kont::CondCall { arg: v, pos: *pos })?;
+                    Mode::Eval(*func, env)
+                } else {
+                    Mode::Eval(*alt, env)
+                }
+            }
+            Kont::CondCall { arg, pos } => {
+                self.pos = pos;
+                let mut vals = self.ctx.take_args();
+                vals.push(v);
+                vals.push(arg);
+                self.apply(vals)?
+            }
+            Kont::Map(mut state) => {
+                if state.collect {
+                    state.acc.push(v);
+                }
+                self.map_step(state)?
+            }
+            Kont::ToVector => {
+                let items = list_items("vector-map", &v)?;
+                Mode::Return(self.ctx.vector(&items)?)
+            }
+        })
+    }
+}
+
+/// The length of a proper list; `None` for circular or improper lists.
+fn list_length(list: &Value) -> Option<usize> {
+    list_items("", list).ok().map(|items| items.len())
+}

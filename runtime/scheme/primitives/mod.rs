@@ -1,0 +1,187 @@
+//! The built-in procedures, grouped by what they work on, and the helpers they share.
+
+mod equality;
+mod io;
+mod lists;
+mod numbers;
+pub mod records;
+mod text;
+mod vectors;
+
+pub use equality::equal;
+
+use super::ctx::Ctx;
+use super::error::{Result, SchemeError};
+use super::gc::Gc;
+use super::globals::Globals;
+use super::printer::repr;
+use super::value::{Pair, Value};
+
+/// The Rust function behind a primitive.
+pub type PrimFn = fn(&mut Ctx, &[Value]) -> Result<Value>;
+
+/// How a primitive runs.
+pub enum PrimKind {
+    /// A plain function of its arguments.
+    Fn(PrimFn),
+    /// `apply`: the machine spreads the last argument and calls the first.
+    Apply,
+    /// `map` (`true`: collect results) or `for-each` (`false`): the machine calls the
+    /// procedure itself, so that calls made from a map are proper machine calls.
+    Map(bool),
+    /// `vector-map` / `vector-for-each`.
+    VectorMap(bool),
+}
+
+/// A built-in procedure.
+pub struct Primitive {
+    /// Its name.
+    pub name: &'static str,
+    /// Fewest arguments accepted.
+    pub min: usize,
+    /// Most arguments accepted (`usize::MAX`: any number).
+    pub max: usize,
+    /// What it does.
+    pub kind: PrimKind,
+}
+
+/// Any number of arguments.
+pub const MANY: usize = usize::MAX;
+
+/// A plain primitive.
+pub const fn prim(name: &'static str, min: usize, max: usize, f: PrimFn) -> Primitive {
+    Primitive {
+        name,
+        min,
+        max,
+        kind: PrimKind::Fn(f),
+    }
+}
+
+/// Primitives bound to global names.
+static TABLES: &[&[Primitive]] = &[
+    numbers::PRIMITIVES,
+    lists::PRIMITIVES,
+    text::PRIMITIVES,
+    vectors::PRIMITIVES,
+    equality::PRIMITIVES,
+    io::PRIMITIVES,
+    records::PRIMITIVES,
+];
+
+/// Primitives only the compiler's expansions call (a program cannot rebind them).
+static INTERNAL: &[Primitive] = &[
+    prim("cons", 2, 2, lists::cons),
+    prim("append2", 2, 2, lists::append2),
+    prim("list->vector", 1, 1, vectors::list_to_vector),
+    prim("make-record-type", 2, 2, records::make_record_type),
+    prim("record-constructor", 2, 2, records::record_constructor),
+    prim("record-predicate", 1, 1, records::record_predicate),
+    prim("record-accessor", 2, 2, records::record_accessor),
+    prim("record-modifier", 2, 2, records::record_modifier),
+];
+
+/// The internal primitive called `name`.
+pub fn internal(name: &str) -> Option<&'static Primitive> {
+    INTERNAL.iter().find(|p| p.name == name)
+}
+
+/// The names of every primitive bound to a global.
+#[cfg(test)]
+pub fn names() -> Vec<&'static str> {
+    TABLES
+        .iter()
+        .flat_map(|t| t.iter().map(|p| p.name))
+        .collect()
+}
+
+/// Binds every primitive to its global name.
+pub fn install(globals: &mut Globals) {
+    for table in TABLES {
+        for p in table.iter() {
+            globals.define(p.name, Value::Primitive(p));
+        }
+    }
+}
+
+impl Primitive {
+    /// Whether `argc` arguments are acceptable.
+    pub fn accepts(&self, argc: usize) -> bool {
+        argc >= self.min && argc <= self.max
+    }
+
+    /// The "expected" part of an arity message.
+    pub fn arity(&self) -> String {
+        match (self.min, self.max) {
+            (a, b) if a == b => format!("{a}"),
+            (a, MANY) => format!("at least {a}"),
+            (a, b) => format!("{a} to {b}"),
+        }
+    }
+}
+
+/// A type error: "`who`: expected `what`, got `v`".
+pub fn wrong_type(who: &str, what: &str, v: &Value) -> SchemeError {
+    SchemeError::new(format!("{who}: expected {what}, got {}", repr(v)))
+}
+
+/// The argument as a pair.
+pub fn pair<'v>(who: &str, v: &'v Value) -> Result<&'v Gc<Pair>> {
+    match v {
+        Value::Pair(p) => Ok(p),
+        _ => Err(wrong_type(who, "a pair", v)),
+    }
+}
+
+/// The argument as an exact integer.
+pub fn int(who: &str, v: &Value) -> Result<i64> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        _ => Err(wrong_type(who, "an exact integer", v)),
+    }
+}
+
+/// The argument as an index (a non-negative exact integer).
+pub fn index(who: &str, v: &Value) -> Result<usize> {
+    match v {
+        Value::Int(i) if *i >= 0 => Ok(*i as usize),
+        _ => Err(wrong_type(who, "a non-negative exact integer", v)),
+    }
+}
+
+/// The argument as a string.
+pub fn string<'v>(who: &str, v: &'v Value) -> Result<&'v Gc<str>> {
+    match v {
+        Value::Str(s) => Ok(s),
+        _ => Err(wrong_type(who, "a string", v)),
+    }
+}
+
+/// The items of a proper list (an error for improper or circular lists).
+pub fn list_items(who: &str, list: &Value) -> Result<Vec<Value>> {
+    let mut items = Vec::new();
+    let mut slow = list.clone();
+    let mut cur = list.clone();
+    loop {
+        match cur {
+            Value::Nil => return Ok(items),
+            Value::Pair(p) => {
+                items.push(p.car());
+                cur = p.cdr();
+                // Floyd's cycle check: `slow` advances every other step.
+                if items.len() % 2 == 0 {
+                    if let Value::Pair(s) = &slow {
+                        let next = s.cdr();
+                        slow = next;
+                    }
+                    if let (Value::Pair(a), Value::Pair(b)) = (&slow, &cur) {
+                        if Gc::ptr_eq(a, b) {
+                            return Err(SchemeError::new(format!("{who}: circular list")));
+                        }
+                    }
+                }
+            }
+            _ => return Err(wrong_type(who, "a proper list", list)),
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! Unit tests of the evaluator: each runs a snippet on a fresh interpreter and checks its
+//! value (as `write` shows it), its output or its error.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+use super::error::Pos;
+use super::{Interpreter, Options};
+
+/// An output sink the test can read back.
+#[derive(Clone, Default)]
+pub struct Capture(pub Rc<RefCell<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn interp(options: Options) -> (Interpreter, Capture) {
+    let out = Capture::default();
+    (Interpreter::new(options, Box::new(out.clone())), out)
+}
+
+fn eval(src: &str) -> String {
+    let (mut i, _) = interp(Options::default());
+    match i.eval_to_string(src) {
+        Ok(s) => s,
+        Err(e) => panic!("{src}: {e}"),
+    }
+}
+
+fn output(src: &str) -> String {
+    let (mut i, out) = interp(Options::default());
+    if let Err(e) = i.run_source(src) {
+        panic!("{src}: {e}");
+    }
+    let bytes = out.0.borrow().clone();
+    String::from_utf8(bytes).unwrap()
+}
+
+fn error(src: &str) -> (Option<Pos>, String) {
+    let (mut i, _) = interp(Options::default());
+    match i.run_source(src) {
+        Ok(v) => panic!("{src}: expected an error, got {}", super::write_string(&v)),
+        Err(e) => (e.pos, e.message),
+    }
+}
+
+#[test]
+fn arithmetic_and_numbers() {
+    assert_eq!(eval("(+ 1 2 3)"), "6");
+    assert_eq!(eval("(- 10)"), "-10");
+    assert_eq!(eval("(* 1.5 2)"), "3.0");
+    assert_eq!(eval("(/ 10 4)"), "2.5");
+    assert_eq!(eval("(/ 10 5)"), "2");
+    assert_eq!(eval("(quotient -7 2)"), "-3");
+    assert_eq!(eval("(remainder -7 2)"), "-1");
+    assert_eq!(eval("(modulo -7 2)"), "1");
+    assert_eq!(
+        eval("(list (< 1 2 3) (< 1 3 2) (= 1 1.0) (>= 3 3 1))"),
+        "(#t #f #t #t)"
+    );
+    assert_eq!(
+        eval("(list (sqrt 16) (sqrt 2.25) (expt 2 62) (exact->inexact 1))"),
+        "(4 1.5 4611686018427387904 1.0)"
+    );
+    assert_eq!(
+        eval("(list (max 1 2.0) (min 1 2) (abs -5) (round 2.5) (round 3.5))"),
+        "(2.0 1 5 2.0 4.0)"
+    );
+    assert_eq!(
+        eval("(list (number->string 255 16) (string->number \"1e3\") (string->number \"x\"))"),
+        "(\"ff\" 1000.0 #f)"
+    );
+    assert_eq!(
+        eval("(list (even? 4) (odd? 4) (zero? 0) (exact 3.0))"),
+        "(#t #f #t 3)"
+    );
+    assert_eq!(eval("9223372036854775807"), "9223372036854775807");
+}
+
+#[test]
+fn integer_overflow_is_an_error() {
+    assert!(error("(+ 9223372036854775807 1)")
+        .1
+        .contains("integer overflow"));
+    assert!(error("(* 4611686018427387904 2)")
+        .1
+        .contains("integer overflow"));
+    assert!(error("(- -9223372036854775808)")
+        .1
+        .contains("integer overflow"));
+    assert!(error("(quotient -9223372036854775808 -1)")
+        .1
+        .contains("integer overflow"));
+    assert!(error("(expt 2 64)").1.contains("integer overflow"));
+}
+
+#[test]
+fn special_forms() {
+    assert_eq!(eval("(if #f 1)"), "#<unspecified>");
+    assert_eq!(eval("(let ((x 1) (y 2)) (+ x y))"), "3");
+    assert_eq!(eval("(let* ((x 1) (y (+ x 1))) (* x y))"), "2");
+    assert_eq!(
+        eval("(letrec ((f (lambda (n) (if (= n 0) 1 (* n (f (- n 1))))))) (f 5))"),
+        "120"
+    );
+    assert_eq!(
+        eval("(let loop ((i 0) (acc '())) (if (= i 3) acc (loop (+ i 1) (cons i acc))))"),
+        "(2 1 0)"
+    );
+    assert_eq!(eval("(do ((i 0 (+ i 1)) (s 0 (+ s i))) ((= i 5) s))"), "10");
+    assert_eq!(
+        eval("(cond ((assv 2 '((1 . a) (2 . b))) => cdr) (else 'no))"),
+        "b"
+    );
+    assert_eq!(eval("(cond (#f 1) ((+ 1 1)))"), "2");
+    assert_eq!(
+        eval("(case (* 2 3) ((2 3 5 7) 'prime) ((1 4 6 8 9) 'composite))"),
+        "composite"
+    );
+    assert_eq!(eval("(case 'x ((a) 1) (else 2))"), "2");
+    assert_eq!(
+        eval("(list (and) (and 1 2) (and #f 2) (or) (or #f 3))"),
+        "(#t 2 #f #f 3)"
+    );
+    assert_eq!(eval("(list (when #t 1 2) (unless #f 3))"), "(2 3)");
+    assert_eq!(eval("(begin (define x 5) (set! x (+ x 1)) x)"), "6");
+    assert_eq!(eval("((lambda args args) 1 2)"), "(1 2)");
+    assert_eq!(
+        eval("((lambda (a . rest) (list a rest)) 1 2 3)"),
+        "(1 (2 3))"
+    );
+    assert_eq!(eval("(define (f #;(ignored) x) x) (f 7)"), "7");
+    assert_eq!(eval("(import (scheme base)) 1"), "1");
+}
+
+#[test]
+fn internal_defines_and_scoping() {
+    assert_eq!(
+        eval("(define (f x) (define y (* x 2)) (define (g) (+ x y)) (g)) (f 5)"),
+        "15"
+    );
+    assert_eq!(eval("(define x 1) (define (f) x) (let ((x 2)) (f))"), "1");
+    assert_eq!(
+        eval("(let ((x 1)) (let ((x 2) (y x)) (list x y)))"),
+        "(2 1)"
+    );
+    assert_eq!(
+        eval("(define (f) (begin (define a 1) (define b 2)) (+ a b)) (f)"),
+        "3"
+    );
+    // Shadowing a special form's name with a local makes it an ordinary variable.
+    assert_eq!(eval("(let ((if (lambda (a b c) c))) (if 1 2 3))"), "3");
+}
+
+#[test]
+fn quasiquote() {
+    assert_eq!(eval("`(1 ,(+ 1 1) ,@(list 3 4))"), "(1 2 3 4)");
+    assert_eq!(eval("`(a . ,(+ 1 2))"), "(a . 3)");
+    assert_eq!(eval("`#(1 ,(* 2 3))"), "#(1 6)");
+    assert_eq!(
+        eval("`(1 `(2 ,(3 ,(+ 1 3))))"),
+        "(1 (quasiquote (2 (unquote (3 4)))))"
+    );
+    assert_eq!(eval("`(x ,@'() y)"), "(x y)");
+}
+
+#[test]
+fn lists_vectors_strings() {
+    assert_eq!(eval("(append '(1) '(2 3) '() '(4 . 5))"), "(1 2 3 4 . 5)");
+    assert_eq!(eval("(list (length '(1 2 3)) (reverse '(1 2 3)) (list-tail '(1 2 3) 1) (list-ref '(a b c) 2))"), "(3 (3 2 1) (2 3) c)");
+    assert_eq!(eval("(list (memq 'c '(a b c d)) (member \"b\" '(\"a\" \"b\")) (assoc 2.0 '((1 . a) (2.0 . b))))"), "((c d) (\"b\") (2.0 . b))");
+    assert_eq!(
+        eval("(map (lambda (x y) (* x y)) '(1 2 3) '(4 5))"),
+        "(4 10)"
+    );
+    assert_eq!(eval("(let ((v (make-vector 3 'x))) (vector-set! v 0 1) (vector-fill! v 7) (vector->list v))"), "(7 7 7)");
+    assert_eq!(
+        eval("(list->vector (list 1 \"a\" #\\b))"),
+        "#(1 \"a\" #\\b)"
+    );
+    assert_eq!(
+        eval("(list (string-length \"héllo\") (string-ref \"héllo\" 1) (substring \"hello\" 1 3))"),
+        "(5 #\\é \"el\")"
+    );
+    assert_eq!(eval("(list (string->symbol \"abc\") (symbol->string 'xyz) (string=? \"a\" \"a\") (string<? \"a\" \"b\"))"), "(abc \"xyz\" #t #t)");
+    assert_eq!(eval("(list (make-string 3 #\\z) (string-copy \"abc\") (char->integer #\\A) (integer->char 97))"), "(\"zzz\" \"abc\" 65 #\\a)");
+    assert_eq!(eval("(list (eq? 'a 'a) (eqv? 1.5 1.5) (equal? '(1 #(2 \"x\")) '(1 #(2 \"x\"))) (eq? '() '()))"), "(#t #t #t #t)");
+    assert_eq!(eval("(apply + 1 2 '(3 4))"), "10");
+    assert_eq!(eval("(cadr '(1 2 3))"), "2");
+    assert_eq!(
+        eval("(let ((n 0)) (for-each (lambda (x) (set! n (+ n x))) '(1 2 3)) n)"),
+        "6"
+    );
+}
+
+#[test]
+fn display_and_write() {
+    assert_eq!(
+        output(
+            "(display \"a\\nb\") (write \"a\\nb\") (write #\\space) (display 'sym) (write '|a b|)"
+        ),
+        "a\nb\"a\\nb\"#\\spacesym|a b|"
+    );
+    assert_eq!(
+        output("(write '(1 . (2 . (3 . ()))))(write '(1 . 2))(write 1.0)(write -0.5)(write 1e21)"),
+        "(1 2 3)(1 . 2)1.0-0.51e21"
+    );
+    assert_eq!(
+        output("(write (/ 1. 0))(write (- (/ 1. 0)))"),
+        "+inf.0-inf.0"
+    );
+}
+
+#[test]
+fn errors_carry_the_position_of_the_failing_expression() {
+    assert_eq!(
+        error("(define x 1)\n  (car x)"),
+        (Some(Pos::new(2, 3)), "car: expected a pair, got 1".into())
+    );
+    assert_eq!(
+        error("(+ 1\n   nope)"),
+        (Some(Pos::new(2, 4)), "unbound variable: nope".into())
+    );
+    assert_eq!(
+        error("((lambda (x) x))").1,
+        "wrong number of arguments to #<procedure>: expected 1, got 0"
+    );
+    assert_eq!(
+        error("(define (f a . b) a) (f)").1,
+        "wrong number of arguments to f: expected at least 1, got 0"
+    );
+    assert_eq!(
+        error("(car 1 2)").1,
+        "wrong number of arguments to car: expected 1, got 2"
+    );
+    assert_eq!(
+        error("(error \"bad thing:\" 42 'x \"s\")").1,
+        "bad thing: 42 x \"s\""
+    );
+    assert_eq!(
+        error("(vector-ref (vector 1 2) 2)").1,
+        "vector-ref: index 2 out of range for a vector of length 2"
+    );
+    assert_eq!(
+        error("(letrec ((a b) (b 1)) a)").1,
+        "variable used before its definition"
+    );
+    assert_eq!(
+        error("(\"not a procedure\")").1,
+        "not a procedure: \"not a procedure\""
+    );
+    assert!(error("(lambda)").1.contains("lambda"));
+    assert!(error("(if)").1.contains("if"));
+    assert!(error("(let ((x)) x)").1.contains("binding"));
+    assert!(error("(define)").1.contains("define"));
+    assert!(error("(quote)").1.contains("quote"));
+    assert!(error(",x").1.contains("unquote outside quasiquote"));
+    assert!(error("(+ 1 (if #t (define y 2)))")
+        .1
+        .contains("not allowed"));
+    assert!(error("(length '(1 2 . 3))").1.contains("proper list"));
+}
+
+#[test]
+fn the_depth_limit_stops_deep_recursion_and_tail_calls_do_not_count() {
+    let opts = Options {
+        max_depth: 1000,
+        ..Options::default()
+    };
+    let (mut i, _) = interp(opts.clone());
+    let e = i
+        .run_source("(define (f n) (if (= n 0) 0 (+ 1 (f (- n 1))))) (f 100000)")
+        .unwrap_err();
+    assert!(e.message.contains("stack depth exceeded"), "{e}");
+    // The interpreter stays usable after the error.
+    assert_eq!(i.eval_to_string("(f 100)").unwrap(), "100");
+    let (mut i, _) = interp(opts);
+    assert_eq!(
+        i.eval_to_string("(let loop ((i 0)) (if (< i 100000) (loop (+ i 1)) i))")
+            .unwrap(),
+        "100000"
+    );
+}
+
+#[test]
+fn fuel_and_heap_limits_are_errors_and_the_interpreter_stays_usable() {
+    let (mut i, _) = interp(Options {
+        fuel: Some(10_000),
+        ..Options::default()
+    });
+    assert!(i
+        .run_source("(let loop () (loop))")
+        .unwrap_err()
+        .message
+        .contains("fuel"));
+    let heap = super::gc::Config {
+        max_heap_bytes: Some(2 << 20),
+        ..super::gc::Config::default()
+    };
+    let (mut i, _) = interp(Options {
+        heap,
+        ..Options::default()
+    });
+    let e = i
+        .run_source(
+            "(define keep '()) (let loop () (set! keep (cons (make-vector 10) keep)) (loop))",
+        )
+        .unwrap_err();
+    assert_eq!(e.message, "heap limit exceeded");
+    assert_eq!(
+        i.eval_to_string("(set! keep '()) (length (make-list 1000 'x))")
+            .unwrap(),
+        "1000"
+    );
+}
+
+#[test]
+fn collections_in_the_middle_of_evaluation_keep_everything_reachable() {
+    let heap = super::gc::Config {
+        torture: true,
+        ..super::gc::Config::default()
+    };
+    let (mut i, out) = interp(Options {
+        heap,
+        ..Options::default()
+    });
+    i.run_source(
+        "(define (build n) (if (= n 0) '() (cons (vector n (number->string n)) (build (- n 1)))))
+         (define l (build 30))
+         (define v (list->vector (map (lambda (x) (vector-ref x 1)) l)))
+         (display (apply string-append (vector->list v)))",
+    )
+    .unwrap();
+    let expected: String = (1..=30).rev().map(|n| n.to_string()).collect();
+    assert_eq!(String::from_utf8(out.0.borrow().clone()).unwrap(), expected);
+    assert!(i.heap().stats().cycles > 100);
+}
+
+#[test]
+fn circular_structures_are_errors_or_bounded_not_hangs() {
+    assert!(
+        error("(define l (list 1 2)) (set-cdr! (cdr l) l) (length l)")
+            .1
+            .contains("circular")
+    );
+    assert!(
+        error("(define l (list 1 2)) (set-cdr! (cdr l) l) (map + l)")
+            .1
+            .contains("circular")
+    );
+    let (mut i, _) = interp(Options {
+        fuel: Some(100_000),
+        ..Options::default()
+    });
+    let e = i
+        .run_source("(define l (list 1 2)) (set-cdr! (cdr l) l) (display l)")
+        .unwrap_err();
+    assert!(e.message.contains("fuel"), "{e}");
+}
+
+#[test]
+fn the_deepest_nesting_the_reader_accepts_compiles_and_runs_on_a_small_stack() {
+    // Test threads have 2 MiB stacks; the reader's nesting limit must leave the recursive
+    // reader and compiler room there, in debug builds too.
+    let depth = super::reader::MAX_NESTING - 2;
+    let nested_calls = "(list ".repeat(depth) + "1" + &")".repeat(depth);
+    let value = eval(&format!("(define x {nested_calls}) (let loop ((x x) (n 0)) (if (pair? x) (loop (car x) (+ n 1)) n))"));
+    assert_eq!(value, depth.to_string());
+    let nested_lets = "(let ((a ".repeat(depth / 3) + "1" + &")) a)".repeat(depth / 3);
+    assert_eq!(eval(&nested_lets), "1");
+    let quoted = format!("'{}", "(".repeat(depth) + &")".repeat(depth));
+    assert!(eval(&quoted).starts_with("(((("));
+}

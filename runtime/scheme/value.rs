@@ -1,0 +1,278 @@
+//! The value model: what a Scheme value is, and the heap objects behind the boxed ones.
+//!
+//! Immediate values (booleans, fixnums, flonums, characters, the empty list) are plain Rust
+//! data. Everything with identity or mutable state lives on the interpreter's prologue heap
+//! and is reached through a `Gc` handle: pairs, strings, symbols, vectors, closures,
+//! environment frames, records and record types. A `Value` held anywhere on the Rust side
+//! (a local, the machine's continuation stack, a compiled constant) keeps its object alive
+//! with no rooting discipline: the collector counts such handles as roots.
+
+use super::gc::{Gc, GcCell, Trace, Tracer};
+use super::primitives::Primitive;
+
+/// A Scheme value.
+#[derive(Clone)]
+pub enum Value {
+    /// The empty list `()`.
+    Nil,
+    /// `#t` / `#f`.
+    Bool(bool),
+    /// An exact integer; arithmetic that leaves 64 bits is an error.
+    Int(i64),
+    /// An inexact real.
+    Float(f64),
+    /// A character.
+    Char(char),
+    /// What `set!`, `display` and friends return.
+    Unspecified,
+    /// The value of a variable that has no value yet (a `letrec` or internal `define` read
+    /// before it runs); reading it is an error.
+    Undefined,
+    /// An interned symbol: two symbols with one name share one heap string.
+    Symbol(Gc<str>),
+    /// An immutable string.
+    Str(Gc<str>),
+    /// A mutable pair.
+    Pair(Gc<Pair>),
+    /// A fixed-length mutable vector, one heap object holding its slots.
+    Vector(Gc<[Slot]>),
+    /// A procedure written in Scheme.
+    Closure(Gc<Closure>),
+    /// A procedure built into the interpreter.
+    Primitive(&'static Primitive),
+    /// A constructor, predicate, accessor or modifier made by `define-record-type`.
+    RecordProc(Gc<RecordProc>),
+    /// An instance of a record type.
+    Record(Gc<Record>),
+    /// A record type descriptor (the value bound to the type's name).
+    RecordType(Gc<RecordType>),
+}
+
+/// A mutable cell of a vector or record; `Clone` copies the current value so slices of
+/// slots can be built with `Heap::alloc_slice`.
+pub struct Slot(pub GcCell<Value>);
+
+impl Slot {
+    /// A slot holding `v`.
+    pub fn new(v: Value) -> Slot {
+        Slot(GcCell::new(v))
+    }
+
+    /// The current value.
+    pub fn get(&self) -> Value {
+        self.0.borrow().clone()
+    }
+
+    /// Replaces the value.
+    pub fn set(&self, v: Value) {
+        *self.0.borrow_mut() = v;
+    }
+}
+
+impl Clone for Slot {
+    fn clone(&self) -> Slot {
+        Slot::new(self.get())
+    }
+}
+
+/// A pair: `car` and `cdr`, each mutable.
+pub struct Pair {
+    /// The first field.
+    pub car: GcCell<Value>,
+    /// The second field.
+    pub cdr: GcCell<Value>,
+}
+
+impl Pair {
+    /// The car.
+    pub fn car(&self) -> Value {
+        self.car.borrow().clone()
+    }
+
+    /// The cdr.
+    pub fn cdr(&self) -> Value {
+        self.cdr.borrow().clone()
+    }
+}
+
+/// One frame of a lexical environment: the slots of one procedure call (parameters, then
+/// internal definitions), and the frame the procedure was created in.
+pub struct Frame {
+    /// The enclosing frame; `None` for frames whose procedure was made at top level.
+    pub parent: Env,
+    /// Parameters and internal definitions, by index.
+    pub slots: GcCell<Vec<Value>>,
+}
+
+/// An environment: a chain of frames; `None` is the global environment.
+pub type Env = Option<Gc<Frame>>;
+
+/// A procedure written in Scheme: its code (an index into the interpreter's code store,
+/// which outlives every closure) and the environment it captured.
+pub struct Closure {
+    /// Which lambda of the code store.
+    pub lambda: u32,
+    /// The captured environment.
+    pub env: Env,
+}
+
+/// A record type made by `define-record-type`.
+pub struct RecordType {
+    /// The type's name, for printing.
+    pub name: Gc<str>,
+    /// Field names, in order.
+    pub fields: Vec<Gc<str>>,
+}
+
+/// A record: its type and its field values.
+pub struct Record {
+    /// The type it is an instance of.
+    pub rtype: Gc<RecordType>,
+    /// Field values, in the type's field order.
+    pub fields: Vec<Slot>,
+}
+
+/// The procedures `define-record-type` makes.
+pub enum RecordProc {
+    /// Makes a record from arguments stored into the listed field indices.
+    Constructor {
+        /// The type built.
+        rtype: Gc<RecordType>,
+        /// For each argument, the field it initialises.
+        fields: Vec<usize>,
+    },
+    /// Tests whether a value is a record of this type.
+    Predicate(Gc<RecordType>),
+    /// Reads one field.
+    Accessor(Gc<RecordType>, usize),
+    /// Writes one field.
+    Modifier(Gc<RecordType>, usize),
+}
+
+// SAFETY (for every impl below): each `trace` visits every `Gc` and `GcCell` the value owns,
+// exactly once, mutates nothing and depends on nothing but `self` (rules 1-2 of `Trace`);
+// no type here holds a handle behind `Rc`/`Arc` (rule 3) or implements `Drop` (rule 4).
+unsafe impl Trace for Value {
+    fn trace(&self, t: &mut Tracer) {
+        match self {
+            Value::Nil
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::Float(_)
+            | Value::Char(_)
+            | Value::Unspecified
+            | Value::Undefined
+            | Value::Primitive(_) => {}
+            Value::Symbol(s) | Value::Str(s) => s.trace(t),
+            Value::Pair(p) => p.trace(t),
+            Value::Vector(v) => v.trace(t),
+            Value::Closure(c) => c.trace(t),
+            Value::RecordProc(r) => r.trace(t),
+            Value::Record(r) => r.trace(t),
+            Value::RecordType(r) => r.trace(t),
+        }
+    }
+}
+
+// SAFETY: see above; the one field is traced.
+unsafe impl Trace for Slot {
+    fn trace(&self, t: &mut Tracer) {
+        self.0.trace(t);
+    }
+}
+
+// SAFETY: see above; both fields are traced.
+unsafe impl Trace for Pair {
+    fn trace(&self, t: &mut Tracer) {
+        self.car.trace(t);
+        self.cdr.trace(t);
+    }
+}
+
+// SAFETY: see above; both fields are traced.
+unsafe impl Trace for Frame {
+    fn trace(&self, t: &mut Tracer) {
+        self.parent.trace(t);
+        self.slots.trace(t);
+    }
+}
+
+// SAFETY: see above; `lambda` is an index and holds no handle.
+unsafe impl Trace for Closure {
+    fn trace(&self, t: &mut Tracer) {
+        self.env.trace(t);
+    }
+}
+
+// SAFETY: see above; both fields are traced.
+unsafe impl Trace for RecordType {
+    fn trace(&self, t: &mut Tracer) {
+        self.name.trace(t);
+        self.fields.trace(t);
+    }
+}
+
+// SAFETY: see above; both fields are traced.
+unsafe impl Trace for Record {
+    fn trace(&self, t: &mut Tracer) {
+        self.rtype.trace(t);
+        self.fields.trace(t);
+    }
+}
+
+// SAFETY: see above; the type handle of every variant is traced, indices hold no handle.
+unsafe impl Trace for RecordProc {
+    fn trace(&self, t: &mut Tracer) {
+        match self {
+            RecordProc::Constructor { rtype, .. } => rtype.trace(t),
+            RecordProc::Predicate(r) | RecordProc::Accessor(r, _) | RecordProc::Modifier(r, _) => {
+                r.trace(t)
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&super::printer::repr(self))
+    }
+}
+
+impl Value {
+    /// Everything but `#f` is true.
+    pub fn is_true(&self) -> bool {
+        !matches!(self, Value::Bool(false))
+    }
+
+    /// Whether this is a procedure of any kind.
+    pub fn is_procedure(&self) -> bool {
+        matches!(
+            self,
+            Value::Closure(_) | Value::Primitive(_) | Value::RecordProc(_)
+        )
+    }
+
+    /// `eqv?`: identity for heap objects, value equality for immediates (flonums by bits).
+    pub fn eqv(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Nil, Value::Nil)
+            | (Value::Unspecified, Value::Unspecified)
+            | (Value::Undefined, Value::Undefined) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
+            (Value::Char(a), Value::Char(b)) => a == b,
+            (Value::Symbol(a), Value::Symbol(b)) | (Value::Str(a), Value::Str(b)) => {
+                Gc::ptr_eq(a, b)
+            }
+            (Value::Pair(a), Value::Pair(b)) => Gc::ptr_eq(a, b),
+            (Value::Vector(a), Value::Vector(b)) => Gc::ptr_eq(a, b),
+            (Value::Closure(a), Value::Closure(b)) => Gc::ptr_eq(a, b),
+            (Value::Primitive(a), Value::Primitive(b)) => std::ptr::eq(*a, *b),
+            (Value::RecordProc(a), Value::RecordProc(b)) => Gc::ptr_eq(a, b),
+            (Value::Record(a), Value::Record(b)) => Gc::ptr_eq(a, b),
+            (Value::RecordType(a), Value::RecordType(b)) => Gc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}

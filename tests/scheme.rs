@@ -1,0 +1,306 @@
+//! Runs every Scheme program in `tests/scheme/` through `prologue run` and compares what it
+//! printed with the expected files beside it:
+//!
+//! - `NAME.out`: expected standard output (absent: nothing);
+//! - `NAME.err`: expected standard error; when present the exit status must be 1, when
+//!   absent stderr must be empty and the status 0.
+//!
+//! Directives in a program's leading `;;` comments:
+//! - `;; args: FLAGS` extra flags for `prologue run`;
+//! - `;; torture: no` skip the program in the torture-mode run (too many allocations);
+//! - `;; short: no` skip it when `PROLOGUE_SHORT=1` (a short variant exists).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PROLOGUE: &str = env!("CARGO_BIN_EXE_prologue");
+
+fn scheme_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scheme")
+}
+
+fn short() -> bool {
+    std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1")
+}
+
+struct Program {
+    name: String,
+    args: Vec<String>,
+    torture: bool,
+    short: bool,
+}
+
+fn directive<'a>(src: &'a str, key: &str) -> Option<&'a str> {
+    src.lines()
+        .take_while(|l| l.starts_with(";;") || l.trim().is_empty())
+        .find_map(|l| l.strip_prefix(";;")?.trim().strip_prefix(key))
+        .map(|rest| {
+            rest.trim_start_matches(':')
+                .split("  ")
+                .next()
+                .unwrap_or("")
+                .trim()
+        })
+}
+
+fn programs() -> Vec<Program> {
+    let mut names: Vec<String> = std::fs::read_dir(scheme_dir())
+        .expect("tests/scheme exists")
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().into_string().ok()?;
+            name.strip_suffix(".scm").map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let src = std::fs::read_to_string(scheme_dir().join(format!("{name}.scm"))).unwrap();
+            Program {
+                args: directive(&src, "args:")
+                    .map(|a| a.split_whitespace().map(str::to_string).collect())
+                    .unwrap_or_default(),
+                torture: directive(&src, "torture:") != Some("no"),
+                short: directive(&src, "short:") != Some("no"),
+                name,
+            }
+        })
+        .collect()
+}
+
+fn expected(name: &str, ext: &str) -> Option<String> {
+    std::fs::read_to_string(scheme_dir().join(format!("{name}.{ext}"))).ok()
+}
+
+/// Runs one program; returns a description of each mismatch.
+fn check(p: &Program, extra: &[&str]) -> Result<Duration, String> {
+    let start = Instant::now();
+    let output = Command::new(PROLOGUE)
+        .current_dir(scheme_dir())
+        .arg("run")
+        .arg(format!("{}.scm", p.name))
+        .args(&p.args)
+        .args(extra)
+        .env_remove("PROLOGUE_GCTRACE")
+        .output()
+        .map_err(|e| format!("{}: cannot run prologue: {e}", p.name))?;
+    let elapsed = start.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let want_out = expected(&p.name, "out").unwrap_or_default();
+    let want_err = expected(&p.name, "err");
+    let want_status = if want_err.is_some() { 1 } else { 0 };
+    let mut problems = Vec::new();
+    if stdout != want_out {
+        problems.push(format!("stdout:\n--- want\n{want_out}--- got\n{stdout}"));
+    }
+    if stderr != want_err.clone().unwrap_or_default() {
+        problems.push(format!(
+            "stderr:\n--- want\n{}--- got\n{stderr}",
+            want_err.unwrap_or_default()
+        ));
+    }
+    if output.status.code() != Some(want_status) {
+        problems.push(format!(
+            "exit status {:?}, want {want_status}",
+            output.status.code()
+        ));
+    }
+    if problems.is_empty() {
+        Ok(elapsed)
+    } else {
+        Err(format!("{} {:?}: {}", p.name, extra, problems.join("\n")))
+    }
+}
+
+fn run_suite(torture: bool) {
+    let extra: &[&str] = if torture { &["--torture"] } else { &[] };
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for p in programs() {
+        if (torture && !p.torture) || (short() && !p.short) {
+            continue;
+        }
+        ran += 1;
+        match check(&p, extra) {
+            Ok(t) => eprintln!("ok   {:<28} {:>8.2?}", p.name, t),
+            Err(e) => {
+                eprintln!("FAIL {}", p.name);
+                failures.push(e);
+            }
+        }
+    }
+    assert!(ran > 10, "only {ran} programs ran");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_program_prints_what_its_expected_files_say() {
+    run_suite(false);
+}
+
+/// The same programs with a collection at every allocation (and a heap verification after
+/// each): a handle the interpreter forgot to keep would be freed and the output would differ.
+#[test]
+fn every_program_survives_torture_mode() {
+    run_suite(true);
+}
+
+#[test]
+fn binary_trees_matches_the_benchmarks_game_output() {
+    let canonical =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/binarytrees-output-10.txt");
+    let Ok(want) = std::fs::read_to_string(&canonical) else {
+        eprintln!("skipped: {} is not present", canonical.display());
+        return;
+    };
+    assert_eq!(
+        expected("binary-trees", "out").as_deref(),
+        Some(want.as_str())
+    );
+}
+
+#[test]
+fn a_missing_file_is_a_usage_error() {
+    let out = Command::new(PROLOGUE)
+        .args(["run", "no/such/file.scm"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}
+
+#[test]
+fn a_bad_flag_is_a_usage_error() {
+    for args in [
+        &["run", "x.scm", "--max-heap", "lots"][..],
+        &["run", "--no-such-flag"],
+        &["run", "x.scm", "--timeout", "soon"],
+    ] {
+        let out = Command::new(PROLOGUE).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn a_program_is_read_from_stdin_when_no_file_is_given() {
+    let mut child = Command::new(PROLOGUE)
+        .arg("run")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"(display (* 6 7)) (newline) (car 1)")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "<stdin>:1:31: error: car: expected a pair, got 1\n"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn invalid_utf8_is_a_positioned_error() {
+    let dir = std::env::temp_dir().join(format!("prologue-scheme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.scm");
+    std::fs::write(&file, b"(display 1)\n  \xff").unwrap();
+    let out = Command::new(PROLOGUE)
+        .arg("run")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.ends_with(":2:3: error: the program is not valid UTF-8\n"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn gc_stats_reports_cycles_pauses_and_drained_pools() {
+    let out = Command::new(PROLOGUE)
+        .current_dir(scheme_dir())
+        .args([
+            "run",
+            "binary-trees-small.scm",
+            "--gc-stats",
+            "--gc-percent",
+            "10",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("gc-stats: ") && err.contains(" cycles; pause total "),
+        "{err}"
+    );
+    assert!(err.contains("argument-vector pool: "), "{err}");
+    let cycles: u64 = err
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(cycles > 0, "{err}");
+}
+
+/// Reads the peak resident set size (VmHWM) of a running process, in bytes.
+fn peak_rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// A script that allocates forever under `--max-heap 64M` ends with "heap limit exceeded",
+/// and the process's memory stays bounded by the limit (plus the interpreter's own).
+#[test]
+fn runaway_allocation_ends_in_bounded_memory() {
+    let mut child = Command::new(PROLOGUE)
+        .args(["run", "--max-heap", "64M"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"(define (grow acc) (grow (cons (make-vector 100 acc) (cons (make-string 100) acc))))\n(grow '())")
+        .unwrap();
+    let pid = child.id();
+    let mut peak = 0;
+    let status = loop {
+        if let Some(rss) = peak_rss(pid) {
+            peak = peak.max(rss);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.ends_with("error: heap limit exceeded\n"), "{err}");
+    eprintln!(
+        "peak RSS {:.1} MiB with --max-heap 64M",
+        peak as f64 / (1 << 20) as f64
+    );
+    if peak > 0 {
+        assert!(peak < 200 << 20, "peak RSS {peak} bytes");
+    }
+}

@@ -1,0 +1,4 @@
+;; An infinite loop stopped by --fuel.
+;; args: --fuel 100000
+(define (spin) (spin))
+(spin)

@@ -1,0 +1,2 @@
+;; set! of a variable that was never defined.
+(set! nowhere 1)

@@ -1,0 +1,2 @@
+;; string-ref out of range.
+(string-ref "abc" 3)
