@@ -15,16 +15,18 @@
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
 use std::time::{Duration, Instant};
 
 use prologue_pool::DetachedPools;
 
+use crate::header::Header;
 use crate::header::MARKED;
 use crate::heap::{Heap, Phase};
 use crate::mark::mark;
 use crate::roots::discover_roots;
 use crate::stats::{CycleStats, Trigger};
-use crate::sweep::sweep;
+use crate::sweep::{condemn, finish};
 
 /// A cycle's first phase, Go's `gcStart` -> `clearpools`: detaches the contents of every
 /// registered pool (O(pools): no value is touched) and drops right away the values taken from
@@ -54,9 +56,9 @@ impl Heap {
         let phase = self.phase.get();
         if phase != Phase::Idle {
             panic!(
-                "prologue-gc: collect() called re-entrantly (from Trace::trace, a destructor run \
-                 by the sweep, a pool drain or a cycle observer; the heap is in phase {phase:?}); \
-                 a heap runs one cycle at a time"
+                "prologue-gc: collect() called re-entrantly (from Trace::trace, a finalizer, a \
+                 destructor run by the sweep, a pool drain or a cycle observer; the heap is in \
+                 phase {phase:?}); a heap runs one cycle at a time"
             );
         }
         let _idle_on_exit = PhaseGuard(&self.phase);
@@ -80,7 +82,8 @@ impl Heap {
         // 2 and 3. Root discovery and mark run user `trace` code: a panic there leaves marks
         // and counts half set, so reset them before letting it continue.
         self.phase.set(Phase::Roots);
-        let traced = catch_unwind(AssertUnwindSafe(|| self.roots_and_mark()));
+        let mut ready: Vec<NonNull<Header>> = Vec::new();
+        let traced = catch_unwind(AssertUnwindSafe(|| self.roots_and_mark(&mut ready)));
         let (roots_found, objects_live, roots, mark_time) = match traced {
             Ok(result) => result,
             Err(payload) => {
@@ -94,11 +97,24 @@ impl Heap {
             }
         };
 
-        // 4. Sweep.
+        // 4. Sweep: condemn, run the finalizers while every object is intact, then drop and
+        // free what was condemned.
         self.phase.set(Phase::Sweep);
         let sweep_start = Instant::now();
-        let outcome = sweep(&self.space, &self.weak, &mut self.doomed.borrow_mut());
-        let sweep_time = sweep_start.elapsed();
+        let mut doomed = self.doomed.borrow_mut();
+        let condemned = condemn(&self.space, &self.weak, &mut doomed);
+        let (finalize, finalizer_panics, finalizer_panic) = if ready.is_empty() {
+            (Duration::ZERO, 0, None)
+        } else {
+            self.phase.set(Phase::Finalize);
+            let finalize_start = Instant::now();
+            let (panics, first) = self.run_finalizers(&ready);
+            self.phase.set(Phase::Sweep);
+            (finalize_start.elapsed(), panics, first)
+        };
+        let outcome = finish(&self.space, &mut doomed, condemned);
+        drop(doomed);
+        let sweep_time = sweep_start.elapsed().saturating_sub(finalize);
         let pause = start.elapsed();
 
         // 5. gc_end: bookkeeping first, so a panic in what follows leaves the heap exact.
@@ -134,6 +150,7 @@ impl Heap {
             clear_pools,
             roots,
             mark: mark_time,
+            finalize,
             sweep: sweep_time,
             pool_drop,
             roots_found,
@@ -147,7 +164,8 @@ impl Heap {
             next_goal,
             pools_drained,
             pool_items_drained,
-            destructor_panics: outcome.destructor_panics,
+            finalized: ready.len(),
+            destructor_panics: outcome.destructor_panics + finalizer_panics,
         };
         crate::gctrace::emit(&stats);
         self.notify_observers(&stats);
@@ -155,14 +173,18 @@ impl Heap {
             self.verify_now();
         }
         drop(_idle_on_exit);
-        if let Some(payload) = outcome.first_panic.or(pool_panic) {
+        if let Some(payload) = finalizer_panic.or(outcome.first_panic).or(pool_panic) {
             resume_unwind(payload);
         }
         stats
     }
 
-    /// Phases 2 and 3. Returns (roots found, objects marked, roots time, mark time).
-    fn roots_and_mark(&self) -> (usize, usize, Duration, Duration) {
+    /// Phases 2 and 3, then the marking of unreachable finalizable objects (which fills
+    /// `ready`). Returns (roots found, objects marked, roots time, mark time).
+    fn roots_and_mark(
+        &self,
+        ready: &mut Vec<NonNull<Header>>,
+    ) -> (usize, usize, Duration, Duration) {
         let space = self.space.borrow();
         let mut tracer = self.tracer.borrow_mut();
         let roots_start = Instant::now();
@@ -170,7 +192,10 @@ impl Heap {
         let roots = roots_start.elapsed();
         self.phase.set(Phase::Mark);
         let mark_start = Instant::now();
-        let marked = mark(&mut tracer);
+        let mut marked = mark(&mut tracer);
+        if !self.finalizable.borrow().is_empty() {
+            marked += self.mark_finalizable(&mut tracer, ready);
+        }
         // A huge list's stack is worth keeping for the next cycle, but not forever.
         if tracer.stack.capacity() > 1 << 20 && tracer.stack.capacity() > space.objects().len() {
             tracer.stack.shrink_to(1 << 20);

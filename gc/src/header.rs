@@ -29,6 +29,8 @@ pub(crate) const DEAD: u32 = 1 << 1;
 pub(crate) const WEAK: u32 = 1 << 2;
 /// Flag: the value has already been dropped (set right before its destructor runs).
 pub(crate) const VALUE_DROPPED: u32 = 1 << 3;
+/// Flag: the object's finalizer has run (it runs at most once).
+pub(crate) const FINALIZED: u32 = 1 << 4;
 
 /// The header in front of every heap object.
 #[repr(C)]
@@ -132,6 +134,8 @@ pub(crate) struct VTable {
     pub(crate) needs_trace: bool,
     /// `false` when dropping the value does nothing: the sweep skips `drop_value`.
     pub(crate) needs_drop: bool,
+    /// The finalizer of values allocated with `Heap::alloc_with_finalizer`.
+    pub(crate) finalize: Option<unsafe fn(NonNull<Header>)>,
     /// The value's type, for diagnostics.
     pub(crate) type_name: fn() -> &'static str,
 }
@@ -153,23 +157,24 @@ impl<T: Trace> SizedVTable<T> {
         layout: Self::layout,
         needs_trace: T::NEEDS_TRACE,
         needs_drop: std::mem::needs_drop::<T>(),
+        finalize: None,
         type_name: std::any::type_name::<T>,
     };
 
-    unsafe fn trace(header: NonNull<Header>, tracer: &mut Tracer) {
+    pub(crate) unsafe fn trace(header: NonNull<Header>, tracer: &mut Tracer) {
         // SAFETY: the caller passes the header of a live `GcBox<T>` whose value is not dropped;
         // the header is at offset 0 of the `#[repr(C)]` box.
         let value = unsafe { &(*header.cast::<GcBox<T>>().as_ptr()).value };
         value.trace(tracer);
     }
 
-    unsafe fn drop_value(header: NonNull<Header>) {
+    pub(crate) unsafe fn drop_value(header: NonNull<Header>) {
         // SAFETY: the caller passes a `GcBox<T>` whose value is initialised and not yet dropped,
         // and never touches the value afterwards.
         unsafe { std::ptr::drop_in_place(&raw mut (*header.cast::<GcBox<T>>().as_ptr()).value) }
     }
 
-    unsafe fn layout(_: NonNull<Header>) -> ObjectLayout {
+    pub(crate) unsafe fn layout(_: NonNull<Header>) -> ObjectLayout {
         ObjectLayout {
             layout: Layout::new::<GcBox<T>>(),
             header_offset: 0,
@@ -213,6 +218,7 @@ impl<E: Trace> SliceVTable<E> {
         layout: Self::layout,
         needs_trace: E::NEEDS_TRACE,
         needs_drop: std::mem::needs_drop::<E>(),
+        finalize: None,
         type_name: std::any::type_name::<[E]>,
     };
 
@@ -257,6 +263,7 @@ pub(crate) const STR_VTABLE: &VTable = &VTable {
     layout: str_layout,
     needs_trace: false,
     needs_drop: false,
+    finalize: None,
     type_name: || "str",
 };
 

@@ -28,6 +28,8 @@ pub(crate) enum Phase {
     Mark,
     /// Sweep (user destructors run).
     Sweep,
+    /// Finalizers run (between condemning and dropping).
+    Finalize,
     /// Statistics, gctrace and observers.
     End,
     /// `verify()` is tracing the heap (user `trace` runs).
@@ -68,8 +70,8 @@ type Observer = Box<dyn FnMut(&CycleStats)>;
 /// ```
 ///
 /// # Dropping a heap while handles remain
-/// Dropping a `Heap` runs a final collection. Objects still reachable from handles outside
-/// the heap are then *leaked*: their memory stays valid for as long as the process runs (so
+/// Dropping a `Heap` runs a final collection (and, if that ran finalizers, a few more to free
+/// their objects). Objects still reachable from handles outside the heap are then *leaked*: their memory stays valid for as long as the process runs (so
 /// the handles keep working, and dereferencing them is safe), but their values are never
 /// dropped. Drop the handles first to avoid the leak.
 pub struct Heap {
@@ -85,6 +87,8 @@ pub struct Heap {
     pub(crate) tracer: RefCell<Tracer>,
     /// Scratch list of condemned objects, reused by every sweep.
     pub(crate) doomed: RefCell<Vec<NonNull<Header>>>,
+    /// Live objects whose finalizer has not run yet.
+    pub(crate) finalizable: RefCell<Vec<NonNull<Header>>>,
     pub(crate) recorder: RefCell<Recorder>,
     pub(crate) weak: Rc<RefCell<WeakTable>>,
     pub(crate) observers: RefCell<Vec<Observer>>,
@@ -137,6 +141,7 @@ impl Heap {
             zombies: Cell::new(0),
             tracer: RefCell::new(Tracer::new(id)),
             doomed: RefCell::new(Vec::new()),
+            finalizable: RefCell::new(Vec::new()),
             recorder: RefCell::new(Recorder::new()),
             weak,
             observers: RefCell::new(Vec::new()),
@@ -243,18 +248,29 @@ impl fmt::Debug for Heap {
     }
 }
 
+/// At most this many final cycles run when a heap is dropped (each one that ran finalizers is
+/// followed by another to free their objects).
+const FINAL_CYCLES: usize = 16;
+
 impl Drop for Heap {
     fn drop(&mut self) {
         // A final cycle frees what nothing outside holds; whatever survives is leaked so the
         // handles to it stay valid (see the type's docs).
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             if self.phase.get() == Phase::Idle {
-                self.run_cycle(Trigger::HeapDrop);
+                // A cycle that ran finalizers kept their objects for one more cycle; finalizers
+                // may allocate finalizable objects in turn, so the rounds are bounded.
+                for _ in 0..FINAL_CYCLES {
+                    if self.run_cycle(Trigger::HeapDrop).finalized == 0 {
+                        break;
+                    }
+                }
             }
         }));
         self.phase.set(Phase::Dropped);
         weak::unregister_table(self.id);
         self.space.borrow_mut().leak_all();
+        self.finalizable.borrow_mut().clear();
         if let Err(payload) = result {
             if !std::thread::panicking() {
                 std::panic::resume_unwind(payload);

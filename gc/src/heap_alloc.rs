@@ -6,6 +6,7 @@ use std::alloc::Layout;
 use std::fmt;
 use std::ptr::NonNull;
 
+use crate::finalize::{Finalize, FinalizedVTable};
 use crate::gc::Gc;
 use crate::header::{
     slice_object_layout, GcBox, Header, ObjectLayout, SizedVTable, SliceVTable, VTable, STR_VTABLE,
@@ -73,6 +74,39 @@ impl Heap {
     /// assert!(heap.try_alloc([0u8; 4096]).is_err());
     /// ```
     pub fn try_alloc<T: Trace + 'static>(&self, value: T) -> Result<Gc<T>, AllocError> {
+        self.alloc_sized(value, SizedVTable::<T>::VTABLE)
+    }
+
+    /// Like [`alloc`](Heap::alloc), for a value whose [`Finalize::finalize`] the collector calls
+    /// once when it finds the object unreachable, before that cycle drops or frees anything
+    /// (every handle the value holds is then valid). The object, and what it reaches, is freed
+    /// by a later cycle if it is still unreachable. See [`Finalize`] for an example.
+    ///
+    /// # Panics
+    /// As [`alloc`](Heap::alloc).
+    #[track_caller]
+    pub fn alloc_with_finalizer<T: Trace + Finalize + 'static>(&self, value: T) -> Gc<T> {
+        match self.try_alloc_with_finalizer(value) {
+            Ok(gc) => gc,
+            Err(e) => panic!("prologue-gc: {e}"),
+        }
+    }
+
+    /// Like [`alloc_with_finalizer`](Heap::alloc_with_finalizer), but returns an error instead
+    /// of panicking when the allocation would pass `max_heap_bytes` even after a collection.
+    pub fn try_alloc_with_finalizer<T: Trace + Finalize + 'static>(
+        &self,
+        value: T,
+    ) -> Result<Gc<T>, AllocError> {
+        self.alloc_sized(value, FinalizedVTable::<T>::VTABLE)
+    }
+
+    /// Allocates a sized object with the given vtable (which must be made for `T`).
+    fn alloc_sized<T: Trace + 'static>(
+        &self,
+        value: T,
+        vtable: &'static VTable,
+    ) -> Result<Gc<T>, AllocError> {
         let layout = Layout::new::<GcBox<T>>();
         self.make_room(layout.size())?;
         let memory = self.space.borrow_mut().allocate(layout);
@@ -80,7 +114,7 @@ impl Heap {
         // SAFETY: fresh memory with `GcBox<T>`'s layout.
         unsafe {
             boxed.as_ptr().write(GcBox {
-                header: Header::new(SizedVTable::<T>::VTABLE, self.id),
+                header: Header::new(vtable, self.id),
                 value,
             });
         }
@@ -228,6 +262,10 @@ impl Heap {
 
     /// Adds an initialised object to the space and the statistics.
     fn register(&self, header: NonNull<Header>, size: usize) {
+        // SAFETY: the object was just initialised.
+        if unsafe { header.as_ref() }.vtable.finalize.is_some() {
+            self.finalizable.borrow_mut().push(header);
+        }
         let mut space = self.space.borrow_mut();
         space.insert(header, size);
         let bytes = space.bytes();

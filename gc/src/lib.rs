@@ -43,7 +43,8 @@
 //! 3. own handles by value: never behind `Rc`/`Arc` (this crate implements `Trace` for
 //!    neither, and `#[derive(Trace)]` rejects them through that);
 //! 4. destructors of traced types may meet already-dead objects (dereferencing them panics);
-//!    the derive refuses `Drop` impls altogether;
+//!    the derive refuses `Drop` impls altogether: use a [`Finalize`] impl and
+//!    [`Heap::alloc_with_finalizer`] for cleanup that needs the object graph;
 //! 5. `NEEDS_TRACE = false` only for types that can never hold a handle;
 //! 6. `trace` may panic (the cycle is undone and the heap stays usable), but must not call
 //!    `collect()` or allocate.
@@ -64,10 +65,12 @@
 //!    heaps are not counted, so an object of heap A held by an object of heap B is, for A, held
 //!    from outside, and survives;
 //! 3. **mark** traces from the roots with an explicit stack (no recursion);
-//! 4. **sweep** first flags every unmarked object dead, then drops the dead values (so a
-//!    destructor that reaches a dead object panics instead of reading freed memory), then frees
-//!    the dead objects no handle names; a handle a destructor moved out keeps its object's
-//!    memory as a dead "zombie" until it goes;
+//! 4. **sweep** first flags every unmarked object dead, then runs the finalizers of
+//!    unreachable finalizable objects (which the mark kept, with what they reach, for one more
+//!    cycle) while nothing has been dropped yet, then drops the dead values (so a destructor
+//!    that reaches a dead object panics instead of reading freed memory), then frees the dead
+//!    objects no handle names; a handle a destructor moved out keeps its object's memory as a
+//!    dead "zombie" until it goes;
 //! 5. **gc_end** records statistics ([`CycleStats`], [`HeapStats`]) and sets the next goal;
 //!    then, after the pause, it drops the shared pools' detached values, prints the
 //!    `PROLOGUE_GCTRACE=1` line and calls the [`Heap::on_cycle`] observers.
@@ -122,6 +125,7 @@ mod alloc;
 mod cell;
 mod config;
 mod cycle;
+mod finalize;
 mod gc;
 mod gctrace;
 mod header;
@@ -139,6 +143,7 @@ mod weak;
 
 pub use cell::{BorrowError, BorrowMutError, GcCell, GcRef, GcRefMut};
 pub use config::Config;
+pub use finalize::Finalize;
 pub use gc::Gc;
 pub use gctrace::{gctrace_enabled, gctrace_line};
 pub use heap::Heap;

@@ -32,7 +32,7 @@ pub struct CycleStats {
     pub cycle: u64,
     /// Why the cycle ran.
     pub trigger: Trigger,
-    /// The whole cycle: `clear_pools + roots + mark + sweep` (plus bookkeeping).
+    /// The whole cycle: `clear_pools + roots + mark + finalize + sweep` (plus bookkeeping).
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub pause: Duration,
     /// `gc_start`: detaching every pool's contents and dropping this thread's `LocalPool`
@@ -45,7 +45,11 @@ pub struct CycleStats {
     /// Marking from the roots.
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub mark: Duration,
-    /// Dropping the unreachable values and freeing their memory.
+    /// Running the finalizers of the objects found unreachable (inside the pause, between
+    /// condemning and dropping).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
+    pub finalize: Duration,
+    /// Dropping the unreachable values and freeing their memory (finalizers excluded).
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub sweep: Duration,
     /// After the pause: dropping the values detached from the shared pools (not part of
@@ -76,8 +80,10 @@ pub struct CycleStats {
     pub pools_drained: usize,
     /// Pooled values the drain dropped (local ones in the pause, shared ones after it).
     pub pool_items_drained: usize,
-    /// Destructors that panicked during the sweep (the first panic is resumed once the sweep
-    /// has finished).
+    /// Finalizers run by this cycle.
+    pub finalized: usize,
+    /// Finalizers and destructors that panicked during the cycle (the first panic is resumed
+    /// once the cycle has completed).
     pub destructor_panics: usize,
 }
 

@@ -37,46 +37,80 @@ pub(crate) struct SweepOutcome {
     pub(crate) first_panic: Option<Box<dyn Any + Send>>,
 }
 
-/// Sweeps every object of `space`. `doomed` is scratch space reused between cycles.
+/// What [`condemn`] leaves for [`finish`]: the surviving list (taken out of the space) and the
+/// zombies of earlier cycles. The newly dead are in the caller's `doomed` scratch list.
+pub(crate) struct Condemned {
+    survivors: Vec<NonNull<Header>>,
+    zombies: Vec<NonNull<Header>>,
+}
+
+/// Sweeps every object of `space`: [`condemn`] then [`finish`]. `doomed` is scratch space
+/// reused between cycles.
+#[cfg(test)]
 pub(crate) fn sweep(
     space: &RefCell<ObjectSpace>,
     weak: &RefCell<WeakTable>,
     doomed: &mut Vec<NonNull<Header>>,
 ) -> SweepOutcome {
-    let mut outcome = SweepOutcome::default();
-    let mut objects = space.borrow_mut().take_objects();
+    let condemned = condemn(space, weak, doomed);
+    finish(space, doomed, condemned)
+}
 
-    // Phase 1a: condemn. No user code runs in this loop. Survivors stay in `objects` (their
-    // mark cleared); the newly dead go to `doomed`, earlier zombies to `zombies`, so phase 2
-    // visits only dead objects and each live header is touched once.
+/// Phase 1a: flags every unmarked object dead and empties its weak slot. No user code runs
+/// here and nothing is dropped or freed, so every object is still intact afterwards (the
+/// finalizers run between this and [`finish`]). Survivors stay in the list (their mark
+/// cleared); the newly dead go to `doomed`, earlier zombies to the returned list, so phase 2
+/// visits only dead objects and each live header is touched once. Objects allocated before
+/// `finish` join a fresh list in the space.
+pub(crate) fn condemn(
+    space: &RefCell<ObjectSpace>,
+    weak: &RefCell<WeakTable>,
+    doomed: &mut Vec<NonNull<Header>>,
+) -> Condemned {
+    let mut survivors = space.borrow_mut().take_objects();
     doomed.clear();
     let mut zombies = Vec::new();
-    {
-        let mut weak = weak.borrow_mut();
-        objects.retain(|&object| {
-            // SAFETY: every object of the space is allocated.
-            let header = unsafe { object.as_ref() };
-            if header.has(MARKED) {
-                header.clear(MARKED);
-                return true;
-            }
-            if header.is_dead() {
-                zombies.push(object);
-                return false;
-            }
-            header.set(DEAD);
-            if header.has(WEAK) {
-                weak.invalidate(object);
-                header.clear(WEAK);
-            }
-            doomed.push(object);
-            false
-        });
-    }
-    outcome.objects_freed = doomed.len();
+    let mut weak = weak.borrow_mut();
+    survivors.retain(|&object| {
+        // SAFETY: every object of the space is allocated.
+        let header = unsafe { object.as_ref() };
+        if header.has(MARKED) {
+            header.clear(MARKED);
+            return true;
+        }
+        if header.is_dead() {
+            zombies.push(object);
+            return false;
+        }
+        header.set(DEAD);
+        if header.has(WEAK) {
+            weak.invalidate(object);
+            header.clear(WEAK);
+        }
+        doomed.push(object);
+        false
+    });
+    Condemned { survivors, zombies }
+}
 
-    // Phase 1b: drop the dead values. Destructors run here and may do anything safe code can,
-    // including allocating, dropping handles and resurrecting them.
+/// Phase 1b and 2: drops the values of `doomed` (destructors run here and may do anything safe
+/// code can, including allocating, dropping handles and resurrecting them), then frees the
+/// dead objects nobody holds and keeps resurrected ones as zombies.
+pub(crate) fn finish(
+    space: &RefCell<ObjectSpace>,
+    doomed: &mut Vec<NonNull<Header>>,
+    condemned: Condemned,
+) -> SweepOutcome {
+    let Condemned {
+        mut survivors,
+        zombies,
+    } = condemned;
+    let mut outcome = SweepOutcome {
+        objects_freed: doomed.len(),
+        ..SweepOutcome::default()
+    };
+
+    // Phase 1b: drop the dead values.
     for &object in doomed.iter() {
         // SAFETY: a condemned object is allocated until phase 2 and its value not yet dropped.
         let header = unsafe { object.as_ref() };
@@ -103,14 +137,14 @@ pub(crate) fn sweep(
             outcome.zombies += 1;
             // SAFETY: allocated (kept), and the vtable matches the allocation.
             outcome.zombie_bytes += unsafe { (header.vtable.layout)(object) }.layout.size();
-            objects.push(object);
+            survivors.push(object);
             continue;
         }
         // SAFETY: dead (value dropped now or in an earlier cycle), no handle names it, and it
         // is in no list any more.
         outcome.bytes_freed += unsafe { space_mut.free(object) };
     }
-    space_mut.restore(objects);
+    space_mut.restore(survivors);
     outcome
 }
 

@@ -32,7 +32,8 @@ use crate::header::{Header, DEAD, MARKED};
 ///    neither `Rc` nor `Arc` on purpose.
 /// 4. A type whose `Drop` dereferences a `Gc` may observe an object the same sweep has
 ///    already found dead; that dereference panics (it never reads freed memory). Prefer no
-///    `Drop` on traced types: the derive refuses it.
+///    `Drop` on traced types (the derive refuses it): a [`Finalize`](crate::Finalize) impl
+///    runs while every object it can reach is intact.
 /// 5. `NEEDS_TRACE` may be `false` only when no value of the type can hold a `Gc` (directly
 ///    or transitively); the collector then never calls `trace`.
 /// 6. `trace` may panic; the collector catches the panic, resets the cycle and resumes it

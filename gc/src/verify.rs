@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ptr::NonNull;
 
-use crate::header::{Header, MARKED, VALUE_DROPPED, WEAK};
+use crate::header::{Header, FINALIZED, MARKED, VALUE_DROPPED, WEAK};
 use crate::heap::{Heap, Phase};
 use crate::trace::{TraceMode, Tracer};
 
@@ -16,7 +16,7 @@ impl Heap {
     ///   allocated in this heap;
     /// - no object has more internal references than handles;
     /// - the object count, zombie count and byte count match the statistics;
-    /// - every weak slot names a live object of this heap.
+    /// - every weak slot, and every pending finalizer, names a live object of this heap.
     ///
     /// It traces every object (user `trace` code runs). Torture mode calls it after every
     /// cycle.
@@ -130,6 +130,15 @@ impl Heap {
             space.bytes(),
             "prologue-gc verify: byte count differs from the statistics"
         );
+        for &pending in self.finalizable.borrow().iter() {
+            assert!(all.contains(&pending), "prologue-gc verify: a pending finalizer names {pending:p}, not an object of this heap");
+            // SAFETY: an object of the space.
+            let header = unsafe { pending.as_ref() };
+            assert!(
+                !header.is_dead() && !header.has(FINALIZED),
+                "prologue-gc verify: a pending finalizer names a dead or finalized object"
+            );
+        }
         for (&target, _) in self.weak.borrow().slots() {
             assert!(
                 all.contains(&target),
