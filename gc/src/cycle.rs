@@ -5,8 +5,10 @@
 //!    same cycle (Go's `gcStart` -> `clearpools`);
 //! 2. root discovery ([`crate::roots`]): count internal references, find the objects held from
 //!    outside;
-//! 3. mark ([`crate::mark`]): everything the roots reach, iteratively;
-//! 4. sweep ([`crate::sweep`]): drop the unreachable values, free their memory;
+//! 3. mark ([`crate::mark`]): everything the roots reach, iteratively; then the unreachable
+//!    finalizable objects and what they reach ([`crate::finalize`]);
+//! 4. sweep ([`crate::sweep`]): condemn the unmarked objects, run the finalizers, drop the
+//!    condemned values, free their memory;
 //! 5. `gc_end`: statistics and the next pacing goal; then, outside the pause, the shared pools'
 //!    detached values are dropped, and gctrace and the observers run.
 //!

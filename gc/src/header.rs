@@ -9,7 +9,7 @@
 //! | `handles`  | 4 | how many `Gc` handles exist (clone +1, drop -1): the root-counting design needs it |
 //! | `internal` | 4 | scratch for root discovery: how many of those handles live inside this heap's objects |
 //! | `heap_id`  | 4 | which heap owns the object, so a handle from another heap is not counted as internal |
-//! | `flags`    | 4 | marked, dead, weak-registered |
+//! | `flags`    | 4 | marked, dead, value dropped, weak-registered, finalized |
 //!
 //! Unsized values (`str`, `[T]`) also store their length in one `usize` *before* the header, so
 //! the collector can rebuild the fat pointer from the thin one; sized values pay nothing for it.

@@ -12,8 +12,10 @@
 //!    as a *zombie* (value gone, never traced again) and freed by a later sweep once the last
 //!    handle is gone.
 //!
-//! The object list is moved out of the space for the duration, so a destructor may allocate;
-//! those new objects join the list when it is put back.
+//! Phase 1 is split in two functions, [`condemn`] (flag the unmarked dead, empty their weak
+//! slots) and [`finish`] (drop, then free), so the finalizers run in between, while every
+//! object is intact. The object list is moved out of the space for the duration, so a
+//! finalizer or destructor may allocate; those new objects join the list when it is put back.
 
 use std::any::Any;
 use std::cell::RefCell;
