@@ -1,7 +1,8 @@
 //! Random programs against a reference model of reachability (proptest, fixed seed).
 //!
 //! A program allocates objects, links and unlinks them through `GcCell`s, drops handles, puts
-//! handles into a `LocalPool` and collects. After every `collect` exactly the objects the model
+//! handles into a `LocalPool`, keeps and upgrades weak handles, and collects (sometimes while
+//! a cell is mutably borrowed). After every `collect` exactly the objects the model
 //! finds unreachable have been dropped (each object's payload logs its drop), and every
 //! reachable one still reads its value and its edges. The heap uses `Config::default()`, so
 //! `PROLOGUE_GC_TORTURE=1` runs the same programs with a collection at every allocation (the
@@ -11,7 +12,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeSet, HashSet};
 use std::rc::Rc;
 
-use prologue_gc::{Gc, GcCell, Heap, Trace};
+use prologue_gc::{Gc, GcCell, Heap, Trace, WeakGc};
 use prologue_pool::LocalPool;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, RngAlgorithm, TestRng, TestRunner};
@@ -48,7 +49,14 @@ enum Op {
     PoolPut(usize),
     /// Move a local handle into the pool.
     PoolMove(usize),
+    /// Keep a weak handle to the object of a local handle.
+    Downgrade(usize),
+    /// Upgrade a kept weak handle: it succeeds exactly when the object has not been dropped,
+    /// and a successful upgrade is a new local handle.
+    Upgrade(usize),
     Collect,
+    /// Collect while one object's cell is mutably borrowed.
+    CollectWhileBorrowed(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -59,7 +67,10 @@ fn op() -> impl Strategy<Value = Op> {
         3 => any::<usize>().prop_map(Op::DropHandle),
         1 => any::<usize>().prop_map(Op::PoolPut),
         1 => any::<usize>().prop_map(Op::PoolMove),
+        1 => any::<usize>().prop_map(Op::Downgrade),
+        1 => any::<usize>().prop_map(Op::Upgrade),
         1 => Just(Op::Collect),
+        1 => any::<usize>().prop_map(Op::CollectWhileBorrowed),
     ]
 }
 
@@ -89,6 +100,7 @@ fn run(program: &[Op]) -> Result<(), TestCaseError> {
     let pool: LocalPool<Option<Gc<Obj>>> = LocalPool::new(|| None);
     let mut model = Model::default();
     let mut locals: Vec<Gc<Obj>> = Vec::new();
+    let mut weaks: Vec<(usize, WeakGc<Obj>)> = Vec::new();
 
     for op in program {
         match *op {
@@ -134,8 +146,32 @@ fn run(program: &[Op]) -> Result<(), TestCaseError> {
                 pool.put(Some(locals.swap_remove(i)));
                 model.locals.swap_remove(i);
             }
+            Op::Downgrade(i) if !locals.is_empty() => {
+                let i = i % locals.len();
+                weaks.push((model.locals[i], Gc::downgrade(&locals[i])));
+            }
+            Op::Upgrade(k) if !weaks.is_empty() => {
+                let (id, weak) = &weaks[k % weaks.len()];
+                let dropped = log.borrow().contains(id);
+                match weak.upgrade() {
+                    Some(handle) => {
+                        prop_assert!(!dropped, "upgraded a dropped object");
+                        prop_assert_eq!(handle.id, *id);
+                        locals.push(handle);
+                        model.locals.push(*id);
+                    }
+                    None => prop_assert!(dropped, "a live object's weak handle failed"),
+                }
+            }
             Op::Collect => {
                 heap.collect();
+                check(&heap, &model, &locals, &log)?;
+            }
+            Op::CollectWhileBorrowed(i) if !locals.is_empty() => {
+                let i = i % locals.len();
+                let guard = locals[i].edges.borrow_mut();
+                heap.collect();
+                drop(guard);
                 check(&heap, &model, &locals, &log)?;
             }
             _ => {}
@@ -143,6 +179,9 @@ fn run(program: &[Op]) -> Result<(), TestCaseError> {
     }
     heap.collect();
     check(&heap, &model, &locals, &log)?;
+    for (id, weak) in &weaks {
+        prop_assert_eq!(weak.upgrade().is_some(), !log.borrow().contains(id));
+    }
     drop(locals);
     heap.collect();
     prop_assert_eq!(

@@ -132,3 +132,28 @@ fn torture_mode_collects_at_every_allocation() {
     assert_eq!(heap.stats().cycles, 50);
     assert!(kept.iter().enumerate().all(|(i, v)| **v == i as u32));
 }
+
+/// Run in a child process by the test below.
+#[test]
+fn torture_env_child() {
+    if let Ok(expected) = std::env::var("PROLOGUE_TORTURE_CHILD_EXPECTS") {
+        assert_eq!(Config::default().torture.to_string(), expected);
+        let heap = Heap::new();
+        let _a = heap.alloc(1u8);
+        let _b = heap.alloc(2u8);
+        assert_eq!(heap.stats().cycles, if expected == "true" { 2 } else { 0 });
+    }
+}
+
+#[test]
+fn prologue_gc_torture_turns_torture_on_for_default_configs() {
+    for (value, expected) in [("1", "true"), ("0", "false")] {
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "torture_env_child", "--test-threads=1"])
+            .env("PROLOGUE_GC_TORTURE", value)
+            .env("PROLOGUE_TORTURE_CHILD_EXPECTS", expected)
+            .status()
+            .unwrap();
+        assert!(status.success(), "PROLOGUE_GC_TORTURE={value}");
+    }
+}
