@@ -9,22 +9,22 @@
 //! compiler fence. Drains are rare, so moving the whole cost there is a good trade.
 //!
 //! Where `membarrier` is unavailable (other systems, old kernels, valgrind, loom), both sides
-//! use a `SeqCst` fence: the same protocol, slower fast path.
+//! use a `SeqCst` fence: the same protocol, slower fast path. The owner learns which from the
+//! gate's closed value (`shard::Gate`), so its fast path reads no mode flag.
 
-use std::sync::atomic::{compiler_fence, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Once;
 
-/// `light` compiles to a `SeqCst` fence (also the state before [`init`] has decided).
+/// Owners fence with `SeqCst` (also the state before [`init`] has decided).
 const MODE_FENCE: u8 = 0;
-/// `light` is a compiler fence and `heavy` calls `membarrier`.
+/// Owners use a compiler fence and `heavy` calls `membarrier`.
 const MODE_MEMBARRIER: u8 = 1;
 
 static MODE: AtomicU8 = AtomicU8::new(MODE_FENCE);
 static INIT: Once = Once::new();
 
-/// Decides the mode, once per process. Must run before the first shard exists (`PoolCore::new`
-/// calls it), so that an owner reading [`MODE`] on its fast path sees the decided value: shards
-/// are published with a release store that happens after this.
+/// Decides the mode, once per process. Runs before the first shard exists (`PoolCore::new`
+/// calls it through `registry::prepare_gate`), and the mode never changes afterwards.
 pub(crate) fn init() {
     INIT.call_once(|| {
         if cfg!(all(loom, test)) {
@@ -36,22 +36,10 @@ pub(crate) fn init() {
     });
 }
 
-/// Whether the cheap owner-side fence is in use (for the crate docs' claims and the tests).
+/// Whether owners may use a compiler fence (the drainer's `heavy` calls `membarrier`).
 pub(crate) fn uses_membarrier() -> bool {
     init();
     MODE.load(Ordering::Relaxed) == MODE_MEMBARRIER
-}
-
-/// The owner's side of the handshake, between its `busy` store and its gate load.
-#[inline(always)]
-pub(crate) fn light() {
-    if cfg!(all(loom, test)) || MODE.load(Ordering::Relaxed) != MODE_MEMBARRIER {
-        crate::sync::fence(Ordering::SeqCst);
-    } else {
-        // The drainer's membarrier stands in for the hardware fence; this stops the compiler
-        // from moving the gate load above the busy store.
-        compiler_fence(Ordering::SeqCst);
-    }
 }
 
 /// The drainer's side of the handshake, between its gate store and its first `busy` load.

@@ -16,7 +16,7 @@ pub(crate) struct PoolCore<T> {
 
 impl<T: Send + 'static> PoolCore<T> {
     pub(crate) fn new(generations: usize, max_items: usize) -> Self {
-        crate::barrier::init();
+        crate::registry::prepare_gate();
         PoolCore {
             shards: ShardTable::new(),
             limits: Limits::new(max_items),

@@ -51,7 +51,7 @@ fn check_exactly_once(expected: &[u32], mut seen: Vec<u32>) {
 
 #[test]
 fn loom_owner_and_drainer() {
-    loom::model(|| {
+    model(3, || {
         let shard = Arc::new(Shard::new());
         let gate = Arc::new(Gate::new());
         let limits = Limits {

@@ -52,6 +52,12 @@ pub(crate) fn gate() -> &'static Gate {
     GATE.get_or_init(Gate::new)
 }
 
+/// Decides the fence protocol and sets the gate for it; before the first shard exists.
+pub(crate) fn prepare_gate() {
+    crate::barrier::init();
+    gate().adopt_membarrier();
+}
+
 /// Runs `make` under the registry lock and registers what it returns, if anything; returns
 /// the slot. `make` must not call into the registry (it runs under its lock).
 pub(crate) fn register_once(make: impl FnOnce() -> Option<Arc<dyn Drainable>>) -> Option<usize> {

@@ -22,35 +22,53 @@
 
 use crate::barrier;
 use crate::stats::ThreadCounters;
-use crate::sync::{spin_wait, AtomicBool, AtomicUsize, Mutex, UnsafeCell};
+use crate::sync::{fence, spin_wait, AtomicBool, AtomicU8, AtomicUsize, Mutex, UnsafeCell};
 use crossbeam_utils::CachePadded;
 use std::collections::VecDeque;
 use std::mem;
-use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::compiler_fence;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 
 /// How many values the owner's private cache holds before it spills half into the stash.
 pub(crate) const PRIVATE_CAP: usize = 32;
 
+/// Gate states. `CLOSED`: owners may use their private caches after a compiler fence (the
+/// drainer's membarrier does the rest). `CLOSED_FENCED`: likewise, but only after a `SeqCst`
+/// fence and a second look (no membarrier here). `OPEN`: a drain is detaching private caches.
+const CLOSED: u8 = 0;
+const OPEN: u8 = 1;
+const CLOSED_FENCED: u8 = 2;
+
 /// The process-wide "a drain is detaching private caches" flag every owner checks.
 #[derive(Debug)]
 pub(crate) struct Gate {
-    detaching: AtomicBool,
+    state: AtomicU8,
 }
 
 impl Gate {
-    /// A closed gate.
+    /// A closed gate, fenced until [`adopt_membarrier`](Self::adopt_membarrier).
     #[cfg(not(all(loom, test)))]
     pub(crate) const fn new() -> Self {
         Gate {
-            detaching: AtomicBool::new(false),
+            state: AtomicU8::new(CLOSED_FENCED),
         }
     }
 
-    /// A closed gate.
+    /// A closed gate (loom models the fenced protocol).
     #[cfg(all(loom, test))]
     pub(crate) fn new() -> Self {
         Gate {
-            detaching: AtomicBool::new(false),
+            state: AtomicU8::new(CLOSED_FENCED),
+        }
+    }
+
+    /// Switches a closed gate to the membarrier protocol if the process has it. Called before
+    /// the first shard exists, so no owner sees the switch.
+    pub(crate) fn adopt_membarrier(&self) {
+        if barrier::uses_membarrier() {
+            let _ = self
+                .state
+                .compare_exchange(CLOSED_FENCED, CLOSED, Relaxed, Relaxed);
         }
     }
 
@@ -58,19 +76,37 @@ impl Gate {
     /// it had started (the drainer waits for `busy`) or will see the gate open.
     /// One drainer at a time (the caller serialises drains).
     pub(crate) fn open(&self) {
-        self.detaching.store(true, Relaxed);
+        self.state.store(OPEN, Relaxed);
         barrier::heavy();
     }
 
     /// Closes the gate: owners may use their private caches again, and see what the drain did
     /// to them.
     pub(crate) fn close(&self) {
-        self.detaching.store(false, Release);
+        let closed = if barrier::uses_membarrier() {
+            CLOSED
+        } else {
+            CLOSED_FENCED
+        };
+        self.state.store(closed, Release);
     }
 
+    /// The owner's side of the handshake, right after it set `busy`: true if it may touch its
+    /// private cache.
     #[inline(always)]
-    fn is_open(&self) -> bool {
-        self.detaching.load(Acquire)
+    fn admits(&self) -> bool {
+        // Keeps the compiler from hoisting this load above the `busy` store; the CPU is kept
+        // from doing so by the drainer's membarrier.
+        compiler_fence(SeqCst);
+        match self.state.load(Acquire) {
+            CLOSED => true,
+            OPEN => false,
+            _ => {
+                // No membarrier: a real store-load fence, then a second look.
+                fence(SeqCst);
+                self.state.load(Acquire) == CLOSED_FENCED
+            }
+        }
     }
 }
 
@@ -194,12 +230,11 @@ impl<T> Shard<T> {
     #[inline(always)]
     fn enter(&self, gate: &Gate) -> bool {
         self.owner.busy.store(true, Relaxed);
-        barrier::light();
-        if gate.is_open() {
+        if gate.admits() {
+            true
+        } else {
             self.owner.busy.store(false, Release);
             false
-        } else {
-            true
         }
     }
 
@@ -214,25 +249,21 @@ impl<T> Shard<T> {
     /// # Safety
     /// Only the shard's owner calls `owner_get`/`owner_put`, and never two at once: the caller
     /// is the one thread currently holding this shard's index.
-    #[inline]
+    #[inline(always)]
     pub(crate) unsafe fn owner_get(&self, gate: &Gate, limits: &Limits) -> Option<T> {
         if !self.enter(gate) {
             return self.pop_primary_newest();
         }
         // SAFETY: `enter` succeeded, so the drainer is not touching `private` and will wait for
         // `leave` before it does; the caller's contract excludes every other owner access.
-        let got = self
-            .owner
-            .private
-            .with_mut(|private| unsafe { (*private).pop() });
-        let got = match got {
-            Some(value) => Some(value),
-            // SAFETY: as above, we are still between `enter` and `leave`.
-            None => self
-                .owner
-                .private
-                .with_mut(|private| self.refill(unsafe { &mut *private }, limits)),
-        };
+        let got = self.owner.private.with_mut(|private| {
+            let private = unsafe { &mut *private };
+            if private.is_empty() {
+                self.refill(private, limits)
+            } else {
+                private.pop()
+            }
+        });
         self.leave();
         got
     }
@@ -241,7 +272,7 @@ impl<T> Shard<T> {
     ///
     /// # Safety
     /// As for [`owner_get`](Self::owner_get).
-    #[inline]
+    #[inline(always)]
     pub(crate) unsafe fn owner_put(&self, gate: &Gate, limits: &Limits, value: T) -> Result<(), T> {
         if !self.enter(gate) {
             return self.push_primary(limits, value);

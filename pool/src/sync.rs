@@ -6,9 +6,13 @@
 //! keep using std directly: loom cannot reach them, and the models do not need them.
 
 #[cfg(all(loom, test))]
-pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize};
+pub(crate) use loom::sync::atomic::{
+    fence, AtomicBool, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize,
+};
 #[cfg(not(all(loom, test)))]
-pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize};
+pub(crate) use std::sync::atomic::{
+    fence, AtomicBool, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize,
+};
 
 /// An `UnsafeCell` with loom's closure-based API (`with` / `with_mut`), so that loom can check
 /// every access to the cell for data races.
