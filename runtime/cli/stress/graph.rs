@@ -8,7 +8,8 @@
 //! From then on the model predicts exactly what `WeakGc::upgrade` and `LocalPool::try_get` must
 //! return. After every explicit `collect()` the thread checks the whole heap: every object the
 //! roots reach holds the model's value and edges, the heap counts exactly the model's objects,
-//! and creations minus drops (counted by the objects themselves) equal the model's size.
+//! and creations minus drops (counted by the objects themselves) equal the model's size; and
+//! `Heap::verify` checks the collector's own invariants.
 //!
 //! A second heap on the same thread holds "holders", objects with a handle into the main heap:
 //! for the main heap those handles are held from outside, so their targets must survive. A
@@ -483,6 +484,11 @@ impl<'h> Graph<'h> {
         self.heap.collect();
         self.counts.checks += 1;
         self.sync_cycles(&[]);
+        // The collector's own invariants (handles point to live objects of the right heap,
+        // counts agree, free lists hold only free slots); a broken one panics, which the
+        // main thread reports as a failure of this thread.
+        self.heap.verify();
+        self.side.verify();
 
         let mut visited = HashSet::new();
         let mut stack: Vec<Gc<Obj>> = self.roots.clone();
