@@ -210,3 +210,28 @@ fn observers_see_every_cycle() {
     heap.collect();
     assert_eq!(*seen.borrow(), [(1, 1), (2, 0)]);
 }
+
+#[test]
+fn handles_are_one_pointer_and_option_uses_the_niche() {
+    use std::mem::size_of;
+    assert_eq!(size_of::<Gc<u64>>(), size_of::<usize>());
+    assert_eq!(size_of::<Option<Gc<u64>>>(), size_of::<usize>());
+    assert_eq!(size_of::<Gc<str>>(), 2 * size_of::<usize>());
+}
+
+#[test]
+fn over_aligned_values_are_aligned() {
+    #[derive(Trace)]
+    #[repr(align(64))]
+    struct Wide(u8);
+    let heap = heap();
+    let values: Vec<Gc<Wide>> = (0..16).map(|i| heap.alloc(Wide(i))).collect();
+    for (i, v) in values.iter().enumerate() {
+        assert_eq!(Gc::as_ptr(v) as usize % 64, 0);
+        assert_eq!(v.0, i as u8);
+    }
+    let zst = heap.alloc(());
+    assert_eq!(*zst, ());
+    drop((values, zst));
+    assert_eq!(heap.collect().objects_freed, 17);
+}
