@@ -12,6 +12,7 @@
 //!
 //! Run: `cargo bench -p prologue-benches --bench pool -- --warm-up-time 1 --measurement-time 2`
 
+use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use std::cell::RefCell;
 use std::hint::black_box;
@@ -40,7 +41,7 @@ thread_local! {
 
 static MUTEX: parking_lot::Mutex<Vec<Vec<u8>>> = parking_lot::const_mutex(Vec::new());
 
-/// The pools under test, each a round trip `fn(&Peers)`.
+/// The peer crates' pools, built once.
 struct Peers {
     object_pool: object_pool::Pool<Vec<u8>>,
     lockfree: lockfree_object_pool::LinearObjectPool<Vec<u8>>,
@@ -54,33 +55,38 @@ fn peers() -> &'static Peers {
     })
 }
 
-type RoundTrip = fn(&Peers);
+#[inline(always)]
+fn floor_round_trip() {
+    let mut buf = FLOOR.with(|f| f.borrow_mut().pop()).unwrap_or_else(new_buf);
+    touch(&mut buf);
+    FLOOR.with(|f| f.borrow_mut().push(buf));
+}
 
-const CANDIDATES: [(&str, RoundTrip); 5] = [
-    ("thread_local_floor", |_| {
-        let mut buf = FLOOR.with(|f| f.borrow_mut().pop()).unwrap_or_else(new_buf);
-        touch(&mut buf);
-        FLOOR.with(|f| f.borrow_mut().push(buf));
-    }),
-    ("prologue_pool", |_| {
-        let mut buf = POOL.get();
-        touch(&mut buf);
-        POOL.put(buf);
-    }),
-    ("parking_lot_mutex_vec", |_| {
-        let mut buf = MUTEX.lock().pop().unwrap_or_else(new_buf);
-        touch(&mut buf);
-        MUTEX.lock().push(buf);
-    }),
-    ("object_pool", |p| {
-        let mut buf = p.object_pool.pull(new_buf);
-        touch(&mut buf);
-    }),
-    ("lockfree_object_pool", |p| {
-        let mut buf = p.lockfree.pull();
-        touch(&mut buf);
-    }),
-];
+#[inline(always)]
+fn pool_round_trip() {
+    let mut buf = POOL.get();
+    touch(&mut buf);
+    POOL.put(buf);
+}
+
+#[inline(always)]
+fn mutex_round_trip() {
+    let mut buf = MUTEX.lock().pop().unwrap_or_else(new_buf);
+    touch(&mut buf);
+    MUTEX.lock().push(buf);
+}
+
+#[inline(always)]
+fn object_pool_round_trip() {
+    let mut buf = peers().object_pool.pull(new_buf);
+    touch(&mut buf);
+}
+
+#[inline(always)]
+fn lockfree_round_trip() {
+    let mut buf = peers().lockfree.pull();
+    touch(&mut buf);
+}
 
 /// Runs `work(iters)` on `threads` threads started together; returns the slowest thread's
 /// time, i.e. the per-thread time of `iters` operations with all threads contending.
@@ -103,32 +109,57 @@ fn parallel(threads: usize, iters: u64, work: impl Fn(u64) + Sync) -> Duration {
     slowest.into_inner().unwrap()
 }
 
-fn bench_group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, criterion::measurement::WallTime> {
+fn bench_group<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+) -> BenchmarkGroup<'a, criterion::measurement::WallTime> {
     let mut group = c.benchmark_group(name);
     group.sample_size(20);
     group
 }
 
-/// BenchmarkPool: round trip of a 4 KiB buffer, 1 and 2 threads on one shared pool.
-fn round_trip(c: &mut Criterion) {
-    let peers = peers();
-    for threads in [1, 2] {
-        let mut group = bench_group(c, &format!("round_trip_4k/{threads}_thread"));
-        for (name, op) in CANDIDATES {
-            group.bench_function(name, |b| {
-                if threads == 1 {
-                    b.iter(|| op(peers));
-                } else {
-                    b.iter_custom(|iters| {
-                        parallel(threads, iters, |n| {
-                            for _ in 0..n {
-                                op(peers);
-                            }
-                        })
-                    });
-                }
+/// Benchmarks one round trip (monomorphised: no indirect call in the loop).
+fn bench_round_trip(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    threads: usize,
+    name: &str,
+    op: impl Fn() + Sync,
+) {
+    group.bench_function(name, |b| {
+        if threads == 1 {
+            b.iter(&op);
+        } else {
+            b.iter_custom(|iters| {
+                parallel(threads, iters, |n| {
+                    for _ in 0..n {
+                        op();
+                    }
+                })
             });
         }
+    });
+}
+
+/// BenchmarkPool: round trip of a 4 KiB buffer, 1 and 2 threads on one shared pool.
+fn round_trip(c: &mut Criterion) {
+    peers();
+    for threads in [1, 2] {
+        let mut group = bench_group(c, &format!("round_trip_4k/{threads}_thread"));
+        bench_round_trip(&mut group, threads, "thread_local_floor", floor_round_trip);
+        bench_round_trip(&mut group, threads, "prologue_pool", pool_round_trip);
+        bench_round_trip(
+            &mut group,
+            threads,
+            "parking_lot_mutex_vec",
+            mutex_round_trip,
+        );
+        bench_round_trip(&mut group, threads, "object_pool", object_pool_round_trip);
+        bench_round_trip(
+            &mut group,
+            threads,
+            "lockfree_object_pool",
+            lockfree_round_trip,
+        );
         group.finish();
     }
 }
@@ -189,7 +220,10 @@ fn starvation(c: &mut Criterion) {
     });
     group.finish();
     let stats = pool.stats();
-    println!("starvation: {} gets, {} news, {} stolen", stats.gets, stats.news, stats.stolen);
+    println!(
+        "starvation: {} gets, {} news, {} stolen",
+        stats.gets, stats.news, stats.stolen
+    );
 }
 
 /// One STW sample: fill the pools, time `detach_pools`, drop outside the timing.
@@ -213,7 +247,8 @@ fn percentile(sorted: &[Duration], p: usize) -> Duration {
 fn stw(c: &mut Criterion) {
     let mut group = bench_group(c, "stw_detach");
     for (count, per_pool) in [(1usize, 100_000u64), (1000, 100)] {
-        let pools: Vec<prologue::Pool<u64>> = (0..count).map(|_| prologue::Pool::new(|| 0)).collect();
+        let pools: Vec<prologue::Pool<u64>> =
+            (0..count).map(|_| prologue::Pool::new(|| 0)).collect();
         let name = format!("{count}_pools_x_{per_pool}");
         let mut samples = Vec::new();
         for _ in 0..101 {

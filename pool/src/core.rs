@@ -2,7 +2,7 @@
 //! registry through an `Arc` so that the registry never points at a dropped pool.
 
 use crate::registry::Drainable;
-use crate::shard::{Generation, Limits, Shard};
+use crate::shard::{Limits, Shard};
 use crate::shards::ShardTable;
 use crate::stats::PoolStats;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -66,17 +66,13 @@ impl<T: Send + 'static> PoolCore<T> {
 
 impl<T: Send + 'static> Drainable for PoolCore<T> {
     unsafe fn detach(&self, sink: &mut Vec<Box<dyn Send>>) -> usize {
-        let mut dropped: Vec<Generation<T>> = Vec::new();
         let mut count = 0;
         self.shards.for_each(|shard| {
             // SAFETY: the caller holds the drain lock and opened the gate (trait contract); the
             // shards check that same gate (`registry::gate`).
-            count += unsafe { shard.detach(self.generations, &mut dropped) };
+            count += unsafe { shard.detach(self.generations, |old| sink.push(Box::new(old))) };
         });
         self.drained.fetch_add(count as u64, Relaxed);
-        if !dropped.is_empty() {
-            sink.push(Box::new(dropped));
-        }
         count
     }
 }

@@ -34,7 +34,7 @@ fn drain(shard: &Shard<u32>, gate: &Gate, generations: usize) -> Vec<u32> {
     let mut dropped: Vec<Generation<u32>> = Vec::new();
     gate.open();
     // SAFETY: the gate is open and this is the only drainer.
-    let count = unsafe { shard.detach(generations, &mut dropped) };
+    let count = unsafe { shard.detach(generations, |old| dropped.push(old)) };
     gate.close();
     let values: Vec<u32> = dropped
         .into_iter()

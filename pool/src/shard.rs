@@ -385,8 +385,8 @@ impl<T> Shard<T> {
     }
 
     /// The drain: moves the primary cache (private + stash) into a new victim generation and
-    /// pushes onto `dropped` the generations beyond `generations`; returns how many values
-    /// those hold. O(1) per shard plus one push per dropped generation: no value is touched.
+    /// hands to `dropped` each non-empty generation beyond `generations`; returns how many
+    /// values those hold. O(1) per shard plus one push per dropped generation: no value is touched.
     ///
     /// # Safety
     /// The caller opened `gate` (which must be the gate this shard's owner checks) and keeps it
@@ -394,7 +394,7 @@ impl<T> Shard<T> {
     pub(crate) unsafe fn detach(
         &self,
         generations: usize,
-        dropped: &mut Vec<Generation<T>>,
+        mut dropped: impl FnMut(Generation<T>),
     ) -> usize {
         let mut spins = 0;
         while self.owner.busy.load(Acquire) {
@@ -415,7 +415,7 @@ impl<T> Shard<T> {
         if generations == 0 {
             count += fresh.len();
             if fresh.len() > 0 {
-                dropped.push(fresh);
+                dropped(fresh);
             }
         } else {
             stash.victims.push_front(fresh);
@@ -424,7 +424,7 @@ impl<T> Shard<T> {
             if let Some(old) = stash.victims.pop_back() {
                 count += old.len();
                 if old.len() > 0 {
-                    dropped.push(old);
+                    dropped(old);
                 }
             }
         }

@@ -4,9 +4,9 @@
 //! allocated arrays and a shard never moves once allocated (owners keep `&Shard` across calls).
 
 use crate::shard::Shard;
-use crate::sync::AtomicPtr;
+use crate::sync::{AtomicPtr, AtomicUsize};
 use std::ptr;
-use std::sync::atomic::Ordering::{AcqRel, Acquire};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 
 const BUCKETS: usize = 32;
 
@@ -21,12 +21,16 @@ fn locate(index: usize) -> (usize, usize) {
 /// The shards of one pool.
 #[derive(Debug)]
 pub(crate) struct ShardTable<T> {
+    /// One more than the highest allocated bucket: `for_each` (a drain) stops there instead of
+    /// reading all the bucket pointers, which are cold cache lines in a pause.
+    used: AtomicUsize,
     buckets: [AtomicPtr<Shard<T>>; BUCKETS],
 }
 
 impl<T> ShardTable<T> {
     pub(crate) fn new() -> Self {
         ShardTable {
+            used: AtomicUsize::new(0),
             buckets: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
         }
     }
@@ -53,7 +57,10 @@ impl<T> ShardTable<T> {
         let fresh: Box<[Shard<T>]> = (0..1usize << bucket).map(|_| Shard::new()).collect();
         let fresh = Box::into_raw(fresh) as *mut Shard<T>;
         match self.buckets[bucket].compare_exchange(ptr::null_mut(), fresh, AcqRel, Acquire) {
-            Ok(_) => fresh,
+            Ok(_) => {
+                self.used.fetch_max(bucket + 1, Release);
+                fresh
+            }
             Err(winner) => {
                 // SAFETY: `fresh` came from `Box::into_raw` of a slice of this length just above
                 // and was never published.
@@ -65,7 +72,10 @@ impl<T> ShardTable<T> {
 
     /// Calls `f` on every allocated shard.
     pub(crate) fn for_each(&self, mut f: impl FnMut(&Shard<T>)) {
-        for (bucket, slot) in self.buckets.iter().enumerate() {
+        // A bucket published after this load is skipped: the values its shards receive wait for
+        // the next drain (none is lost; this drain just does not see them).
+        let used = self.used.load(Acquire);
+        for (bucket, slot) in self.buckets[..used].iter().enumerate() {
             let base = slot.load(Acquire);
             if base.is_null() {
                 continue;
