@@ -203,7 +203,7 @@ fn a_program_is_read_from_stdin_when_no_file_is_given() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n");
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "<stdin>:1:31: error: car: expected a pair, got 1\n"
+        "<stdin>:1:29: error: car: expected a pair, got 1\n"
     );
     assert_eq!(out.status.code(), Some(1));
 }

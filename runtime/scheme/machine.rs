@@ -11,13 +11,13 @@
 //! allocation and needs nothing from the machine.
 
 use super::code::{Code, Node, NodeId};
-use super::ctx::Ctx;
+use super::ctx::{heap_limit, Ctx};
 use super::error::{bail, Pos, Result, SchemeError};
-use super::gc::{Gc, GcCell};
+use super::gc::Gc;
 use super::globals::Globals;
 use super::primitives::{list_items, records, PrimKind};
 use super::printer::repr;
-use super::value::{Closure, Env, Frame, Value};
+use super::value::{parent, Closure, Env, Frame, Slot, Value};
 
 /// What the machine does next.
 enum Mode {
@@ -82,6 +82,10 @@ pub struct Machine<'a> {
     max_depth: usize,
     /// The position of the call being applied, for errors raised inside it.
     pos: Pos,
+    /// Where a frame's slots are assembled before they are copied into the heap.
+    scratch: Vec<Slot>,
+    /// The operands of a primitive call made without a continuation.
+    direct: Vec<Value>,
 }
 
 impl<'a> Machine<'a> {
@@ -99,6 +103,8 @@ impl<'a> Machine<'a> {
             stack: Vec::new(),
             max_depth,
             pos: Pos::new(1, 1),
+            scratch: Vec::new(),
+            direct: Vec::new(),
         }
     }
 
@@ -138,18 +144,23 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
-    fn frame(env: &Env, depth: u16) -> Result<&Gc<Frame>> {
-        let mut frame = env.as_ref();
+    /// The frame `depth` levels up from `env`.
+    fn frame(env: &Env, depth: u16) -> Result<Gc<Frame>> {
+        let mut frame = env.clone();
         for _ in 0..depth {
-            frame = frame.and_then(|f| f.parent.as_ref());
+            frame = frame.and_then(|f| parent(&f));
         }
         frame.ok_or_else(|| SchemeError::new("internal error: environment too shallow"))
     }
 
     #[inline]
     fn local(env: &Env, depth: u16, index: u16, pos: Pos) -> Result<Value> {
-        let frame = Self::frame(env, depth)?;
-        let v = frame.slots.borrow().get(index as usize).cloned();
+        let slot = index as usize + 1;
+        let v = if depth == 0 {
+            env.as_ref().and_then(|f| f.get(slot)).map(Slot::get)
+        } else {
+            Self::frame(env, depth)?.get(slot).map(Slot::get)
+        };
         match v {
             Some(Value::Undefined) => {
                 Err(SchemeError::at(pos, "variable used before its definition"))
@@ -157,6 +168,29 @@ impl<'a> Machine<'a> {
             Some(v) => Ok(v),
             None => Err(SchemeError::at(pos, "internal error: bad variable slot")),
         }
+    }
+
+    /// Makes a frame on the heap: slot 0 links to `parent`, then `args`, then `Undefined`
+    /// up to `size` variables. The slots are assembled in a reused buffer, so a call costs
+    /// one heap object and no other allocation.
+    fn make_frame(
+        &mut self,
+        parent: Env,
+        args: &[Value],
+        rest: Option<Value>,
+        size: usize,
+    ) -> Result<Gc<Frame>> {
+        let scratch = &mut self.scratch;
+        scratch.clear();
+        scratch.push(Slot::new(parent.map_or(Value::Nil, Value::Env)));
+        scratch.extend(args.iter().cloned().map(Slot::new));
+        scratch.extend(rest.map(Slot::new));
+        while scratch.len() <= size {
+            scratch.push(Slot::new(Value::Undefined));
+        }
+        let frame = self.ctx.heap.try_alloc_slice(scratch).map_err(heap_limit);
+        scratch.clear();
+        frame
     }
 
     #[inline]
@@ -236,10 +270,7 @@ impl<'a> Machine<'a> {
                     Mode::Eval(nodes[0], env)
                 }
             },
-            Node::Call { parts, .. } => {
-                let vals = self.ctx.take_args();
-                self.operands(id, parts, 0, env, vals)?
-            }
+            Node::Call { parts, pos } => self.call(id, parts, *pos, env)?,
             Node::PrimCall { args, .. } | Node::Let { inits: args, .. } => {
                 let vals = self.ctx.take_args();
                 self.operands(id, args, 0, env, vals)?
@@ -274,6 +305,53 @@ impl<'a> Machine<'a> {
                 Mode::Eval(*test, env)
             }
         })
+    }
+
+    /// Starts a call. The common case, a primitive applied to constants and variables,
+    /// runs right here on a reused buffer; every other call collects its operands in a
+    /// vector from the argument pool.
+    fn call(&mut self, node: NodeId, parts: &'a [NodeId], pos: Pos, env: Env) -> Result<Mode> {
+        let mut direct = std::mem::take(&mut self.direct);
+        direct.clear();
+        let mut simple = 0;
+        while let Some(&part) = parts.get(simple) {
+            match self.try_simple(part, &env) {
+                Some(Ok(v)) => direct.push(v),
+                Some(Err(e)) => {
+                    direct.clear();
+                    self.direct = direct;
+                    return Err(e);
+                }
+                None => break,
+            }
+            simple += 1;
+        }
+        if simple == parts.len() {
+            let result = match direct.first() {
+                Some(Value::Primitive(p)) => match (&p.kind, p.accepts(direct.len() - 1)) {
+                    (PrimKind::Fn(f), true) => {
+                        self.pos = pos;
+                        Some(f(self.ctx, &direct[1..]).map(Mode::Return))
+                    }
+                    _ => None,
+                },
+                Some(Value::Closure(c)) => {
+                    self.pos = pos;
+                    let c = c.clone();
+                    Some(self.enter(&c, &direct[1..]))
+                }
+                _ => None,
+            };
+            if let Some(result) = result {
+                direct.clear();
+                self.direct = direct;
+                return result;
+            }
+        }
+        let mut vals = self.ctx.take_args();
+        vals.append(&mut direct);
+        self.direct = direct;
+        self.operands(node, parts, simple, env, vals)
     }
 
     fn case_branch(&self, node: NodeId, key: &Value) -> NodeId {
@@ -331,7 +409,7 @@ impl<'a> Machine<'a> {
     }
 
     /// All operands of `node` are in `vals`: call, or enter the `let` body.
-    fn complete(&mut self, node: NodeId, env: Env, mut vals: Vec<Value>) -> Result<Mode> {
+    fn complete(&mut self, node: NodeId, env: Env, vals: Vec<Value>) -> Result<Mode> {
         let code = self.code;
         match code.node(node) {
             Node::Call { pos, .. } => {
@@ -349,12 +427,9 @@ impl<'a> Machine<'a> {
             }
             Node::Let { lambda, .. } => {
                 let lambda = code.lambda(*lambda);
-                vals.resize(lambda.frame_size, Value::Undefined);
-                let frame = self.ctx.alloc(Frame {
-                    parent: env,
-                    slots: GcCell::new(vals),
-                })?;
-                Ok(Mode::Eval(lambda.body, Some(frame)))
+                let frame = self.make_frame(env, &vals, None, lambda.frame_size);
+                self.ctx.give_args(vals);
+                Ok(Mode::Eval(lambda.body, Some(frame?)))
             }
             _ => bail!("internal error: not a call"),
         }
@@ -369,31 +444,9 @@ impl<'a> Machine<'a> {
             let argc = vals.len() - 1;
             match &f {
                 Value::Closure(c) => {
-                    let lambda = self.code.lambda(c.lambda);
-                    if argc < lambda.required || (!lambda.rest && argc > lambda.required) {
-                        let expected = if lambda.rest {
-                            format!("at least {}", lambda.required)
-                        } else {
-                            lambda.required.to_string()
-                        };
-                        let name = lambda.name.as_deref().unwrap_or("#<procedure>");
-                        self.ctx.give_args(vals);
-                        bail!(
-                            "wrong number of arguments to {name}: expected {expected}, got {argc}"
-                        );
-                    }
-                    vals.remove(0);
-                    if lambda.rest {
-                        let rest = self.ctx.list(&vals[lambda.required..])?;
-                        vals.truncate(lambda.required);
-                        vals.push(rest);
-                    }
-                    vals.resize(lambda.frame_size, Value::Undefined);
-                    let frame = self.ctx.alloc(Frame {
-                        parent: c.env.clone(),
-                        slots: GcCell::new(vals),
-                    })?;
-                    return Ok(Mode::Eval(lambda.body, Some(frame)));
+                    let result = self.enter(c, &vals[1..]);
+                    self.ctx.give_args(vals);
+                    return result;
                 }
                 Value::Primitive(p) => {
                     if !p.accepts(argc) {
@@ -454,6 +507,29 @@ impl<'a> Machine<'a> {
                 }
             }
         }
+    }
+
+    /// Calls a closure: checks the arity, makes its frame, and continues with its body.
+    fn enter(&mut self, c: &Closure, args: &[Value]) -> Result<Mode> {
+        let lambda = self.code.lambda(c.lambda);
+        let argc = args.len();
+        if argc < lambda.required || (!lambda.rest && argc > lambda.required) {
+            let expected = if lambda.rest {
+                format!("at least {}", lambda.required)
+            } else {
+                lambda.required.to_string()
+            };
+            let name = lambda.name.as_deref().unwrap_or("#<procedure>");
+            bail!("wrong number of arguments to {name}: expected {expected}, got {argc}");
+        }
+        let (fixed, rest) = if lambda.rest {
+            let rest = self.ctx.list(&args[lambda.required..])?;
+            (&args[..lambda.required], Some(rest))
+        } else {
+            (args, None)
+        };
+        let frame = self.make_frame(c.env.clone(), fixed, rest, lambda.frame_size)?;
+        Ok(Mode::Eval(lambda.body, Some(frame)))
     }
 
     fn map_start(
@@ -543,9 +619,8 @@ impl<'a> Machine<'a> {
                 self.operands(node, ids, next, env, vals)?
             }
             Kont::SetLocal { depth, index, env } => {
-                let frame = Self::frame(&env, depth)?;
-                if let Some(slot) = frame.slots.borrow_mut().get_mut(index as usize) {
-                    *slot = v;
+                if let Some(slot) = Self::frame(&env, depth)?.get(index as usize + 1) {
+                    slot.set(v);
                 }
                 Mode::Return(Value::Unspecified)
             }

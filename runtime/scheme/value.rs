@@ -44,6 +44,9 @@ pub enum Value {
     RecordProc(Gc<RecordProc>),
     /// An instance of a record type.
     Record(Gc<Record>),
+    /// A frame's link to its enclosing frame (slot 0 of every frame); never visible to
+    /// programs.
+    Env(Gc<Frame>),
     /// A record type descriptor (the value bound to the type's name).
     RecordType(Gc<RecordType>),
 }
@@ -95,17 +98,21 @@ impl Pair {
     }
 }
 
-/// One frame of a lexical environment: the slots of one procedure call (parameters, then
-/// internal definitions), and the frame the procedure was created in.
-pub struct Frame {
-    /// The enclosing frame; `None` for frames whose procedure was made at top level.
-    pub parent: Env,
-    /// Parameters and internal definitions, by index.
-    pub slots: GcCell<Vec<Value>>,
-}
+/// One frame of a lexical environment, a single heap object: slot 0 links to the enclosing
+/// frame (`Value::Env`, or `Value::Nil` for a procedure made at top level), then the slots of
+/// one procedure call (parameters, then internal definitions).
+pub type Frame = [Slot];
 
 /// An environment: a chain of frames; `None` is the global environment.
 pub type Env = Option<Gc<Frame>>;
+
+/// The frame that encloses `frame`.
+pub fn parent(frame: &Frame) -> Env {
+    match &*frame.first()?.0.borrow() {
+        Value::Env(p) => Some(p.clone()),
+        _ => None,
+    }
+}
 
 /// A procedure written in Scheme: its code (an index into the interpreter's code store,
 /// which outlives every closure) and the environment it captured.
@@ -165,7 +172,7 @@ unsafe impl Trace for Value {
             | Value::Primitive(_) => {}
             Value::Symbol(s) | Value::Str(s) => s.trace(t),
             Value::Pair(p) => p.trace(t),
-            Value::Vector(v) => v.trace(t),
+            Value::Vector(v) | Value::Env(v) => v.trace(t),
             Value::Closure(c) => c.trace(t),
             Value::RecordProc(r) => r.trace(t),
             Value::Record(r) => r.trace(t),
@@ -186,14 +193,6 @@ unsafe impl Trace for Pair {
     fn trace(&self, t: &mut Tracer) {
         self.car.trace(t);
         self.cdr.trace(t);
-    }
-}
-
-// SAFETY: see above; both fields are traced.
-unsafe impl Trace for Frame {
-    fn trace(&self, t: &mut Tracer) {
-        self.parent.trace(t);
-        self.slots.trace(t);
     }
 }
 
@@ -266,7 +265,9 @@ impl Value {
                 Gc::ptr_eq(a, b)
             }
             (Value::Pair(a), Value::Pair(b)) => Gc::ptr_eq(a, b),
-            (Value::Vector(a), Value::Vector(b)) => Gc::ptr_eq(a, b),
+            (Value::Vector(a), Value::Vector(b)) | (Value::Env(a), Value::Env(b)) => {
+                Gc::ptr_eq(a, b)
+            }
             (Value::Closure(a), Value::Closure(b)) => Gc::ptr_eq(a, b),
             (Value::Primitive(a), Value::Primitive(b)) => std::ptr::eq(*a, *b),
             (Value::RecordProc(a), Value::RecordProc(b)) => Gc::ptr_eq(a, b),

@@ -54,14 +54,14 @@
 (define poly '(+ (* 3 (expt x 4)) (+ (* 2 (expt x 3)) (* x y))))
 (show (evaluate (deriv poly 'x) '((x . 2) (y . 5))))
 
-;; A big expression: the derivative of a product of 200 factors, built and thrown away
-;; 50 times, so collections run in the middle of the recursion.
+;; A big expression: the derivative of a product of 60 factors, built and thrown away
+;; 20 times, so collections run in the middle of the recursion.
 (define (big-product n)
   (let loop ((i 0) (acc 1))
     (if (= i n) acc (loop (+ i 1) (make-product `(+ x ,i) acc)))))
 (define (tree-size e) (if (pair? e) (+ 1 (tree-size (car e)) (tree-size (cdr e))) 1))
 (define last-size
   (let loop ((k 0) (size 0))
-    (if (= k 50) size (loop (+ k 1) (tree-size (deriv (big-product 200) 'x))))))
+    (if (= k 20) size (loop (+ k 1) (tree-size (deriv (big-product 60) 'x))))))
 (show last-size)
 (show (equal? (deriv (big-product 20) 'x) (deriv (big-product 20) 'x)))
