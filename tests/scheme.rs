@@ -234,7 +234,7 @@ fn gc_stats_reports_cycles_pauses_and_drained_pools() {
         .current_dir(scheme_dir())
         .args([
             "run",
-            "binary-trees-small.scm",
+            "binary-trees.scm",
             "--gc-stats",
             "--gc-percent",
             "10",
