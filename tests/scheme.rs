@@ -84,6 +84,9 @@ fn check(p: &Program, extra: &[&str]) -> Result<Duration, String> {
         .args(&p.args)
         .args(extra)
         .env_remove("PROLOGUE_GCTRACE")
+        // Torture mode comes from `--torture` in the torture run only: under
+        // PROLOGUE_GC_TORTURE=1 the normal run would take hours at the full sizes.
+        .env_remove("PROLOGUE_GC_TORTURE")
         .output()
         .map_err(|e| format!("{}: cannot run prologue: {e}", p.name))?;
     let elapsed = start.elapsed();

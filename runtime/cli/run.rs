@@ -117,10 +117,7 @@ pub fn execute(args: RunArgs) -> ExitCode {
         },
         None if std::io::stdin().is_terminal() => {
             let args = args.clone();
-            return run_on_big_stack(move || {
-                let interp = Interpreter::new(args.options(), Box::new(std::io::stdout()));
-                scheme::repl::run(interp)
-            });
+            return run_on_big_stack(move || scheme::repl::run(args.options()));
         }
         None => {
             let mut bytes = Vec::new();

@@ -42,8 +42,11 @@ impl std::io::Write for Capped {
 
 /// Runs `src` with every limit on; returns whether it failed with an error.
 fn run_limited(src: &str) -> bool {
+    // Torture mode stays off even under PROLOGUE_GC_TORTURE=1: these properties are about
+    // panics, and the torture-mode suite in tests/scheme.rs hunts missing roots.
     let heap = gc::Config {
         max_heap_bytes: Some(8 << 20),
+        torture: false,
         ..gc::Config::default()
     };
     let options = Options {

@@ -1,10 +1,33 @@
 //! The interactive loop: read a form (across lines until it is complete), run it, print its
 //! value; errors are reported and the session goes on.
 
+use std::cell::Cell;
+use std::io::Write;
+use std::rc::Rc;
+
 use super::error::SchemeError;
 use super::reader::Reader;
 use super::value::Value;
-use super::{write_string, Interpreter};
+use super::{write_string, Interpreter, Options};
+
+/// Standard output that remembers whether the last byte written ended a line, so the REPL
+/// can finish a line `display` left open before the next prompt overwrites it.
+struct LineTracker {
+    at_line_start: Rc<Cell<bool>>,
+}
+
+impl Write for LineTracker {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Some(&last) = buf.last() {
+            self.at_line_start.set(last == b'\n');
+        }
+        std::io::stdout().write_all(buf)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stdout().flush()
+    }
+}
 
 /// Whether `src` holds at least one complete form and no unterminated one: an
 /// "unterminated" error means the user has more to type.
@@ -20,7 +43,12 @@ fn needs_more(src: &str) -> bool {
 }
 
 /// Runs the REPL on the terminal until end of input. Returns the process exit status.
-pub fn run(mut interp: Interpreter) -> u8 {
+pub fn run(options: Options) -> u8 {
+    let at_line_start = Rc::new(Cell::new(true));
+    let out = LineTracker {
+        at_line_start: Rc::clone(&at_line_start),
+    };
+    let mut interp = Interpreter::new(options, Box::new(out));
     let mut editor = match rustyline::DefaultEditor::new() {
         Ok(e) => e,
         Err(e) => {
@@ -48,6 +76,10 @@ pub fn run(mut interp: Interpreter) -> u8 {
         let src = std::mem::take(&mut pending);
         let result = interp.run_source(&src);
         let _ = interp.flush();
+        if !at_line_start.get() {
+            println!();
+            at_line_start.set(true);
+        }
         match result {
             Ok(Value::Unspecified) => {}
             Ok(v) => println!("{}", write_string(&v)),

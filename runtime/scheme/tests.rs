@@ -364,6 +364,14 @@ fn circular_structures_are_errors_or_bounded_not_hangs() {
         .run_source("(define l (list 1 2)) (set-cdr! (cdr l) l) (display l)")
         .unwrap_err();
     assert!(e.message.contains("fuel"), "{e}");
+    let (mut i, _) = interp(Options {
+        fuel: Some(100_000),
+        ..Options::default()
+    });
+    let e = i
+        .run_source("(define l (list 1 2)) (set-cdr! (cdr l) l) (list-tail l 9223372036854775807)")
+        .unwrap_err();
+    assert!(e.message.contains("fuel"), "{e}");
 }
 
 #[test]

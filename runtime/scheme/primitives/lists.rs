@@ -159,9 +159,12 @@ fn reverse(ctx: &mut Ctx, args: &[Value]) -> Result<Value> {
     Ok(result)
 }
 
-fn tail(who: &str, list: &Value, k: usize) -> Result<Value> {
+/// The list after `k` cdrs; each step spends budget, since `k` may be huge and the list
+/// circular.
+fn tail(ctx: &mut Ctx, who: &str, list: &Value, k: usize) -> Result<Value> {
     let mut cur = list.clone();
     for _ in 0..k {
+        ctx.budget.tick()?;
         cur = match &cur {
             Value::Pair(p) => p.cdr(),
             _ => bail!("{who}: index {k} is past the end of the list"),
@@ -170,13 +173,13 @@ fn tail(who: &str, list: &Value, k: usize) -> Result<Value> {
     Ok(cur)
 }
 
-fn list_tail(_: &mut Ctx, args: &[Value]) -> Result<Value> {
-    tail("list-tail", &args[0], index("list-tail", &args[1])?)
+fn list_tail(ctx: &mut Ctx, args: &[Value]) -> Result<Value> {
+    tail(ctx, "list-tail", &args[0], index("list-tail", &args[1])?)
 }
 
-fn list_ref(_: &mut Ctx, args: &[Value]) -> Result<Value> {
+fn list_ref(ctx: &mut Ctx, args: &[Value]) -> Result<Value> {
     let k = index("list-ref", &args[1])?;
-    match tail("list-ref", &args[0], k)? {
+    match tail(ctx, "list-ref", &args[0], k)? {
         Value::Pair(p) => Ok(p.car()),
         _ => bail!("list-ref: index {k} is past the end of the list"),
     }
@@ -190,12 +193,12 @@ fn list_copy(ctx: &mut Ctx, args: &[Value]) -> Result<Value> {
     ctx.list(&items)
 }
 
-fn last_pair(_: &mut Ctx, args: &[Value]) -> Result<Value> {
+fn last_pair(ctx: &mut Ctx, args: &[Value]) -> Result<Value> {
     let items = list_items("last-pair", &args[0])?;
     if items.is_empty() {
         return Err(wrong_type("last-pair", "a non-empty list", &args[0]));
     }
-    tail("last-pair", &args[0], items.len() - 1)
+    tail(ctx, "last-pair", &args[0], items.len() - 1)
 }
 
 /// Walks `list` (cycle-checked) and returns the first tail whose car satisfies `hit`.
