@@ -15,12 +15,11 @@ use super::ctx::{heap_limit, Ctx};
 use super::error::{bail, Pos, Result, SchemeError};
 use super::gc::Gc;
 use super::globals::Globals;
-use super::primitives::{list_items, records, PrimKind};
-use super::printer::repr;
+use super::primitives::{list_items, PrimKind};
 use super::value::{parent, Closure, Env, Frame, Slot, Value};
 
 /// What the machine does next.
-enum Mode {
+pub(super) enum Mode {
     /// Evaluate a node in an environment.
     Eval(NodeId, Env),
     /// Hand a value to the top continuation.
@@ -28,7 +27,7 @@ enum Mode {
 }
 
 /// What to do with the value of the subexpression being evaluated.
-enum Kont {
+pub(super) enum Kont {
     /// Choose a branch of an `if`.
     If { then: NodeId, alt: NodeId, env: Env },
     /// Go on with item `next` of a `Seq` node.
@@ -64,28 +63,28 @@ enum Kont {
 }
 
 /// The state of a `map`, `for-each`, `vector-map` or `vector-for-each`.
-struct MapState {
-    func: Value,
-    lists: Vec<Value>,
-    acc: Vec<Value>,
-    remaining: usize,
-    collect: bool,
-    pos: Pos,
+pub(super) struct MapState {
+    pub(super) func: Value,
+    pub(super) lists: Vec<Value>,
+    pub(super) acc: Vec<Value>,
+    pub(super) remaining: usize,
+    pub(super) collect: bool,
+    pub(super) pos: Pos,
 }
 
 /// Runs compiled code. One machine runs one top-level form.
 pub struct Machine<'a> {
-    code: &'a Code,
-    globals: &'a mut Globals,
-    ctx: &'a mut Ctx,
-    stack: Vec<Kont>,
-    max_depth: usize,
+    pub(super) code: &'a Code,
+    pub(super) globals: &'a mut Globals,
+    pub(super) ctx: &'a mut Ctx,
+    pub(super) stack: Vec<Kont>,
+    pub(super) max_depth: usize,
     /// The position of the call being applied, for errors raised inside it.
-    pos: Pos,
+    pub(super) pos: Pos,
     /// Where a frame's slots are assembled before they are copied into the heap.
-    scratch: Vec<Slot>,
+    pub(super) scratch: Vec<Slot>,
     /// The operands of a primitive call made without a continuation.
-    direct: Vec<Value>,
+    pub(super) direct: Vec<Value>,
 }
 
 impl<'a> Machine<'a> {
@@ -133,7 +132,7 @@ impl<'a> Machine<'a> {
     }
 
     #[inline]
-    fn push(&mut self, k: Kont) -> Result<()> {
+    pub(super) fn push(&mut self, k: Kont) -> Result<()> {
         if self.stack.len() >= self.max_depth {
             bail!(
                 "stack depth exceeded (more than {} pending calls; see --max-depth)",
@@ -173,7 +172,7 @@ impl<'a> Machine<'a> {
     /// Makes a frame on the heap: slot 0 links to `parent`, then `args`, then `Undefined`
     /// up to `size` variables. The slots are assembled in a reused buffer, so a call costs
     /// one heap object and no other allocation.
-    fn make_frame(
+    pub(super) fn make_frame(
         &mut self,
         parent: Env,
         args: &[Value],
@@ -435,162 +434,6 @@ impl<'a> Machine<'a> {
         }
     }
 
-    /// Applies `vals[0]` to `vals[1..]`.
-    fn apply(&mut self, mut vals: Vec<Value>) -> Result<Mode> {
-        loop {
-            let Some(f) = vals.first().cloned() else {
-                bail!("internal error: empty application");
-            };
-            let argc = vals.len() - 1;
-            match &f {
-                Value::Closure(c) => {
-                    let result = self.enter(c, &vals[1..]);
-                    self.ctx.give_args(vals);
-                    return result;
-                }
-                Value::Primitive(p) => {
-                    if !p.accepts(argc) {
-                        self.ctx.give_args(vals);
-                        bail!(
-                            "wrong number of arguments to {}: expected {}, got {argc}",
-                            p.name,
-                            p.arity()
-                        );
-                    }
-                    match p.kind {
-                        PrimKind::Fn(fun) => {
-                            let result = fun(self.ctx, &vals[1..]);
-                            self.ctx.give_args(vals);
-                            return Ok(Mode::Return(result?));
-                        }
-                        PrimKind::Apply => {
-                            let last = vals.pop().unwrap_or(Value::Nil);
-                            let spread = list_items("apply", &last)?;
-                            vals.remove(0);
-                            vals.extend(spread);
-                        }
-                        PrimKind::Map(collect) => {
-                            vals.remove(0);
-                            let func = vals.remove(0);
-                            return self.map_start(func, vals, collect, p.name);
-                        }
-                        PrimKind::VectorMap(collect) => {
-                            vals.remove(0);
-                            let func = vals.remove(0);
-                            let mut lists = Vec::with_capacity(vals.len());
-                            for v in &vals {
-                                let Value::Vector(items) = v else {
-                                    return Err(super::primitives::wrong_type(
-                                        p.name, "a vector", v,
-                                    ));
-                                };
-                                let items: Vec<Value> = items.iter().map(|s| s.get()).collect();
-                                lists.push(self.ctx.list(&items)?);
-                            }
-                            self.ctx.give_args(vals);
-                            if collect {
-                                self.push(Kont::ToVector)?;
-                            }
-                            return self.map_start(func, lists, collect, p.name);
-                        }
-                    }
-                }
-                Value::RecordProc(rp) => {
-                    let result = records::call_record_proc(self.ctx, rp, &vals[1..]);
-                    self.ctx.give_args(vals);
-                    return Ok(Mode::Return(result?));
-                }
-                other => {
-                    let shown = repr(other);
-                    self.ctx.give_args(vals);
-                    bail!("not a procedure: {shown}");
-                }
-            }
-        }
-    }
-
-    /// Calls a closure: checks the arity, makes its frame, and continues with its body.
-    fn enter(&mut self, c: &Closure, args: &[Value]) -> Result<Mode> {
-        let lambda = self.code.lambda(c.lambda);
-        let argc = args.len();
-        if argc < lambda.required || (!lambda.rest && argc > lambda.required) {
-            let expected = if lambda.rest {
-                format!("at least {}", lambda.required)
-            } else {
-                lambda.required.to_string()
-            };
-            let name = lambda.name.as_deref().unwrap_or("#<procedure>");
-            bail!("wrong number of arguments to {name}: expected {expected}, got {argc}");
-        }
-        let (fixed, rest) = if lambda.rest {
-            let rest = self.ctx.list(&args[lambda.required..])?;
-            (&args[..lambda.required], Some(rest))
-        } else {
-            (args, None)
-        };
-        let frame = self.make_frame(c.env.clone(), fixed, rest, lambda.frame_size)?;
-        Ok(Mode::Eval(lambda.body, Some(frame)))
-    }
-
-    fn map_start(
-        &mut self,
-        func: Value,
-        lists: Vec<Value>,
-        collect: bool,
-        who: &str,
-    ) -> Result<Mode> {
-        // Iterate as many times as the shortest finite list is long; all lists circular
-        // would never end, and with `map` would grow memory the heap limit cannot see.
-        let mut remaining = None;
-        for l in &lists {
-            match list_length(l) {
-                Some(n) => remaining = Some(remaining.map_or(n, |r: usize| r.min(n))),
-                None if matches!(l, Value::Pair(_)) => {}
-                None => return Err(super::primitives::wrong_type(who, "a list", l)),
-            }
-        }
-        let Some(remaining) = remaining else {
-            bail!("{who}: every list is circular");
-        };
-        let state = MapState {
-            func,
-            lists,
-            acc: Vec::new(),
-            remaining,
-            collect,
-            pos: self.pos,
-        };
-        self.map_step(Box::new(state))
-    }
-
-    fn map_step(&mut self, mut state: Box<MapState>) -> Result<Mode> {
-        self.pos = state.pos;
-        if state.remaining == 0 {
-            let result = if state.collect {
-                self.ctx.list(&state.acc)?
-            } else {
-                Value::Unspecified
-            };
-            return Ok(Mode::Return(result));
-        }
-        state.remaining -= 1;
-        let mut args = self.ctx.take_args();
-        args.push(state.func.clone());
-        for l in state.lists.iter_mut() {
-            let Value::Pair(p) = &*l else {
-                // A list was shortened while mapping: stop here.
-                self.ctx.give_args(args);
-                state.remaining = 0;
-                return self.map_step(state);
-            };
-            let (car, cdr) = (p.car(), p.cdr());
-            args.push(car);
-            *l = cdr;
-        }
-        self.push(Kont::Map(state))?;
-        self.apply(args)
-    }
-
     fn resume(&mut self, k: Kont, v: Value) -> Result<Mode> {
         let code = self.code;
         Ok(match k {
@@ -687,9 +530,4 @@ impl<'a> Machine<'a> {
             }
         })
     }
-}
-
-/// The length of a proper list; `None` for circular or improper lists.
-fn list_length(list: &Value) -> Option<usize> {
-    list_items("", list).ok().map(|items| items.len())
 }

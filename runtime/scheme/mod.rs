@@ -10,10 +10,12 @@
 //! recursion or a ten-million-iteration loop.
 //!
 //! The pieces, in the order a program meets them:
-//! - [`reader`]: text to [`Syntax`](reader::Syntax) trees with line and column;
-//! - [`compiler`] and [`expand`]: syntax to [`code`] nodes, variables resolved to slots;
-//! - [`machine`]: a CEK machine with an explicit continuation stack (proper tail calls,
-//!   bounded depth, constant native stack);
+//! - [`reader`] (and [`atoms`]): text to [`Syntax`](reader::Syntax) trees with line and
+//!   column;
+//! - [`compiler`], `bindings` and [`expand`]: syntax to [`code`] nodes, variables resolved
+//!   to frame slots, derived forms expanded;
+//! - [`machine`] (and `apply`): a CEK machine with an explicit continuation stack (proper
+//!   tail calls, bounded depth, constant native stack);
 //! - [`primitives`]: the built-in procedures; [`printer`]: `display` and `write`;
 //! - [`ctx`]: the heap, the symbol table, output, the pools and the step budget.
 //!
@@ -24,6 +26,9 @@
 //! The interpreter has no file, network or process primitives: a script reads nothing and
 //! can only write to standard output and fail with an error.
 
+mod apply;
+pub mod atoms;
+mod bindings;
 pub mod code;
 pub mod compiler;
 pub mod ctx;

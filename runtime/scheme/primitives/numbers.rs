@@ -1,10 +1,11 @@
 //! Numbers: exact 64-bit integers (overflow is an error, never a wrap) and flonums.
 
 use super::{int, prim, wrong_type, Primitive, MANY};
+use crate::scheme::atoms::parse_number;
 use crate::scheme::ctx::{give_string, take_string, Ctx};
 use crate::scheme::error::{bail, Result, SchemeError};
 use crate::scheme::printer::format_float;
-use crate::scheme::reader::{parse_number, Datum};
+use crate::scheme::reader::Datum;
 use crate::scheme::value::Value;
 
 pub static PRIMITIVES: &[Primitive] = &[
