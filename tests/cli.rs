@@ -168,7 +168,7 @@ fn bad_input_exits_2_with_a_message_and_no_panic() {
         vec!["bench", "--depth", "99"],
         vec!["bench", "--workload", "pool-churn", "--depth", "21"],
         vec!["bench", "--depth", "-3"],
-        vec!["bench", "--gc-percent", "0"],
+        vec!["bench", "--gc-percent", "200000"],
         vec!["bench", "--policy", "sometimes"],
         vec!["bench", "--plot", missing_dir.to_str().unwrap()],
         vec!["stress", "--threads", "0"],
