@@ -34,7 +34,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run a workload on prologue and report wall time, pauses, heap and pool figures (the default).
+    /// Run a workload on prologue and report wall time, pauses, heap and pool figures (default).
     Bench(bench::BenchArgs),
     /// Soak test: threads with their own heaps and shared pools, checked against a model.
     Stress(stress::StressArgs),

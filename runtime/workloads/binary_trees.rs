@@ -1,10 +1,11 @@
 //! The Benchmarks Game's binary-trees, by its rules and with its exact output.
 //!
-//! For a maximum depth `n`: build a "stretch" tree of depth `n + 1`, check it and drop it; build one
-//! long-lived tree of depth `n`; then for each depth `d = 4, 6, ..., n` build `2^(n - d + 4)` trees
-//! of depth `d` bottom-up, check each (count its nodes) and drop it; finally check the long-lived
-//! tree. Nodes are allocated one by one and the program must not pool or reuse them. `n = 21` is the
-//! standard size; `n = 10` is the correctness check (`../shared/data/binarytrees-output-10.txt`).
+//! For a maximum depth `n`: build a "stretch" tree of depth `n + 1`, check it and drop it; build
+//! one long-lived tree of depth `n`; then for each depth `d = 4, 6, ..., n` build `2^(n - d + 4)`
+//! trees of depth `d` bottom-up, check each (count its nodes) and drop it; finally check the
+//! long-lived tree. Nodes are allocated one by one and the program must not pool or reuse them.
+//! `n = 21` is the standard size; `n = 10` is the correctness check (the Benchmarks Game's
+//! output, kept in `tests/data/binarytrees-output-10.txt`).
 //!
 //! This runs single-threaded on both engines, so the ratio compares allocators and collectors,
 //! not parallelism.

@@ -2,9 +2,9 @@
 //!
 //! For a depth `d` (GCBench's constants are `d = 16`): build and drop a "stretch" tree of depth
 //! `d + 2`; build a long-lived tree of depth `d` top-down and a long-lived array of `2^(d + 3)`
-//! floats; then for each depth `k = 4, 6, ..., d` build `2 * size(d + 2) / size(k)` trees of depth `k`
-//! top-down (a node first, its children filled in afterwards, which needs mutable links) and as
-//! many bottom-up (children first), dropping each at once. The long-lived tree and array must
+//! floats; then for each depth `k = 4, 6, ..., d` build `2 * size(d + 2) / size(k)` trees of
+//! depth `k` top-down (a node first, its children filled in afterwards, which needs mutable
+//! links) and as many bottom-up (children first), dropping each at once. The long-lived tree and array must
 //! survive every collection intact. Where GCBench prints times, this prints the node counts, so
 //! the output is the same on every engine and checks the collector.
 //!
