@@ -40,6 +40,11 @@ pub struct DrainReport {
 ///
 /// `!Send`: it may hold values of this thread's `LocalPool`s.
 ///
+/// ```compile_fail
+/// let detached = prologue_pool::detach_pools();
+/// std::thread::spawn(move || detached.finish());
+/// ```
+///
 /// ```
 /// use prologue_pool::{detach_pools, LocalPool, Pool};
 ///
@@ -118,7 +123,23 @@ pub fn clear_pools() -> DrainReport {
 }
 
 impl DetachedPools {
-    /// Drops now the values taken from this thread's `LocalPool`s; returns how many.
+    /// Drops now the values taken from this thread's `LocalPool`s; returns how many (0 when
+    /// called again). The collector calls it inside its pause: those values may hold `Gc`
+    /// handles, which must be gone before it looks for roots.
+    ///
+    /// ```
+    /// use prologue_pool::{detach_pools, LocalPool};
+    /// use std::rc::Rc;
+    ///
+    /// let pool = LocalPool::new(|| Rc::new(()));
+    /// let handle = Rc::new(());
+    /// pool.put(handle.clone());
+    /// let mut detached = detach_pools();
+    /// assert_eq!(Rc::strong_count(&handle), 2); // detached, not dropped yet
+    /// assert_eq!(detached.drop_local(), 1);
+    /// assert_eq!(Rc::strong_count(&handle), 1);
+    /// assert_eq!(detached.drop_local(), 0);
+    /// ```
     pub fn drop_local(&mut self) -> usize {
         let local = std::mem::take(&mut self.local);
         // `local` is non-empty exactly when it holds values not yet dropped.
@@ -132,21 +153,46 @@ impl DetachedPools {
     }
 
     /// How long [`detach_pools`] took.
+    ///
+    /// ```
+    /// let detached = prologue_pool::detach_pools();
+    /// assert!(detached.detach_time() < std::time::Duration::from_secs(1));
+    /// ```
     pub fn detach_time(&self) -> Duration {
         self.detach
     }
 
-    /// How many pools were visited.
+    /// How many pools were visited: every registered `Pool` and this thread's `LocalPool`s.
+    ///
+    /// ```
+    /// let pool = prologue_pool::Pool::new(|| 0u8);
+    /// pool.put(0); // registers it
+    /// assert!(prologue_pool::detach_pools().pools() >= 1);
+    /// ```
     pub fn pools(&self) -> usize {
         self.pools
     }
 
     /// How many values the drain drops in all (already dropped by `drop_local` or not).
+    ///
+    /// ```
+    /// let pool = prologue_pool::Pool::new(|| 0u8);
+    /// pool.put(1);
+    /// assert!(prologue_pool::detach_pools().items() >= 1);
+    /// ```
     pub fn items(&self) -> usize {
         self.shared_items + self.local_items
     }
 
     /// Drops everything still held and reports the whole drain.
+    ///
+    /// ```
+    /// let pool = prologue_pool::Pool::new(|| 0u8);
+    /// pool.put(1);
+    /// let report = prologue_pool::detach_pools().finish();
+    /// assert!(report.items >= 1);
+    /// assert!(report.detach <= report.elapsed);
+    /// ```
     pub fn finish(mut self) -> DrainReport {
         drop(std::mem::take(&mut self.local));
         drop(std::mem::take(&mut self.shared));

@@ -152,6 +152,13 @@ impl<T: 'static> LocalDrainable for LocalCore<T> {
 /// clear_pools(); // drains this thread's local pools too
 /// assert!(pool.try_get().is_none());
 /// ```
+///
+/// A `LocalPool` cannot leave its thread:
+///
+/// ```compile_fail
+/// let pool = prologue_pool::LocalPool::new(|| 0u8);
+/// std::thread::spawn(move || pool.get());
+/// ```
 pub struct LocalPool<T: 'static> {
     core: Rc<LocalCore<T>>,
     slot: usize,

@@ -65,7 +65,9 @@ pub struct Pool<T: Send + 'static> {
     policy: DrainPolicy,
     max_items: usize,
     max_size: Option<SizeLimit<T>>,
-    _values: PhantomData<T>,
+    /// Values are only ever moved in and out, never shared, so a pool is `Sync` whenever
+    /// `T: Send` (a `Pool<Cell<u32>>` can be a `static`).
+    _values: PhantomData<fn() -> T>,
 }
 
 impl<T: Send + 'static> Pool<T> {

@@ -166,3 +166,15 @@ fn test_pool_stress() {
         assert!(ledger.made() >= THREADS);
     }
 }
+
+/// Values are moved, never shared: a pool of `Send + !Sync` values is `Sync`, so it can be a
+/// `static` (this test does not compile otherwise).
+#[test]
+fn pool_of_send_but_not_sync_values_can_be_static() {
+    use std::cell::Cell;
+    static CELLS: Pool<Cell<u32>> = Pool::new(|| Cell::new(0));
+    let _serial = serial();
+    CELLS.put(Cell::new(3));
+    assert_eq!(CELLS.get().get(), 3);
+    assert_eq!(CELLS.get().get(), 0);
+}
