@@ -62,3 +62,8 @@ pub use prologue_gc::*;
 pub use prologue_pool::*;
 
 pub mod workloads;
+
+/// The README's Rust examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
