@@ -239,7 +239,15 @@ impl<T: Send + 'static> Pool<T> {
         let shard = core.shards.get_or_alloc(thread_index::current());
         ThreadCounters::bump(&shard.counters().gets);
         // SAFETY: this thread holds `thread_index::current()`, unique among live threads, so it
-        // is the shard's only owner; `owner_get` runs no user code, so it cannot re-enter.
+        // is the shard's only owner; `owner_get_or` runs no user code before `leave`, so it
+        // cannot re-enter.
+        unsafe { shard.owner_get_or(registry::gate(), || self.get_miss(core, shard)) }
+    }
+
+    /// Private cache empty (or a drain under way): own stash, other threads, victims, `new`.
+    #[cold]
+    fn get_miss(&self, core: &PoolCore<T>, shard: &crate::shard::Shard<T>) -> T {
+        // SAFETY: as in `get`.
         match unsafe { shard.owner_get(registry::gate(), &core.limits) } {
             Some(value) => value,
             None => self.get_slow(core, shard).unwrap_or_else(|| {

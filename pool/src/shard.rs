@@ -268,6 +268,35 @@ impl<T> Shard<T> {
         got
     }
 
+    /// The owner takes its newest private value, or else returns `miss()` (called after the
+    /// private cache is released). The fast path of `Pool::get`: no `Option` crosses the
+    /// `busy` store, which lets LLVM keep the value in registers.
+    ///
+    /// # Safety
+    /// As for [`owner_get`](Self::owner_get).
+    #[inline(always)]
+    pub(crate) unsafe fn owner_get_or(&self, gate: &Gate, miss: impl FnOnce() -> T) -> T {
+        if self.enter(gate) {
+            // SAFETY: between `enter` and `leave`, see `owner_get`.
+            let len = self
+                .owner
+                .private
+                .with_mut(|private| unsafe { (*private).len() });
+            if len > 0 {
+                // SAFETY: as above; `len - 1` is in bounds and `set_len` gives the slot up
+                // before it is read, so the value is moved out exactly once.
+                let value = self.owner.private.with_mut(|private| unsafe {
+                    (*private).set_len(len - 1);
+                    std::ptr::read((*private).as_ptr().add(len - 1))
+                });
+                self.leave();
+                return value;
+            }
+            self.leave();
+        }
+        miss()
+    }
+
     /// The owner keeps `value`, or hands it back if the shard is at its item cap.
     ///
     /// # Safety
