@@ -24,9 +24,14 @@ fn owner(shard: &Shard<u32>, gate: &Gate, limits: &Limits, puts: &[u32], gets: u
             panic!("no cap configured, yet {v} was refused");
         }
     }
-    // SAFETY: as above.
+    // The fast path (`owner_get_or`, as `Pool::get` uses it) falling back to `owner_get`.
+    const MISS: u32 = u32::MAX;
     (0..gets)
-        .filter_map(|_| unsafe { shard.owner_get(gate, limits) })
+        .map(|_| {
+            // SAFETY: as above.
+            unsafe { shard.owner_get_or(gate, || shard.owner_get(gate, limits).unwrap_or(MISS)) }
+        })
+        .filter(|&v| v != MISS)
         .collect()
 }
 
