@@ -9,7 +9,117 @@ use super::reader::{Datum, Syntax};
 /// Names the compiler makes up; a space keeps them out of reach of any program.
 const HIDDEN_LOOP: &str = " loop";
 
+/// The name an inlined `let` variable takes once its body is compiled: unreadable, so the
+/// slot stays allocated but no later reference can reach it.
+const OUT_OF_SCOPE: &str = " out of scope";
+
+/// Whether compiling `form` may create a closure (or a body with definitions): then a `let`
+/// around it needs a frame of its own, since a closure could capture its variables.
+/// Conservative: the forms are recognised by name, even inside quoted data.
+fn creates_closures(form: &Syntax) -> bool {
+    let mut stack = vec![form];
+    while let Some(f) = stack.pop() {
+        match &f.datum {
+            Datum::List(items, tail) => {
+                let head = items.first().and_then(Syntax::as_symbol);
+                let named_let =
+                    head == Some("let") && items.get(1).and_then(Syntax::as_symbol).is_some();
+                if named_let
+                    || matches!(
+                        head,
+                        Some("lambda" | "define" | "do" | "define-record-type")
+                    )
+                {
+                    return true;
+                }
+                stack.extend(items.iter());
+                stack.extend(tail.as_deref());
+            }
+            Datum::Vector(items) => stack.extend(items.iter()),
+            _ => {}
+        }
+    }
+    false
+}
+
 impl Compiler<'_> {
+    /// Whether a `let` whose bindings and body are `forms` can keep its variables in the
+    /// enclosing frame: inside a procedure, with no closure that could capture them.
+    fn can_inline(&self, forms: &[Syntax]) -> bool {
+        !self.scopes.is_empty() && !forms.is_empty() && !forms.iter().any(creates_closures)
+    }
+
+    /// A `let` (or, if `sequential`, a `let*`) whose variables become extra slots of the
+    /// enclosing frame: no frame is allocated when it runs. Only done when no closure can
+    /// capture the variables (`can_inline`), so sharing the slots across runs is invisible.
+    fn inline_let(
+        &mut self,
+        bindings: &[(&str, &Syntax, Pos)],
+        body: &[Syntax],
+        sequential: bool,
+        pos: Pos,
+    ) -> Result<NodeId> {
+        if body.is_empty() {
+            return Err(err(pos, "empty body"));
+        }
+        let base = self.scopes.last().map_or(0, Vec::len);
+        let result = self.inline_let_in_scope(bindings, body, sequential);
+        if let Some(scope) = self.scopes.last_mut() {
+            for name in scope.iter_mut().skip(base) {
+                *name = OUT_OF_SCOPE.to_string();
+            }
+        }
+        result
+    }
+
+    fn inline_let_in_scope(
+        &mut self,
+        bindings: &[(&str, &Syntax, Pos)],
+        body: &[Syntax],
+        sequential: bool,
+    ) -> Result<NodeId> {
+        let mut nodes = Vec::with_capacity(bindings.len() + 1);
+        let mut values = Vec::with_capacity(bindings.len());
+        for (name, init, _) in bindings {
+            // An init may itself hold an inlined `let`, which takes slots of this frame:
+            // a variable's slot is known only when it is added.
+            let value = self.compile(init)?;
+            if sequential {
+                let index = self.push_slot(name, init.pos)?;
+                nodes.push(self.add(Node::SetLocal {
+                    depth: 0,
+                    index,
+                    value,
+                }));
+            } else {
+                values.push(value);
+            }
+        }
+        // For `let`, every init is compiled before any name is visible; the values go to
+        // fresh slots, so storing one cannot change what another init reads.
+        for ((name, init, _), value) in bindings.iter().zip(values) {
+            let index = self.push_slot(name, init.pos)?;
+            nodes.push(self.add(Node::SetLocal {
+                depth: 0,
+                index,
+                value,
+            }));
+        }
+        nodes.push(self.compile_seq(body)?);
+        Ok(self.add(Node::Seq(nodes.into())))
+    }
+
+    /// Adds a slot named `name` to the innermost frame and returns its index.
+    fn push_slot(&mut self, name: &str, pos: Pos) -> Result<u16> {
+        let scope = self
+            .scopes
+            .last_mut()
+            .ok_or_else(|| err(pos, "internal error: no frame to inline into"))?;
+        let index = u16::try_from(scope.len()).map_err(|_| err(pos, "too many local variables"))?;
+        scope.push(name.to_string());
+        Ok(index)
+    }
+
     fn bindings<'s>(&self, bindings: &'s Syntax) -> Result<Vec<(&'s str, &'s Syntax, Pos)>> {
         let items = bindings
             .as_list()
@@ -40,6 +150,9 @@ impl Compiler<'_> {
                 return Err(err(*p, format!("duplicate binding {n}")));
             }
             names.push(n.to_string());
+        }
+        if self.can_inline(&args[1..]) {
+            return self.inline_let(&bindings, &args[1..], false, pos);
         }
         let inits: Vec<NodeId> = bindings
             .iter()
@@ -108,6 +221,9 @@ impl Compiler<'_> {
             return Err(err(pos, "let* needs bindings and a body"));
         };
         let bindings = self.bindings(bindings)?;
+        if self.can_inline(args) {
+            return self.inline_let(&bindings, body, true, pos);
+        }
         if bindings.is_empty() {
             let lambda = self.body_lambda(Vec::new(), 0, false, body, pos)?;
             return Ok(self.add(Node::Let {
@@ -140,6 +256,12 @@ impl Compiler<'_> {
             Ok(()) => self.body_lambda(vec![last], 1, false, body, pos),
             Err(e) => Err(e),
         };
+        // A binding's frame may have grown while later inits compiled (an inlined `let`
+        // takes slots in the innermost frame): size each frame by its final scope.
+        let sizes: Vec<usize> = self.scopes[depth_before.min(self.scopes.len())..]
+            .iter()
+            .map(Vec::len)
+            .collect();
         self.scopes.truncate(depth_before);
         let mut lambda = inner?;
         let mut node = 0;
@@ -152,7 +274,7 @@ impl Compiler<'_> {
                 lambda = self.code.add_lambda(Lambda {
                     required: 1,
                     rest: false,
-                    frame_size: 1,
+                    frame_size: sizes.get(i - 1).copied().unwrap_or(1),
                     body: node,
                     name: None,
                 });

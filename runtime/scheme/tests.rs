@@ -142,6 +142,34 @@ fn special_forms() {
 }
 
 #[test]
+fn lets_inlined_into_the_enclosing_frame_keep_their_scoping() {
+    // Closure-free lets inside procedures live in the procedure's frame.
+    assert_eq!(
+        eval("(define (f x) (let ((x (+ x 1)) (y x)) (list x y))) (f 1)"),
+        "(2 1)"
+    );
+    assert_eq!(
+        eval("(define (f x) (let* ((x (+ x 1)) (x (* x 10))) x)) (f 1)"),
+        "20"
+    );
+    assert_eq!(
+        eval("(define (f x) (let ((a (let ((t (* x 2))) t))) (list a x))) (f 4)"),
+        "(8 4)"
+    );
+    assert_eq!(eval("(define (f x) (let ((y 1)) y) x) (f 5)"), "5");
+    assert_eq!(eval("(define (f n) (let loop ((i 0) (acc '())) (if (= i n) acc (let ((sq (* i i))) (loop (+ i 1) (cons sq acc)))))) (f 4)"), "(9 4 1 0)");
+    // An inlined let inside a let* whose later binding makes a closure.
+    assert_eq!(
+        eval(
+            "(define (f) (let* ((a 1) (b (let ((t (+ a 1))) t)) (g (lambda () (+ a b)))) (g))) (f)"
+        ),
+        "3"
+    );
+    // A let whose body makes closures keeps a frame per run: each closure sees its own.
+    assert_eq!(eval("(define (f) (map (lambda (i) (let ((j i)) (lambda () j))) '(1 2 3))) (map (lambda (p) (p)) (f))"), "(1 2 3)");
+}
+
+#[test]
 fn internal_defines_and_scoping() {
     assert_eq!(
         eval("(define (f x) (define y (* x 2)) (define (g) (+ x y)) (g)) (f 5)"),
