@@ -38,10 +38,12 @@ pub fn write_svg(path: &Path, title: &str, gc: &GcSummary) -> Result<(), Box<dyn
         .x_desc("time since start (s)")
         .y_desc("pause (ms)")
         .draw()?;
+    // One colour per mutator thread (pool-churn runs several heaps).
     timeline.draw_series(
         points
             .iter()
-            .map(|&(t, p)| Circle::new((t, p), 2, BLUE.filled())),
+            .zip(&gc.cycles)
+            .map(|(&(t, p), cycle)| Circle::new((t, p), 2, Palette99::pick(cycle.thread).filled())),
     )?;
 
     let width = p_max / f64::from(BINS);
