@@ -9,7 +9,7 @@
 //! - `PROLOGUE_BENCH_RUNS`: rounds per depth, default 3;
 //! - `PROLOGUE_BENCH_SIDES`: comma-separated subset of the sides, default all;
 //! - `PROLOGUE_BENCH_CHECK=1`: run every side once at depth 10 and compare its output with the
-//!   Benchmarks Game's canonical output (`binarytrees-output-10.txt`), then exit.
+//!   Benchmarks Game's canonical output (`tests/data/binarytrees-output-10.txt`), then exit.
 //!
 //! `cargo bench -p prologue-benches --bench binary_trees`
 
@@ -47,12 +47,13 @@ fn run_side(side: &str, n: u32) -> Result<(), String> {
     Ok(())
 }
 
+/// The Benchmarks Game's canonical output for n = 10, as the repository keeps it.
 fn canonical_output_10() -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/data/binarytrees-output-10.txt"
+        "/../tests/data/binarytrees-output-10.txt"
     );
-    std::fs::read_to_string(path).unwrap_or_else(|_| binary_trees::expected(10))
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
 }
 
 fn check_mode(sides: &[&str]) -> ExitCode {
