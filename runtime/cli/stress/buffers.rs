@@ -7,7 +7,7 @@
 //! Every buffer counts its creation and its drop, so at the end (after the pools are drained)
 //! the two counts must balance.
 
-use prologue::{DrainPolicy, Pool, PoolStats};
+use prologue::{DrainPolicy, Pool, PoolStats, Pooled};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Bytes of pattern in each buffer.
@@ -119,14 +119,23 @@ impl BufferHands {
         checked
     }
 
-    /// Takes a buffer through the pool's guard, stamps it and lets the guard put it back.
-    pub fn take_guarded(&mut self, victim: bool) -> Result<(), String> {
+    /// Takes a buffer through the pool's guard and stamps it; then either lets the guard put it
+    /// back, or (`keep`) takes it out of the guard with `Pooled::into_inner` and holds it.
+    pub fn take_guarded(&mut self, victim: bool, keep: bool) -> Result<(), String> {
+        if keep && self.held.len() >= MAX_HELD {
+            self.give_back(0)?;
+        }
         let mut guard = Self::pool(victim).take();
         self.gets += 1;
-        self.puts += 1;
         let checked = check(&guard, "taken (guard) from");
         let stamp = self.stamp();
         guard.restamp(stamp);
+        if keep {
+            self.held.push((stamp, Pooled::into_inner(guard), victim));
+        } else {
+            drop(guard);
+            self.puts += 1;
+        }
         checked
     }
 

@@ -105,10 +105,10 @@ fn run_thread(thread: usize, seed: u64, deadline: Instant, steps_done: &AtomicU6
                 &mut buffer_failures,
                 hands.give_back(rng.random_range(0..8)),
             ),
-            2 => record(
-                &mut buffer_failures,
-                hands.take_guarded(rng.random_bool(0.5)),
-            ),
+            2 => {
+                let (victim, keep) = (rng.random_bool(0.5), rng.random_bool(0.3));
+                record(&mut buffer_failures, hands.take_guarded(victim, keep))
+            }
             _ => graph.step(&mut rng),
         }
         if steps == next_check {
