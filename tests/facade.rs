@@ -2,8 +2,8 @@
 //! the statistics, working together.
 
 use prologue::{
-    clear_pools, AllocError, Config, CycleStats, DrainPolicy, DrainReport, Gc, GcCell, Heap,
-    HeapStats, LocalPool, Pool, PoolStats, Pooled, Trace, Tracer, WeakGc,
+    clear_pools, detach_pools, AllocError, Config, CycleStats, DrainPolicy, DrainReport, Gc,
+    GcCell, Heap, HeapStats, LocalPool, Pool, PoolStats, Pooled, Trace, Tracer, WeakGc,
 };
 use std::sync::{Mutex, MutexGuard};
 
@@ -104,6 +104,17 @@ fn pools_and_the_drain_through_the_facade() {
         Some(vec![1, 2, 3]),
         "victim keeps it one cycle"
     );
+
+    // The two-step drain a collector uses: detach inside the pause, drop afterwards.
+    BUFFERS.put(vec![7; 16]);
+    let detached = detach_pools();
+    assert!(detached.items() >= 1);
+    assert!(
+        BUFFERS.try_get().is_none(),
+        "detached values are out of the pool"
+    );
+    let report = detached.finish();
+    assert!(report.items >= 1);
 }
 
 #[test]
