@@ -51,6 +51,29 @@
 //! - The registry holds an `Arc` of each pool's core under a `parking_lot` mutex (no poisoning,
 //!   so a panic in user code never wedges it; not on any fast path). A dropped pool leaves it.
 //!
+//!
+//! # How it differs from Go's `sync.Pool`
+//! - Typed, and `get` returns a value, never `nil`; `try_get` never calls `new`.
+//! - Each thread's private cache holds up to 32 values (Go's holds one) and is LIFO, so a
+//!   `put` then `get` returns the same value; other threads cannot steal from it, only from the
+//!   overflow behind it. A `get` may therefore call `new` (or take a victim) while another
+//!   thread's private cache still holds values, as Go's may while another P's private slot does.
+//! - Drains run concurrently with `get`/`put` instead of inside a stop-the-world pause.
+//! - Policies Go lacks: [`DrainPolicy::MaxAge`], [`Pool::with_max_items`],
+//!   [`Pool::with_max_size`]; and statistics ([`PoolStats`]).
+//! - A [`LocalPool`] is drained by [`clear_pools`] / [`detach_pools`] only when its own thread
+//!   calls them (or by [`LocalPool::clear`]).
+//!
+//! # Performance
+//! Measured by `cargo bench -p prologue-benches --bench pool` on a shared 2-core machine (read
+//! ratios, not absolute times): a `get` + `put` round trip of a 4 KiB buffer costs 1.4-2x a bare
+//! `thread_local!` `RefCell<Vec<T>>`, per thread, with 1 or 2 threads on one pool (the gap is
+//! mostly a store-forwarding stall in how LLVM moves the value out of the private cache); a
+//! `parking_lot::Mutex<Vec<T>>`, `object-pool` and `lockfree-object-pool` cost 2.5-7x the floor.
+//! Detaching, the part of a drain inside a collection pause, takes well under a microsecond
+//! for one pool of 100,000 values (Go's BenchmarkPoolSTW pause: 17 us) and about 60 us for
+//! 1,000 pools of 100 values: the cost is per pool and per shard, never per value.
+//!
 //! Why not `crossbeam-epoch`: pinning costs a `SeqCst` fence (or a locked instruction) per
 //! operation, which on its own is about the cost of a whole `thread_local!` round trip; an
 //! epoch scheme also defers reclamation, while a drain must free memory now. The handshake above
