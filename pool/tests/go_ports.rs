@@ -95,6 +95,7 @@ fn test_pool_release() {
 /// A dropped pool drops what it holds and leaves the registry.
 #[test]
 fn dropped_pool_releases_values_and_registration() {
+    let _serial = serial(); // another test counts registrations
     let ledger = Ledger::new(20);
     let p = Pool::from_fn(move || ledger.token());
     for _ in 0..10 {
@@ -177,4 +178,55 @@ fn pool_of_send_but_not_sync_values_can_be_static() {
     CELLS.put(Cell::new(3));
     assert_eq!(CELLS.get().get(), 3);
     assert_eq!(CELLS.get().get(), 0);
+}
+
+/// Pools created, used and dropped on several threads while another thread drains every pool
+/// in a loop: no drain may reach a dropped pool, and every value is dropped exactly once.
+#[test]
+fn pools_dropped_while_draining() {
+    let _serial = serial();
+    let rounds = size(2_000);
+    let ledger = Ledger::new(4 * rounds * 3 + 1);
+    let stop = Arc::new(AtomicBool::new(false));
+    let drainer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut drains = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                clear_pools();
+                drains += 1;
+            }
+            drains
+        })
+    };
+    let registered = prologue_pool::registered_pools();
+    let workers: Vec<_> = (0..4)
+        .map(|i| {
+            std::thread::spawn(move || {
+                for _ in 0..rounds {
+                    let policy = if i % 2 == 0 {
+                        DrainPolicy::Drain
+                    } else {
+                        DrainPolicy::Victim
+                    };
+                    let p = Pool::from_fn(move || ledger.token()).with_policy(policy);
+                    p.put(ledger.token());
+                    p.put(ledger.token());
+                    drop(p.get());
+                    // `p` drops here, maybe in the middle of a drain on the other thread.
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    stop.store(true, Ordering::Relaxed);
+    assert!(drainer.join().unwrap() > 0);
+    ledger.assert_each_dropped_once();
+    assert_eq!(
+        prologue_pool::registered_pools(),
+        registered,
+        "every dropped pool left the registry"
+    );
 }
