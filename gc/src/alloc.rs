@@ -1,27 +1,70 @@
-//! The object space: where objects' memory comes from, the list of every object, and freeing.
+//! The object space: where objects' memory comes from, how the collector walks every object,
+//! and freeing.
 //!
-//! This is the one module that knows how memory is obtained. Today each object is one system
-//! allocation and the space keeps a `Vec` of object headers; the size-class allocator (pages
-//! per size class, a per-class free list, large objects apart) replaces this file behind the
-//! same narrow interface: [`ObjectSpace::allocate`], [`ObjectSpace::insert`], iteration over
-//! [`ObjectSpace::objects`], and [`ObjectSpace::free`], plus the take/restore pair the sweep
-//! uses so destructors may allocate while it runs.
+//! Small objects (up to 2 KiB, alignment at most 8) live in 64 KiB [`Page`]s of equal slots,
+//! one size class per page (`size_class.rs`); objects with a length prefix (`str`, slices) get
+//! pages of their own, so a page knows where its headers sit. Each class allocates from its
+//! *current* page, then from its *available* pages (swept, with free slots), then, with lazy
+//! sweeping, by sweeping one of its *unswept* pages (done by the heap, which may run
+//! destructors; see `lazy.rs`), and last from an empty page of any class or a new page. A page
+//! the sweep empties goes back to one shared pool, so memory freed in one class serves the
+//! others. Empty pages are returned to the system allocator only after a full (eager) sweep,
+//! beyond a reserve of a quarter of the pages in use: an empty page holds no object, so no
+//! handle can point into it.
+//!
+//! Large objects are one system allocation each, kept in a list.
 
 use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
 use std::ptr::NonNull;
 
 use crate::header::Header;
+use crate::page::{Page, SweepState};
+use crate::size_class::CLASSES;
 
 /// The byte freed objects are overwritten with when poisoning is on (every flag bit set, so
 /// a stale header reads as dead).
 pub(crate) const POISON: u8 = 0xDB;
 
-/// Every object of one heap.
+/// The index of a (class, prefixed) pair in the space's class table.
+#[inline]
+pub(crate) const fn kind_index(class: u8, prefixed: bool) -> usize {
+    class as usize * 2 + prefixed as usize
+}
+
+/// The pages of one (class, prefixed) kind, by sweep state. Full pages are in no list.
 #[derive(Default)]
+struct ClassPages {
+    current: Option<u32>,
+    available: Vec<u32>,
+    unswept: Vec<u32>,
+}
+
+/// What the next step of a lazy sweep is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unswept {
+    /// A page, by index.
+    Page(u32),
+    /// The large objects.
+    Large,
+}
+
+/// Every object of one heap.
 pub(crate) struct ObjectSpace {
-    objects: Vec<NonNull<Header>>,
-    /// Bytes of every allocation the space holds (live, dead-but-held, not yet swept).
+    pages: Vec<Page>,
+    classes: Vec<ClassPages>,
+    /// Empty pages, of any class.
+    empty: Vec<u32>,
+    large: Vec<NonNull<Header>>,
+    /// The large objects have not been swept since the last cycle's mark.
+    large_unswept: bool,
+    /// Unswept pages, all classes together.
+    unswept: usize,
+    /// Bytes of every slot and large allocation in use (live objects, dead-but-held ones, and
+    /// garbage not yet swept).
     bytes: usize,
+    /// Dead objects kept because handles to them remain, and their bytes.
+    pub(crate) zombies: usize,
+    pub(crate) zombie_bytes: usize,
     /// Overwrite freed objects with [`POISON`] (debug builds and torture mode).
     poison: bool,
 }
@@ -30,39 +73,154 @@ impl ObjectSpace {
     /// An empty space; `poison` overwrites freed objects (see [`POISON`]).
     pub(crate) fn new(poison: bool) -> ObjectSpace {
         ObjectSpace {
+            pages: Vec::new(),
+            classes: (0..CLASSES * 2).map(|_| ClassPages::default()).collect(),
+            empty: Vec::new(),
+            large: Vec::new(),
+            large_unswept: false,
+            unswept: 0,
+            bytes: 0,
+            zombies: 0,
+            zombie_bytes: 0,
             poison,
-            ..ObjectSpace::default()
         }
     }
 
-    /// Fresh, uninitialised memory for one object. Aborts through `handle_alloc_error` if the
-    /// system allocator fails, as `Box` does.
-    pub(crate) fn allocate(&mut self, layout: Layout) -> NonNull<u8> {
+    /// A slot of `kind` from the current or an available page, without sweeping.
+    #[inline]
+    pub(crate) fn allocate_small(&mut self, kind: usize) -> Option<NonNull<u8>> {
+        let class = &mut self.classes[kind];
+        loop {
+            if let Some(index) = class.current {
+                let page = &mut self.pages[index as usize];
+                if let Some(slot) = page.take_slot() {
+                    self.bytes += page.slot_size();
+                    return Some(page.slot_ptr(slot));
+                }
+            }
+            class.current = Some(class.available.pop()?);
+        }
+    }
+
+    /// Takes an unswept page of `kind` for the heap to sweep (its state becomes `Sweeping`).
+    pub(crate) fn pop_unswept(&mut self, kind: usize) -> Option<u32> {
+        let index = self.classes[kind].unswept.pop()?;
+        self.unswept -= 1;
+        self.pages[index as usize].state = SweepState::Sweeping;
+        Some(index)
+    }
+
+    /// Takes the next part of the heap a lazy sweep has left, if any.
+    pub(crate) fn pop_any_unswept(&mut self) -> Option<Unswept> {
+        if self.large_unswept {
+            self.large_unswept = false;
+            return Some(Unswept::Large);
+        }
+        if self.unswept == 0 {
+            return None;
+        }
+        let kind = self.classes.iter().position(|c| !c.unswept.is_empty())?;
+        self.pop_unswept(kind).map(Unswept::Page)
+    }
+
+    /// Takes the large objects' sweep if it is still due.
+    pub(crate) fn take_large_sweep(&mut self) -> bool {
+        std::mem::replace(&mut self.large_unswept, false)
+    }
+
+    /// A slot of `kind` from an empty page (of any class) or a new one.
+    pub(crate) fn allocate_fresh(&mut self, kind: usize) -> NonNull<u8> {
+        let (class, prefixed) = ((kind / 2) as u8, kind % 2 == 1);
+        let index = match self.empty.pop() {
+            Some(index) => {
+                self.pages[index as usize].format(class, prefixed);
+                index
+            }
+            None => {
+                self.pages.push(Page::new(class, prefixed));
+                (self.pages.len() - 1) as u32
+            }
+        };
+        let class_pages = &mut self.classes[kind];
+        if let Some(previous) = class_pages.current.replace(index) {
+            // Only reached with the current page full, but keep it findable if not.
+            if !self.pages[previous as usize].is_full() {
+                class_pages.available.push(previous);
+            }
+        }
+        let page = &mut self.pages[index as usize];
+        let slot = page.take_slot().expect("a fresh page has free slots");
+        self.bytes += page.slot_size();
+        page.slot_ptr(slot)
+    }
+
+    /// Memory for one large object. Aborts through `handle_alloc_error` if the system
+    /// allocator fails, as `Box` does.
+    pub(crate) fn allocate_large(&mut self, layout: Layout) -> NonNull<u8> {
         debug_assert!(layout.size() > 0, "objects always have a header");
         // SAFETY: the layout has a non-zero size (every object has a header).
         let ptr = unsafe { alloc(layout) };
-        NonNull::new(ptr).unwrap_or_else(|| handle_alloc_error(layout))
+        let ptr = NonNull::new(ptr).unwrap_or_else(|| handle_alloc_error(layout));
+        self.bytes += layout.size();
+        ptr
     }
 
-    /// Gives back memory from [`allocate`](Self::allocate) that never became an object (the
+    /// Adds an initialised large object to the list the collector walks.
+    pub(crate) fn insert_large(&mut self, header: NonNull<Header>) {
+        self.large.push(header);
+    }
+
+    /// Gives back memory from an `allocate_*` call that never became an object (the
     /// initialisation of its value panicked).
     ///
     /// # Safety
-    /// `ptr` came from `allocate(layout)` and was never passed to `insert`.
+    /// `ptr` came from an `allocate_*` call for `layout`, and no object lives in it.
     pub(crate) unsafe fn abandon(&mut self, ptr: NonNull<u8>, layout: Layout) {
-        // SAFETY: forwarded to the caller.
-        unsafe { dealloc(ptr.as_ptr(), layout) }
+        if crate::size_class::class_for(layout).is_none() {
+            // SAFETY: forwarded to the caller: `allocate_large` gave it with this layout.
+            unsafe { dealloc(ptr.as_ptr(), layout) };
+            self.bytes -= layout.size();
+            return;
+        }
+        let page = self
+            .pages
+            .iter_mut()
+            .find(|page| page.contains(ptr.as_ptr()))
+            .expect("abandoned memory belongs to a page");
+        page.free_slot(page.slot_of(ptr.as_ptr()));
+        self.bytes -= page.slot_size();
     }
 
-    /// Adds an initialised object of `size` bytes to the space.
-    pub(crate) fn insert(&mut self, header: NonNull<Header>, size: usize) {
-        self.objects.push(header);
-        self.bytes += size;
+    /// Calls `f` on every object (pages in order, each in address order, then the large ones).
+    #[inline]
+    pub(crate) fn for_each_object(&self, mut f: impl FnMut(NonNull<Header>)) {
+        for page in &self.pages {
+            page.for_each_object(|_, header| f(header));
+        }
+        for &header in &self.large {
+            f(header);
+        }
     }
 
-    /// Every object, in no particular order.
-    pub(crate) fn objects(&self) -> &[NonNull<Header>] {
-        &self.objects
+    /// Number of pages (for `verify` and the collector's loops).
+    pub(crate) fn page_count(&self) -> u32 {
+        self.pages.len() as u32
+    }
+
+    pub(crate) fn page(&self, index: u32) -> &Page {
+        &self.pages[index as usize]
+    }
+
+    /// Moves the large-object list out (the sweep filters it); objects allocated meanwhile
+    /// start a new list.
+    pub(crate) fn take_large(&mut self) -> Vec<NonNull<Header>> {
+        std::mem::take(&mut self.large)
+    }
+
+    /// Puts the filtered large-object list back, followed by those allocated meanwhile.
+    pub(crate) fn restore_large(&mut self, mut kept: Vec<NonNull<Header>>) {
+        kept.append(&mut self.large);
+        self.large = kept;
     }
 
     /// Bytes held by all objects.
@@ -70,48 +228,146 @@ impl ObjectSpace {
         self.bytes
     }
 
-    /// Moves the object list out, for the sweep. Objects allocated before
-    /// [`restore`](Self::restore) start a new list.
-    pub(crate) fn take_objects(&mut self) -> Vec<NonNull<Header>> {
-        std::mem::take(&mut self.objects)
-    }
-
-    /// Puts the swept list back, followed by the objects allocated while it was out.
-    pub(crate) fn restore(&mut self, mut swept: Vec<NonNull<Header>>) {
-        swept.append(&mut self.objects);
-        self.objects = swept;
-    }
-
-    /// Frees one object's memory and returns how many bytes that was.
+    /// Frees slot `slot` of page `page` (holding the object `header`), or the large object
+    /// `header` when `page` is `None`. Returns the bytes freed.
     ///
     /// # Safety
-    /// `header` is an object of this space whose value has been dropped (or never needed
-    /// dropping), that no handle names any more, and that the caller has removed from (or is
-    /// removing from) the object list.
-    pub(crate) unsafe fn free(&mut self, header: NonNull<Header>) -> usize {
-        // SAFETY: the header is still allocated and its vtable tells the layout.
-        let object = unsafe { (header.as_ref().vtable.layout)(header) };
-        // SAFETY: the allocation starts `header_offset` bytes before the header.
-        let base = unsafe { header.cast::<u8>().as_ptr().sub(object.header_offset) };
-        if self.poison {
-            // Debug builds and torture mode overwrite a freed object before giving it back
-            // (Go's clobberfree): a use after free then reads a recognisable pattern, and the
-            // header's flags read as dead, so a stale handle fails at once.
-            // SAFETY: the whole allocation is ours until `dealloc`.
-            unsafe { std::ptr::write_bytes(base, POISON, object.layout.size()) };
+    /// The object is dead, its value dropped, no handle names it, and no list of the
+    /// collector holds it any more.
+    pub(crate) unsafe fn free(
+        &mut self,
+        header: NonNull<Header>,
+        page: Option<(u32, u32)>,
+    ) -> usize {
+        match page {
+            Some((page, slot)) => {
+                let page = &mut self.pages[page as usize];
+                let size = page.slot_size();
+                if self.poison {
+                    // Debug builds and torture mode overwrite a freed object (Go's
+                    // clobberfree): a use after free then reads a recognisable pattern, and
+                    // the header's flags read as dead, so a stale handle fails at once.
+                    // SAFETY: the slot is ours and holds no object any more.
+                    unsafe { std::ptr::write_bytes(page.slot_ptr(slot).as_ptr(), POISON, size) };
+                }
+                page.free_slot(slot);
+                self.bytes -= size;
+                size
+            }
+            None => {
+                // SAFETY: the header is still allocated and its vtable tells the layout.
+                let object = unsafe { (header.as_ref().vtable.layout)(header) };
+                // SAFETY: the allocation starts `header_offset` bytes before the header.
+                let base = unsafe { header.cast::<u8>().as_ptr().sub(object.header_offset) };
+                if self.poison {
+                    // SAFETY: as above, the whole allocation is ours until `dealloc`.
+                    unsafe { std::ptr::write_bytes(base, POISON, object.layout.size()) };
+                }
+                // SAFETY: `base` and the layout are exactly what `allocate_large` was given.
+                unsafe { dealloc(base, object.layout) };
+                self.bytes -= object.layout.size();
+                object.layout.size()
+            }
         }
-        // SAFETY: `base` and the layout are exactly what `allocate` was given.
-        unsafe { dealloc(base, object.layout) };
-        self.bytes -= object.layout.size();
-        object.layout.size()
+    }
+
+    /// After a cycle's mark, for a lazy sweep: every page holding objects becomes unswept
+    /// (allocation then sweeps a page of its class before taking a fresh one), and so do the
+    /// large objects. New objects go only to swept or fresh pages, so an unmarked object in an
+    /// unswept page is garbage.
+    pub(crate) fn begin_lazy_sweep(&mut self) {
+        for class in &mut self.classes {
+            class.current = None;
+            class.available.clear();
+            class.unswept.clear();
+        }
+        self.unswept = 0;
+        for (index, page) in self.pages.iter_mut().enumerate() {
+            if page.used() > 0 {
+                page.state = SweepState::Unswept;
+                self.classes[kind_index(page.class(), page.prefixed())]
+                    .unswept
+                    .push(index as u32);
+                self.unswept += 1;
+            }
+        }
+        // Sweep in address order (the lists are popped from the back).
+        for class in &mut self.classes {
+            class.unswept.reverse();
+        }
+        self.large_unswept = true;
+    }
+
+    /// Files a page the lazy sweep has just finished: back to its class's available pages,
+    /// to the empty pool, or (full) nowhere.
+    pub(crate) fn page_swept(&mut self, index: u32) {
+        let page = &mut self.pages[index as usize];
+        page.state = SweepState::Swept;
+        if page.used() == 0 {
+            self.empty.push(index);
+        } else if !page.is_full() {
+            self.classes[kind_index(page.class(), page.prefixed())]
+                .available
+                .push(index);
+        }
+    }
+
+    /// After an eager sweep: rebuilds every class's lists from the pages, and returns the
+    /// empty pages beyond a reserve to the system allocator.
+    pub(crate) fn rebuild_lists(&mut self) {
+        let in_use = self.pages.iter().filter(|p| p.used() > 0).count();
+        let mut reserve = 4 + in_use / 4;
+        let mut index = 0;
+        while index < self.pages.len() {
+            if self.pages[index].used() == 0 {
+                if reserve == 0 {
+                    let page = self.pages.swap_remove(index);
+                    // SAFETY: the page holds no object, so no handle points into it, and it
+                    // is in no list (the lists are rebuilt below).
+                    unsafe { page.release() };
+                    continue;
+                }
+                reserve -= 1;
+            }
+            index += 1;
+        }
+        for class in &mut self.classes {
+            class.current = None;
+            class.available.clear();
+            class.unswept.clear();
+        }
+        self.empty.clear();
+        self.unswept = 0;
+        self.large_unswept = false;
+        for (index, page) in self.pages.iter_mut().enumerate() {
+            page.state = SweepState::Swept;
+            if page.used() == 0 {
+                self.empty.push(index as u32);
+            } else if !page.is_full() {
+                self.classes[kind_index(page.class(), page.prefixed())]
+                    .available
+                    .push(index as u32);
+            }
+        }
     }
 
     /// Forgets every object without freeing it (the heap is dropped while handles remain:
-    /// their objects must stay valid forever).
-    pub(crate) fn leak_all(&mut self) -> usize {
-        let leaked = self.objects.len();
-        self.objects = Vec::new();
+    /// their objects must stay valid forever). Empty pages are released.
+    pub(crate) fn leak_all(&mut self) {
+        for page in std::mem::take(&mut self.pages) {
+            if page.used() == 0 {
+                // SAFETY: the page holds no object, so nothing points into it.
+                unsafe { page.release() };
+            }
+            // Pages with objects are leaked: their memory is never given back.
+        }
+        self.large = Vec::new();
+        self.empty.clear();
+        for class in &mut self.classes {
+            *class = ClassPages::default();
+        }
+        self.unswept = 0;
+        self.large_unswept = false;
         self.bytes = 0;
-        leaked
     }
 }

@@ -40,7 +40,7 @@ use crate::heap::{Heap, Phase};
 use crate::mark::mark;
 use crate::roots::discover_roots;
 use crate::stats::{CycleStats, Trigger};
-use crate::sweep::{condemn, finish};
+use crate::sweep::{condemn_large, condemn_page, drop_values, free_dead, SweepOutcome};
 
 /// A cycle's first phase, Go's `gcStart` -> `clearpools`: detaches the contents of every
 /// registered pool (O(pools): no value is touched) and drops right away the values taken from
@@ -54,6 +54,17 @@ fn gc_start() -> DetachedPools {
     detached
 }
 
+/// What root discovery and mark found.
+struct Marking {
+    roots: usize,
+    /// Objects marked (roots included).
+    objects: usize,
+    /// Their bytes (slots, or large allocations).
+    bytes: usize,
+    roots_time: Duration,
+    mark_time: Duration,
+}
+
 /// Puts the heap back to idle if a phase unwinds.
 struct PhaseGuard<'a>(&'a Cell<Phase>);
 
@@ -64,7 +75,8 @@ impl Drop for PhaseGuard<'_> {
 }
 
 impl Heap {
-    /// Runs one full cycle (see the module docs).
+    /// Runs one full cycle (see the module docs). A pacing-triggered cycle leaves its sweep to
+    /// the allocations that follow (`lazy.rs`); every other trigger sweeps eagerly.
     #[track_caller]
     pub(crate) fn run_cycle(&self, trigger: Trigger) -> CycleStats {
         let phase = self.phase.get();
@@ -77,7 +89,12 @@ impl Heap {
         }
         let _idle_on_exit = PhaseGuard(&self.phase);
         let start = Instant::now();
+
+        // 0. What the last lazy sweep left is finished before anything is counted.
+        let sweep_finish_panic = self.finish_sweep();
+        let sweep_finish = start.elapsed();
         let heap_before = self.space.borrow().bytes();
+        let objects_before = self.objects.get();
 
         // 1. gc_start.
         self.phase.set(Phase::ClearPools);
@@ -98,7 +115,7 @@ impl Heap {
         self.phase.set(Phase::Roots);
         let mut ready: Vec<NonNull<Header>> = Vec::new();
         let traced = catch_unwind(AssertUnwindSafe(|| self.roots_and_mark(&mut ready)));
-        let (roots_found, objects_live, roots, mark_time) = match traced {
+        let marking = match traced {
             Ok(result) => result,
             Err(payload) => {
                 self.reset_after_trace_panic();
@@ -112,11 +129,24 @@ impl Heap {
         };
 
         // 4. Sweep: condemn, run the finalizers while every object is intact, then drop and
-        // free what was condemned.
+        // free what was condemned (eager), or leave the pages to the allocations (lazy).
         self.phase.set(Phase::Sweep);
         let sweep_start = Instant::now();
+        let lazy = trigger == Trigger::Pacing;
+        let mut outcome = SweepOutcome::default();
         let mut doomed = self.doomed.borrow_mut();
-        let condemned = condemn(&self.space, &self.weak, &mut doomed);
+        if lazy {
+            self.weak.borrow_mut().invalidate_unmarked();
+            self.space.borrow_mut().begin_lazy_sweep();
+        } else {
+            doomed.clear();
+            let mut space = self.space.borrow_mut();
+            let mut weak = self.weak.borrow_mut();
+            for page in 0..space.page_count() {
+                condemn_page(&space, page, &mut weak, &mut doomed);
+            }
+            condemn_large(&mut space, &mut weak, &mut doomed);
+        }
         let (finalize, finalizer_panics, finalizer_panic) = if ready.is_empty() {
             (Duration::ZERO, 0, None)
         } else {
@@ -126,18 +156,39 @@ impl Heap {
             self.phase.set(Phase::Sweep);
             (finalize_start.elapsed(), panics, first)
         };
-        let outcome = finish(&self.space, &mut doomed, condemned);
+        if !lazy {
+            drop_values(&doomed, &mut outcome);
+            let mut space = self.space.borrow_mut();
+            free_dead(&mut space, &mut doomed, &mut outcome);
+            space.rebuild_lists();
+        }
         drop(doomed);
         let sweep_time = sweep_start.elapsed().saturating_sub(finalize);
         let pause = start.elapsed();
 
         // 5. gc_end: bookkeeping first, so a panic in what follows leaves the heap exact.
         self.phase.set(Phase::End);
-        self.objects.set(self.objects.get() - outcome.objects_freed);
-        self.zombies.set(outcome.zombies);
-        let heap_after = self.space.borrow().bytes();
+        let objects_freed = if lazy {
+            // Found unreachable now, dropped and freed by the allocations that follow.
+            objects_before.saturating_sub(marking.objects)
+        } else {
+            self.objects.set(self.objects.get() - outcome.objects_freed);
+            outcome.objects_freed
+        };
+        let (heap_after, zombies, zombie_bytes) = {
+            let space = self.space.borrow();
+            (space.bytes(), space.zombies, space.zombie_bytes)
+        };
+        // Pacing counts what survives: after an eager sweep the whole heap; after a lazy one
+        // the marked bytes and the zombies (the garbage still in the pages is not counted).
+        let live = if lazy {
+            marking.bytes + zombie_bytes
+        } else {
+            heap_after
+        };
+        self.paced.set(live);
         let mut pacer = self.pacer.get();
-        let next_goal = pacer.end_cycle(heap_after);
+        let next_goal = pacer.end_cycle(live);
         self.pacer.set(pacer);
         let cycle = {
             let mut rec = self.recorder.borrow_mut();
@@ -161,18 +212,24 @@ impl Heap {
             cycle,
             trigger,
             pause,
+            sweep_finish,
             clear_pools,
-            roots,
-            mark: mark_time,
+            roots: marking.roots_time,
+            mark: marking.mark_time,
             finalize,
             sweep: sweep_time,
+            lazy_sweep: lazy,
             pool_drop,
-            roots_found,
-            objects_freed: outcome.objects_freed,
+            roots_found: marking.roots,
+            objects_freed,
             bytes_freed: outcome.bytes_freed,
-            objects_live,
-            bytes_live: heap_after - outcome.zombie_bytes,
-            zombies: outcome.zombies,
+            objects_live: marking.objects,
+            bytes_live: if lazy {
+                marking.bytes
+            } else {
+                heap_after - zombie_bytes
+            },
+            zombies,
             heap_before,
             heap_after,
             next_goal,
@@ -187,45 +244,52 @@ impl Heap {
             self.verify_now();
         }
         drop(_idle_on_exit);
-        if let Some(payload) = finalizer_panic.or(outcome.first_panic).or(pool_panic) {
+        if let Some(payload) = sweep_finish_panic
+            .or(finalizer_panic)
+            .or(outcome.first_panic)
+            .or(pool_panic)
+        {
             resume_unwind(payload);
         }
         stats
     }
 
     /// Phases 2 and 3, then the marking of unreachable finalizable objects (which fills
-    /// `ready`). Returns (roots found, objects marked, roots time, mark time).
-    fn roots_and_mark(
-        &self,
-        ready: &mut Vec<NonNull<Header>>,
-    ) -> (usize, usize, Duration, Duration) {
+    /// `ready`).
+    fn roots_and_mark(&self, ready: &mut Vec<NonNull<Header>>) -> Marking {
         let space = self.space.borrow();
         let mut tracer = self.tracer.borrow_mut();
         let roots_start = Instant::now();
-        let roots_found = discover_roots(space.objects(), &mut tracer);
-        let roots = roots_start.elapsed();
+        let roots = discover_roots(&space, &mut tracer);
+        let roots_time = roots_start.elapsed();
         self.phase.set(Phase::Mark);
         let mark_start = Instant::now();
-        let mut marked = mark(&mut tracer);
+        tracer.marked_bytes = 0;
+        let mut objects = mark(&mut tracer);
         if !self.finalizable.borrow().is_empty() {
-            marked += self.mark_finalizable(&mut tracer, ready);
+            objects += self.mark_finalizable(&mut tracer, ready);
         }
         // A huge list's stack is worth keeping for the next cycle, but not forever.
-        if tracer.stack.capacity() > 1 << 20 && tracer.stack.capacity() > space.objects().len() {
+        if tracer.stack.capacity() > 1 << 20 && tracer.stack.capacity() > self.objects.get() {
             tracer.stack.shrink_to(1 << 20);
         }
-        (roots_found, marked, roots, mark_start.elapsed())
+        Marking {
+            roots,
+            objects,
+            bytes: tracer.marked_bytes,
+            roots_time,
+            mark_time: mark_start.elapsed(),
+        }
     }
 
     /// After a panic in user `trace` code: forget the half-done cycle.
     fn reset_after_trace_panic(&self) {
-        let space = self.space.borrow();
-        for &object in space.objects() {
+        self.space.borrow().for_each_object(|object| {
             // SAFETY: every object of the space is allocated.
             let header = unsafe { object.as_ref() };
             header.reset_internal();
             header.clear(MARKED);
-        }
+        });
         self.tracer.borrow_mut().stack.clear();
     }
 

@@ -31,6 +31,15 @@ pub(crate) const WEAK: u32 = 1 << 2;
 pub(crate) const VALUE_DROPPED: u32 = 1 << 3;
 /// Flag: the object's finalizer has run (it runs at most once).
 pub(crate) const FINALIZED: u32 = 1 << 4;
+/// Flag: the slot is taken but the value is still being built (a slice whose elements are
+/// being cloned); the collector neither traces nor sweeps it.
+pub(crate) const PENDING: u32 = 1 << 5;
+/// Flag: a dead object kept by a sweep because handles to it remain (counted in the heap's
+/// zombies until it is freed).
+pub(crate) const ZOMBIE: u32 = 1 << 6;
+/// The flags' bits from here up hold the object's size class plus one (0 for a large object),
+/// so the mark can add up live bytes without a vtable call.
+const CLASS_SHIFT: u32 = 8;
 
 /// The header in front of every heap object.
 #[repr(C)]
@@ -43,14 +52,40 @@ pub(crate) struct Header {
 }
 
 impl Header {
-    /// A header for a new object of `heap_id`, holding one handle (the one `alloc` returns).
-    pub(crate) fn new(vtable: &'static VTable, heap_id: u32) -> Header {
+    /// A header for a new object of `heap_id` in size class `class` (`None`: large),
+    /// holding one handle (the one `alloc` returns).
+    pub(crate) fn new(vtable: &'static VTable, heap_id: u32, class: Option<u8>) -> Header {
+        let tag = class.map_or(0, |c| u32::from(c) + 1);
         Header {
             vtable,
             handles: Cell::new(1),
             internal: Cell::new(0),
             heap_id,
-            flags: Cell::new(0),
+            flags: Cell::new(tag << CLASS_SHIFT),
+        }
+    }
+
+    /// The size class the object's slot belongs to, `None` for a large object.
+    #[inline]
+    pub(crate) fn class(&self) -> Option<u8> {
+        match self.flags.get() >> CLASS_SHIFT {
+            0 => None,
+            tag => Some((tag - 1) as u8),
+        }
+    }
+
+    /// Bytes the object occupies in the heap: its slot, or a large object's allocation.
+    ///
+    /// # Safety
+    /// `this` is the header of an allocated object (its vtable matches the allocation).
+    #[inline]
+    pub(crate) unsafe fn footprint(this: NonNull<Header>) -> usize {
+        // SAFETY: forwarded to the caller.
+        let header = unsafe { this.as_ref() };
+        match header.class() {
+            Some(class) => crate::size_class::CLASS_SIZES[class as usize] as usize,
+            // SAFETY: forwarded to the caller.
+            None => unsafe { (header.vtable.layout)(this) }.layout.size(),
         }
     }
 

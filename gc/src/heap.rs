@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::header::Header;
 use crate::pacing::Pacer;
 use crate::stats::{CycleStats, HeapStats, Recorder, Trigger};
+use crate::sweep::Doomed;
 use crate::trace::Tracer;
 use crate::weak::{self, WeakTable};
 
@@ -79,14 +80,15 @@ pub struct Heap {
     pub(crate) config: Config,
     pub(crate) phase: Cell<Phase>,
     pub(crate) space: RefCell<ObjectSpace>,
-    /// Objects that are not dead.
+    /// Objects that are not dead (garbage a lazy sweep has not reached yet included).
     pub(crate) objects: Cell<usize>,
-    /// Dead objects kept for a resurrected handle.
-    pub(crate) zombies: Cell<usize>,
+    /// The heap size pacing compares with its goal: what the last cycle found live plus every
+    /// byte allocated since (garbage left for a lazy sweep is not counted).
+    pub(crate) paced: Cell<usize>,
     pub(crate) pacer: Cell<Pacer>,
     pub(crate) tracer: RefCell<Tracer>,
     /// Scratch list of condemned objects, reused by every sweep.
-    pub(crate) doomed: RefCell<Vec<NonNull<Header>>>,
+    pub(crate) doomed: RefCell<Vec<Doomed>>,
     /// Live objects whose finalizer has not run yet.
     pub(crate) finalizable: RefCell<Vec<NonNull<Header>>>,
     pub(crate) recorder: RefCell<Recorder>,
@@ -138,7 +140,7 @@ impl Heap {
             phase: Cell::new(Phase::Idle),
             space: RefCell::new(ObjectSpace::new(poison)),
             objects: Cell::new(0),
-            zombies: Cell::new(0),
+            paced: Cell::new(0),
             tracer: RefCell::new(Tracer::new(id)),
             doomed: RefCell::new(Vec::new()),
             finalizable: RefCell::new(Vec::new()),
@@ -198,7 +200,7 @@ impl Heap {
             cycles: rec.cycles,
             objects: self.objects.get(),
             bytes: self.bytes(),
-            zombies: self.zombies.get(),
+            zombies: self.space.borrow().zombies,
             peak_bytes: rec.peak_bytes,
             next_goal: self.pacer.get().next_goal(),
             allocations: rec.allocations,

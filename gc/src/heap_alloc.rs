@@ -6,12 +6,15 @@ use std::alloc::Layout;
 use std::fmt;
 use std::ptr::NonNull;
 
+use crate::alloc::kind_index;
 use crate::finalize::{Finalize, FinalizedVTable};
 use crate::gc::Gc;
 use crate::header::{
-    slice_object_layout, GcBox, Header, ObjectLayout, SizedVTable, SliceVTable, VTable, STR_VTABLE,
+    slice_object_layout, GcBox, Header, ObjectLayout, SizedVTable, SliceVTable, VTable, PENDING,
+    STR_VTABLE,
 };
 use crate::heap::{Heap, Phase};
+use crate::size_class::{class_for, CLASS_SIZES};
 use crate::stats::Trigger;
 use crate::trace::Trace;
 
@@ -38,6 +41,15 @@ impl fmt::Display for AllocError {
 }
 
 impl std::error::Error for AllocError {}
+
+/// Bytes an object of `layout` takes in the heap: its slot, or the whole large allocation.
+#[inline]
+const fn footprint(layout: Layout, class: Option<u8>) -> usize {
+    match class {
+        Some(class) => CLASS_SIZES[class as usize] as usize,
+        None => layout.size(),
+    }
+}
 
 impl Heap {
     /// Moves `value` into the heap and returns the first handle to it. May run a collection
@@ -108,17 +120,21 @@ impl Heap {
         vtable: &'static VTable,
     ) -> Result<Gc<T>, AllocError> {
         let layout = Layout::new::<GcBox<T>>();
-        self.make_room(layout.size())?;
-        let memory = self.space.borrow_mut().allocate(layout);
+        let class = const { class_for(Layout::new::<GcBox<T>>()) };
+        let size = footprint(layout, class);
+        self.make_room(size)?;
+        let memory = self.take_memory(layout, class, false);
         let boxed = memory.cast::<GcBox<T>>();
-        // SAFETY: fresh memory with `GcBox<T>`'s layout.
+        // SAFETY: fresh memory with `GcBox<T>`'s layout (slots are 8-aligned and only objects
+        // aligned to at most 8 get one). No user code runs between taking the memory and
+        // writing the header, so no cycle can see the slot uninitialised.
         unsafe {
             boxed.as_ptr().write(GcBox {
-                header: Header::new(vtable, self.id),
+                header: Header::new(vtable, self.id, class),
                 value,
             });
         }
-        self.register(boxed.cast(), layout.size());
+        self.register(boxed.cast(), size);
         // SAFETY: the header was created with a count of one, owned by this handle.
         Ok(unsafe { Gc::from_counted(boxed) })
     }
@@ -150,13 +166,13 @@ impl Heap {
     #[track_caller]
     pub fn try_alloc_str(&self, s: &str) -> Result<Gc<str>, AllocError> {
         let object = slice_object_layout::<u8>(s.len()).expect("string too large for the heap");
-        let header = self.raw_unsized(object, s.len(), STR_VTABLE)?;
+        let (header, size) = self.raw_unsized(object, s.len(), STR_VTABLE)?;
         // SAFETY: the value area after the header has room for `s.len()` bytes.
         unsafe {
             let value = header.as_ptr().add(1).cast::<u8>();
             std::ptr::copy_nonoverlapping(s.as_ptr(), value, s.len());
         }
-        self.register(header, object.layout.size());
+        self.register(header, size);
         let fat = std::ptr::slice_from_raw_parts_mut(header.as_ptr().cast::<u8>(), s.len())
             as *mut GcBox<str>;
         // SAFETY: non-null (from `header`); the count of one belongs to this handle.
@@ -193,7 +209,7 @@ impl Heap {
         items: &[T],
     ) -> Result<Gc<[T]>, AllocError> {
         let object = slice_object_layout::<T>(items.len()).expect("slice too large for the heap");
-        let header = self.raw_unsized(object, items.len(), SliceVTable::<T>::VTABLE)?;
+        let (header, size) = self.raw_unsized(object, items.len(), SliceVTable::<T>::VTABLE)?;
         let fat = SliceVTable::<T>::boxed_uninit(header, items.len());
         // SAFETY: the value area after the header has room for `items.len()` elements.
         let first = unsafe { (&raw mut (*fat).value).cast::<T>() };
@@ -234,42 +250,73 @@ impl Heap {
             partial.written += 1;
         }
         std::mem::forget(partial);
-        self.register(header, object.layout.size());
+        self.register(header, size);
         // SAFETY: non-null; the count of one belongs to this handle.
         Ok(unsafe { Gc::from_counted(NonNull::new_unchecked(fat)) })
     }
 
-    /// Allocates an unsized object's memory, writes its length prefix and header, and returns
-    /// the header (not yet registered).
+    /// Allocates an unsized object's memory, writes its length prefix and header (flagged
+    /// `PENDING` until [`register`](Self::register): the elements are not written yet), and
+    /// returns the header and the bytes the object takes.
     #[track_caller]
     fn raw_unsized(
         &self,
         object: ObjectLayout,
         len: usize,
         vtable: &'static VTable,
-    ) -> Result<NonNull<Header>, AllocError> {
-        self.make_room(object.layout.size())?;
-        let base = self.space.borrow_mut().allocate(object.layout);
+    ) -> Result<(NonNull<Header>, usize), AllocError> {
+        debug_assert!(object.header_offset <= 8 || object.layout.align() > 8);
+        let class = class_for(object.layout);
+        let size = footprint(object.layout, class);
+        self.make_room(size)?;
+        // Prefixed objects in pages have their header 8 bytes into the slot; the pages of a
+        // prefixed kind hold nothing else (`alloc.rs`).
+        let base = self.take_memory(object.layout, class, true);
         // SAFETY: `header_offset` is within the allocation, and the prefix `usize` sits right
         // before it (see `slice_object_layout`); both are suitably aligned.
         unsafe {
             let header = base.as_ptr().add(object.header_offset).cast::<Header>();
             header.cast::<usize>().sub(1).write(len);
-            header.write(Header::new(vtable, self.id));
-            Ok(NonNull::new_unchecked(header))
+            header.write(Header::new(vtable, self.id, class));
+            (*header).set(PENDING);
+            Ok((NonNull::new_unchecked(header), size))
         }
     }
 
-    /// Adds an initialised object to the space and the statistics.
+    /// Memory for one object: a slot of `class` (sweeping a page of that class lazily first
+    /// if one is left), or a large allocation.
+    #[inline]
+    fn take_memory(&self, layout: Layout, class: Option<u8>, prefixed: bool) -> NonNull<u8> {
+        let Some(class) = class else {
+            self.sweep_large_for_allocation();
+            return self.space.borrow_mut().allocate_large(layout);
+        };
+        let kind = kind_index(class, prefixed);
+        loop {
+            if let Some(memory) = self.space.borrow_mut().allocate_small(kind) {
+                return memory;
+            }
+            if !self.sweep_for_allocation(kind) {
+                return self.space.borrow_mut().allocate_fresh(kind);
+            }
+        }
+    }
+
+    /// Adds an initialised object to the statistics (and a large one to the space's list).
     fn register(&self, header: NonNull<Header>, size: usize) {
         // SAFETY: the object was just initialised.
-        if unsafe { header.as_ref() }.vtable.finalize.is_some() {
+        let h = unsafe { header.as_ref() };
+        h.clear(PENDING);
+        if h.vtable.finalize.is_some() {
             self.finalizable.borrow_mut().push(header);
         }
         let mut space = self.space.borrow_mut();
-        space.insert(header, size);
+        if h.class().is_none() {
+            space.insert_large(header);
+        }
         let bytes = space.bytes();
         drop(space);
+        self.paced.set(self.paced.get() + size);
         self.objects.set(self.objects.get() + 1);
         let mut rec = self.recorder.borrow_mut();
         rec.allocations += 1;
@@ -295,7 +342,7 @@ impl Heap {
             if self.config.torture {
                 self.run_cycle(Trigger::Torture);
                 collected = true;
-            } else if self.pacer.get().due(self.bytes(), size) {
+            } else if self.pacer.get().due(self.paced.get(), size) {
                 self.run_cycle(Trigger::Pacing);
                 collected = true;
             }

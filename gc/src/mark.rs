@@ -4,6 +4,7 @@
 //! cycle, so marking a 10-million-node list uses no native stack and, after the first cycle,
 //! no allocation.
 
+use crate::header::Header;
 use crate::trace::{TraceMode, Tracer};
 
 /// Traces every object on the stack (each already marked), pushing the unmarked objects it
@@ -12,8 +13,11 @@ use crate::trace::{TraceMode, Tracer};
 pub(crate) fn mark(tracer: &mut Tracer) -> usize {
     tracer.mode = TraceMode::Mark;
     let mut marked = 0;
+    let mut bytes = 0;
     while let Some(object) = tracer.stack.pop() {
         marked += 1;
+        // SAFETY: as below.
+        bytes += unsafe { Header::footprint(object) };
         // SAFETY: only live objects of this heap are pushed (roots, or targets of handles
         // found in marked objects), so the header is allocated and the value initialised.
         let header = unsafe { object.as_ref() };
@@ -22,6 +26,7 @@ pub(crate) fn mark(tracer: &mut Tracer) -> usize {
             unsafe { (header.vtable.trace)(object, tracer) };
         }
     }
+    tracer.marked_bytes += bytes;
     marked
 }
 
@@ -55,19 +60,16 @@ mod tests {
         drop(garbage);
         let space = heap.space.borrow();
         let mut tracer = Tracer::new(heap.id);
-        assert_eq!(discover_roots(space.objects(), &mut tracer), 1);
+        assert_eq!(discover_roots(&space, &mut tracer), 1);
         assert_eq!(mark(&mut tracer), 200_000);
-        let unmarked: Vec<_> = space
-            .objects()
-            .iter()
+        let mut unmarked = 0;
+        space.for_each_object(|object| {
             // SAFETY: objects of the space are allocated.
-            .filter(|o| !unsafe { o.as_ref() }.has(MARKED))
-            .collect();
-        assert_eq!(unmarked.len(), 1, "only the garbage cell is left white");
-        for object in space.objects() {
-            // SAFETY: as above.
-            unsafe { object.as_ref() }.clear(MARKED);
-        }
+            let header = unsafe { object.as_ref() };
+            unmarked += usize::from(!header.has(MARKED));
+            header.clear(MARKED);
+        });
+        assert_eq!(unmarked, 1, "only the garbage cell is left white");
         drop(space);
         drop(head);
     }

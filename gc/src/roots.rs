@@ -8,9 +8,8 @@
 //! (boa-dev/boa#3109) and dumpster uses; its cost is one trace of every object per cycle,
 //! live or dead, which is what a young generation or an incremental scheme would cut.
 
-use std::ptr::NonNull;
-
-use crate::header::{Header, MARKED};
+use crate::alloc::ObjectSpace;
+use crate::header::{DEAD, MARKED, PENDING};
 use crate::trace::{TraceMode, Tracer};
 
 /// Counts the internal references of every object, then marks each root and pushes it on the
@@ -18,23 +17,33 @@ use crate::trace::{TraceMode, Tracer};
 ///
 /// Dead objects (values dropped, memory kept for a resurrected handle) are neither traced nor
 /// counted: they hold no handles and can never be roots again.
-pub(crate) fn discover_roots(objects: &[NonNull<Header>], tracer: &mut Tracer) -> usize {
+///
+/// Objects still being built (`PENDING`: a slice whose elements are being cloned) are marked
+/// but not traced: their value is not initialised yet. Their own handle is held by the allocating code,
+/// and the handles already cloned into them count as held from outside, so what they name
+/// survives.
+pub(crate) fn discover_roots(space: &ObjectSpace, tracer: &mut Tracer) -> usize {
     tracer.mode = TraceMode::Count;
-    for &object in objects {
+    space.for_each_object(|object| {
         // SAFETY: every object in the space is allocated.
         let header = unsafe { object.as_ref() };
-        if header.is_dead() || !header.vtable.needs_trace {
-            continue;
+        if header.has(DEAD | PENDING) || !header.vtable.needs_trace {
+            return;
         }
-        // SAFETY: the object is live, so its value is initialised and not dropped.
+        // SAFETY: the object is live and built, so its value is initialised and not dropped.
         unsafe { (header.vtable.trace)(object, tracer) };
-    }
+    });
     let mut roots = 0;
-    for &object in objects {
+    space.for_each_object(|object| {
         // SAFETY: as above.
         let header = unsafe { object.as_ref() };
-        if header.is_dead() {
-            continue;
+        if header.has(DEAD) {
+            return;
+        }
+        if header.has(PENDING) {
+            // Marked so that a lazy sweep of its page keeps it, but not traced.
+            header.set(MARKED);
+            return;
         }
         if header.handles() > header.internal() {
             header.set(MARKED);
@@ -42,14 +51,16 @@ pub(crate) fn discover_roots(objects: &[NonNull<Header>], tracer: &mut Tracer) -
             roots += 1;
         }
         header.reset_internal();
-    }
+    });
     roots
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::header::Header;
     use crate::{Config, Heap};
+    use std::ptr::NonNull;
 
     fn heap() -> Heap {
         Heap::with_config(Config {
@@ -62,9 +73,9 @@ mod tests {
     fn roots_of(heap: &Heap) -> Vec<NonNull<Header>> {
         let space = heap.space.borrow();
         let mut tracer = Tracer::new(heap.id);
-        let found = discover_roots(space.objects(), &mut tracer);
+        let found = discover_roots(&space, &mut tracer);
         assert_eq!(found, tracer.stack.len());
-        for &object in space.objects() {
+        space.for_each_object(|object| {
             // SAFETY: objects of the space are allocated.
             let header = unsafe { object.as_ref() };
             assert_eq!(header.internal(), 0, "internal counts are reset");
@@ -74,7 +85,7 @@ mod tests {
                 "only roots are marked"
             );
             header.clear(MARKED);
-        }
+        });
         tracer.stack
     }
 

@@ -32,9 +32,14 @@ pub struct CycleStats {
     pub cycle: u64,
     /// Why the cycle ran.
     pub trigger: Trigger,
-    /// The whole cycle: `clear_pools + roots + mark + finalize + sweep` (plus bookkeeping).
+    /// The whole cycle: `sweep_finish + clear_pools + roots + mark + finalize + sweep` (plus
+    /// bookkeeping).
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub pause: Duration,
+    /// Finishing the previous cycle's lazy sweep (the pages no allocation had swept yet)
+    /// before anything is counted.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
+    pub sweep_finish: Duration,
     /// `gc_start`: detaching every pool's contents and dropping this thread's `LocalPool`
     /// values (the ones that may hold handles).
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
@@ -49,19 +54,25 @@ pub struct CycleStats {
     /// condemning and dropping).
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub finalize: Duration,
-    /// Dropping the unreachable values and freeing their memory (finalizers excluded).
+    /// Dropping the unreachable values and freeing their memory (finalizers excluded). For a
+    /// lazy sweep only what stays in the pause: emptying the weak slots of unreachable objects
+    /// and marking every page unswept.
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub sweep: Duration,
+    /// Whether this cycle left its sweep to the allocations that follow (pacing-triggered
+    /// cycles do; `collect()` and every other trigger sweep before returning).
+    pub lazy_sweep: bool,
     /// After the pause: dropping the values detached from the shared pools (not part of
     /// `pause`).
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub pool_drop: Duration,
     /// Objects held from outside the heap (handle count above internal references).
     pub roots_found: usize,
-    /// Objects found unreachable and dropped by this cycle.
+    /// Objects found unreachable and dropped by this cycle (by a lazy sweep: found
+    /// unreachable, and dropped by the allocations that follow).
     pub objects_freed: usize,
     /// Bytes freed by this cycle (including memory of objects dead in earlier cycles whose
-    /// last resurrected handle has gone).
+    /// last handle has gone); 0 for a lazy sweep, which frees as allocation sweeps.
     pub bytes_freed: usize,
     /// Objects found reachable.
     pub objects_live: usize,

@@ -67,6 +67,8 @@ pub struct Tracer {
     pub(crate) stack: Vec<NonNull<Header>>,
     /// Edges seen into other heaps (statistics and verification).
     pub(crate) foreign_edges: usize,
+    /// Mark: bytes of the objects marked so far (for pacing).
+    pub(crate) marked_bytes: usize,
 }
 
 impl Tracer {
@@ -76,6 +78,7 @@ impl Tracer {
             heap_id,
             stack: Vec::new(),
             foreign_edges: 0,
+            marked_bytes: 0,
         }
     }
 

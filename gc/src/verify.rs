@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ptr::NonNull;
 
-use crate::header::{Header, FINALIZED, MARKED, VALUE_DROPPED, WEAK};
+use crate::header::{Header, FINALIZED, MARKED, VALUE_DROPPED, WEAK, ZOMBIE};
 use crate::heap::{Heap, Phase};
 use crate::trace::{TraceMode, Tracer};
 
@@ -35,7 +35,12 @@ impl Heap {
         if phase != Phase::Idle {
             panic!("prologue-gc: verify() called during a cycle (phase {phase:?})");
         }
+        // Marks left for a lazy sweep are not leftovers: finish it first.
+        let panic = self.finish_sweep();
         self.verify_now();
+        if let Some(payload) = panic {
+            std::panic::resume_unwind(payload);
+        }
     }
 
     /// The checks of [`verify`](Heap::verify), from any phase where the space is consistent.
@@ -49,17 +54,28 @@ impl Heap {
         // While user `trace` code runs here, neither collect() nor alloc() may run.
         let _restore = Restore(&self.phase, self.phase.replace(Phase::Verify));
         let space = self.space.borrow();
-        let all: HashSet<NonNull<Header>> = space.objects().iter().copied().collect();
+        let mut listed = Vec::new();
+        space.for_each_object(|object| listed.push(object));
+        let all: HashSet<NonNull<Header>> = listed.iter().copied().collect();
         assert_eq!(
             all.len(),
-            space.objects().len(),
+            listed.len(),
             "prologue-gc verify: an object is listed twice"
         );
+        for index in 0..space.page_count() {
+            let page = space.page(index);
+            assert_eq!(
+                page.count_taken(),
+                page.used(),
+                "prologue-gc verify: page {index}'s bitmap disagrees with its count of taken slots"
+            );
+        }
         let mut tracer = Tracer::new(self.id);
         tracer.mode = TraceMode::Collect;
         let mut internal: HashMap<NonNull<Header>, u64> = HashMap::new();
         let (mut live, mut dead, mut bytes) = (0usize, 0usize, 0usize);
-        for &object in space.objects() {
+        let mut zombie_bytes = 0;
+        for &object in &listed {
             // SAFETY: every object of the space is allocated.
             let header = unsafe { object.as_ref() };
             let name = (header.vtable.type_name)();
@@ -78,9 +94,15 @@ impl Heap {
                 "prologue-gc verify: a {name} object kept an internal count after the cycle"
             );
             // SAFETY: allocated, and the vtable matches the allocation.
-            bytes += unsafe { (header.vtable.layout)(object) }.layout.size();
+            let footprint = unsafe { Header::footprint(object) };
+            bytes += footprint;
             if header.is_dead() {
                 dead += 1;
+                zombie_bytes += footprint;
+                assert!(
+                    header.has(ZOMBIE),
+                    "prologue-gc verify: a dead {name} object is not counted as a zombie"
+                );
                 assert!(
                     header.has(VALUE_DROPPED),
                     "prologue-gc verify: a dead {name} object still holds its value"
@@ -121,9 +143,9 @@ impl Heap {
             "prologue-gc verify: live object count differs from the statistics"
         );
         assert_eq!(
-            dead,
-            self.zombies.get(),
-            "prologue-gc verify: zombie count differs from the statistics"
+            (dead, zombie_bytes),
+            (space.zombies, space.zombie_bytes),
+            "prologue-gc verify: zombie count or bytes differ from the statistics"
         );
         assert_eq!(
             bytes,

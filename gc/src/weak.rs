@@ -16,7 +16,7 @@ use std::ptr::NonNull;
 use std::rc::Rc;
 
 use crate::gc::Gc;
-use crate::header::{GcBox, Header, WEAK};
+use crate::header::{GcBox, Header, MARKED, WEAK};
 use crate::trace::{Trace, Tracer};
 
 /// One object's weak slot: its header while it is alive, `None` once swept.
@@ -36,6 +36,21 @@ impl WeakTable {
         if let Some(slot) = self.slots.remove(&header) {
             slot.target.set(None);
         }
+    }
+
+    /// Empties the slots of the objects the mark did not reach (a lazy cycle's pause does
+    /// this for the whole heap; the pages are swept later). Clears their `WEAK` flag.
+    pub(crate) fn invalidate_unmarked(&mut self) {
+        self.slots.retain(|object, slot| {
+            // SAFETY: a slot in the table names an allocated, not yet condemned object.
+            let header = unsafe { object.as_ref() };
+            if header.has(MARKED) {
+                return true;
+            }
+            slot.target.set(None);
+            header.clear(WEAK);
+            false
+        });
     }
 
     /// Every slot, by object.

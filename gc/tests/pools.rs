@@ -72,13 +72,19 @@ fn pacing_cycles_drain_pools_too() {
     });
     let pool: LocalPool<Option<Gc<Payload>>> = LocalPool::new(|| None);
     let dropped = Rc::new(Cell::new(false));
-    pool.put(Some(heap.alloc(Payload {
+    let payload = heap.alloc(Payload {
         _dropped: Flag(dropped.clone()),
-    })));
+    });
+    let weak = Gc::downgrade(&payload);
+    pool.put(Some(payload));
     let mut n = 0u64;
     while heap.stats().cycles == 0 {
         drop(heap.alloc([n; 8]));
         n += 1;
     }
+    // The pacing cycle found the object unreachable (its weak slot is empty at once); its
+    // value is dropped when the lazy sweep reaches its page, at the latest by `verify`.
+    assert!(weak.upgrade().is_none());
+    heap.verify();
     assert!(dropped.get());
 }

@@ -52,3 +52,191 @@ fn objects_reusing_freed_memory_keep_exact_handle_counts() {
         heap.verify();
     }
 }
+
+/// A heap whose pacing cycles come often (and sweep lazily).
+fn lazy_heap() -> Heap {
+    Heap::with_config(Config {
+        min_heap_bytes: 64 << 10,
+        torture: false,
+        ..Config::default()
+    })
+}
+
+/// Allocates `Pair`s until a pacing cycle has run, keeping none, and returns that cycle's
+/// statistics.
+fn run_pacing_cycle(heap: &Heap) -> prologue_gc::CycleStats {
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let sink = seen.clone();
+    heap.on_cycle(move |c| {
+        sink.borrow_mut().get_or_insert_with(|| c.clone());
+    });
+    let mut i = 0;
+    while seen.borrow().is_none() {
+        drop(heap.alloc(Pair {
+            other: GcCell::new(None),
+            value: i,
+        }));
+        i += 1;
+    }
+    let cycle = seen.borrow_mut().take().unwrap();
+    assert!(cycle.lazy_sweep, "pacing cycles sweep lazily");
+    cycle
+}
+
+#[test]
+fn lazily_swept_slots_reused_while_dead_neighbours_still_point_at_them() {
+    let short = std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1");
+    let n = if short { 2_000 } else { 20_000 };
+    let heap = lazy_heap();
+    for round in 0..3u64 {
+        // Garbage whose edges cross pages: each object points at one allocated n/2 earlier,
+        // and the first half is also pointed at from the second.
+        let mut chain: Vec<Gc<Pair>> = Vec::new();
+        for i in 0..n {
+            let back = (i >= n / 2).then(|| chain[(i - n / 2) as usize].clone());
+            chain.push(heap.alloc(Pair {
+                other: GcCell::new(back),
+                value: i,
+            }));
+        }
+        *chain[0].other.borrow_mut() = Some(chain[(n - 1) as usize].clone());
+        drop(chain);
+        run_pacing_cycle(&heap);
+        // Fresh objects take the slots the allocations sweep, while other pages (whose dead
+        // objects point into those slots) are still unswept.
+        let fresh: Vec<Gc<Pair>> = (0..n)
+            .map(|i| {
+                heap.alloc(Pair {
+                    other: GcCell::new(None),
+                    value: round * 1_000_000 + i,
+                })
+            })
+            .collect();
+        assert!(fresh.iter().all(|p| Gc::handle_count(p) == 1));
+        let cycle = heap.collect();
+        assert!(!cycle.lazy_sweep, "collect() sweeps before it returns");
+        assert_eq!(cycle.objects_live, fresh.len());
+        assert_eq!(heap.stats().objects, fresh.len());
+        assert!(fresh.iter().all(|p| Gc::handle_count(p) == 1));
+        assert!(fresh
+            .iter()
+            .enumerate()
+            .all(|(i, p)| p.value == round * 1_000_000 + i as u64));
+        heap.verify();
+    }
+}
+
+thread_local! {
+    static RESURRECTED: std::cell::RefCell<Vec<Gc<Pair>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Moves its handle out into a global when dropped (allowed through a manual impl only).
+struct Resurrector {
+    target: Option<Gc<Pair>>,
+}
+
+// SAFETY: visits its one handle once.
+unsafe impl Trace for Resurrector {
+    fn trace(&self, t: &mut prologue_gc::Tracer) {
+        self.target.trace(t);
+    }
+}
+
+impl Drop for Resurrector {
+    fn drop(&mut self) {
+        if let Some(target) = self.target.take() {
+            RESURRECTED.with(|r| r.borrow_mut().push(target));
+        }
+    }
+}
+
+#[test]
+fn handles_resurrected_during_a_lazy_sweep_never_dangle() {
+    let short = std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1");
+    let n = if short { 500 } else { 5_000 };
+    let heap = lazy_heap();
+    // Targets first, then their resurrectors (in other pages: a different size class).
+    let targets: Vec<Gc<Pair>> = (0..n)
+        .map(|i| {
+            heap.alloc(Pair {
+                other: GcCell::new(None),
+                value: i,
+            })
+        })
+        .collect();
+    for target in targets {
+        drop(heap.alloc(Resurrector {
+            target: Some(target),
+        }));
+    }
+    run_pacing_cycle(&heap);
+    // Reuse whatever the allocations sweep, then finish the sweep.
+    let fresh: Vec<Gc<Pair>> = (0..2 * n)
+        .map(|i| {
+            heap.alloc(Pair {
+                other: GcCell::new(None),
+                value: 7_000_000 + i,
+            })
+        })
+        .collect();
+    heap.verify();
+    let cycle = heap.collect();
+    let resurrected = RESURRECTED.with(|r| std::mem::take(&mut *r.borrow_mut()));
+    assert_eq!(resurrected.len(), n as usize);
+    assert_eq!(cycle.zombies, resurrected.len());
+    for handle in &resurrected {
+        assert!(
+            Gc::is_dead(handle),
+            "a resurrected handle names a swept object"
+        );
+        assert_eq!(Gc::handle_count(handle), 1);
+    }
+    assert!(fresh.iter().all(|p| Gc::handle_count(p) == 1));
+    assert!(fresh
+        .iter()
+        .enumerate()
+        .all(|(i, p)| p.value == 7_000_000 + i as u64));
+    drop(resurrected);
+    let cycle = heap.collect();
+    assert_eq!(cycle.zombies, 0);
+    assert_eq!(heap.stats().objects, fresh.len());
+    heap.verify();
+}
+
+/// Panics when dropped.
+struct Bomb(#[allow(dead_code)] u64);
+
+// SAFETY: holds no handles.
+unsafe impl Trace for Bomb {
+    const NEEDS_TRACE: bool = false;
+    fn trace(&self, _: &mut prologue_gc::Tracer) {}
+}
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("bomb dropped");
+    }
+}
+
+#[test]
+fn a_destructor_panic_in_a_lazy_sweep_surfaces_from_alloc_and_leaves_the_heap_consistent() {
+    let heap = lazy_heap();
+    drop(heap.alloc(Bomb(1)));
+    let keep = heap.alloc(Bomb(2));
+    // The pacing loop below allocates Pairs; the bomb's page is swept when an allocation of
+    // its class needs a page (or at the latest by verify()).
+    let cycle = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_pacing_cycle(&heap)));
+    assert!(cycle.is_ok(), "the bombs' class was not allocated into yet");
+    let swept = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // Same size class as the bombs (a 32-byte slot), but nothing that panics when the
+        // unwinding drops the value being allocated.
+        for i in 0..10_000u64 {
+            drop(heap.alloc(i));
+        }
+    }));
+    let message = swept.expect_err("the dead bomb's destructor panics during a page sweep");
+    assert_eq!(message.downcast_ref::<&str>(), Some(&"bomb dropped"));
+    heap.verify();
+    assert_eq!(heap.stats().zombies, 0);
+    std::mem::forget(keep);
+}

@@ -1,0 +1,222 @@
+//! One page of the small-object allocator: 64 KiB of equal slots and a bitmap of the taken ones.
+//!
+//! The page's metadata lives in a side table (the space's `Vec<Page>`), not in the page: the
+//! collector's passes walk the bitmaps, which for a full page are 43 words, and touch a slot only
+//! when it holds an object. A slot's bit is set from allocation until the sweep frees it, so
+//! allocation is a bit scan (`!word`, trailing zeros) from a cursor, with no free list threaded
+//! through freed memory: freed slots are never written after the poisoning, which keeps them
+//! untouched for memcheck's client requests and keeps the sweep from dirtying dead cache lines.
+//!
+//! Pages are 64 KiB-aligned, so the page of an interior pointer is found by masking (used for
+//! the rare `abandon`).
+
+use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
+use std::ptr::NonNull;
+
+use crate::header::Header;
+use crate::size_class::CLASS_SIZES;
+
+/// Bytes per page (and the pages' alignment).
+pub(crate) const PAGE_SIZE: usize = 64 << 10;
+
+/// Bitmap words per page: enough for the smallest class.
+const WORDS: usize = (PAGE_SIZE / CLASS_SIZES[0] as usize).div_ceil(64);
+
+/// Whether a page has been swept since the last cycle's mark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SweepState {
+    /// Swept (or new): unmarked objects in it are new, not garbage; it may be allocated into.
+    Swept,
+    /// Marked by the last cycle but not swept yet: its unmarked objects are garbage.
+    Unswept,
+    /// Being swept right now (destructors running): neither allocated into nor swept again.
+    Sweeping,
+}
+
+/// One page's metadata.
+pub(crate) struct Page {
+    base: NonNull<u8>,
+    slot_size: u32,
+    slots: u32,
+    /// Taken slots.
+    used: u32,
+    /// The first bitmap word that may have a free slot.
+    cursor: u32,
+    /// Index into `CLASS_SIZES`.
+    class: u8,
+    /// Whether objects here carry a length prefix (`str`, slices): the header then sits 8 bytes
+    /// into the slot.
+    prefixed: bool,
+    pub(crate) state: SweepState,
+    /// Taken slots; the bits past `slots` are set so allocation never hands them out.
+    bits: [u64; WORDS],
+}
+
+impl Page {
+    /// A fresh page from the system allocator.
+    pub(crate) fn new(class: u8, prefixed: bool) -> Page {
+        let layout = Page::layout();
+        // SAFETY: the layout has a non-zero size.
+        let base =
+            NonNull::new(unsafe { alloc(layout) }).unwrap_or_else(|| handle_alloc_error(layout));
+        let mut page = Page {
+            base,
+            slot_size: 0,
+            slots: 0,
+            used: 0,
+            cursor: 0,
+            class: 0,
+            prefixed: false,
+            state: SweepState::Swept,
+            bits: [0; WORDS],
+        };
+        page.format(class, prefixed);
+        page
+    }
+
+    fn layout() -> Layout {
+        Layout::from_size_align(PAGE_SIZE, PAGE_SIZE).expect("valid page layout")
+    }
+
+    /// Makes an empty page hold slots of `class`.
+    pub(crate) fn format(&mut self, class: u8, prefixed: bool) {
+        debug_assert_eq!(self.used, 0, "only empty pages change class");
+        let slot_size = CLASS_SIZES[class as usize];
+        let slots = PAGE_SIZE as u32 / slot_size;
+        self.slot_size = slot_size;
+        self.slots = slots;
+        self.class = class;
+        self.prefixed = prefixed;
+        self.cursor = 0;
+        self.state = SweepState::Swept;
+        for (w, word) in self.bits.iter_mut().enumerate() {
+            let first = w as u32 * 64;
+            *word = if first >= slots {
+                !0
+            } else if first + 64 > slots {
+                !0 << (slots - first)
+            } else {
+                0
+            };
+        }
+    }
+
+    /// Gives the page's memory back to the system allocator.
+    ///
+    /// # Safety
+    /// No object lives in the page and nothing points into it any more.
+    pub(crate) unsafe fn release(self) {
+        debug_assert_eq!(self.used, 0);
+        // SAFETY: allocated in `new` with this layout; the caller guarantees nothing uses it.
+        unsafe { dealloc(self.base.as_ptr(), Page::layout()) }
+    }
+
+    #[inline]
+    pub(crate) fn class(&self) -> u8 {
+        self.class
+    }
+
+    #[inline]
+    pub(crate) fn prefixed(&self) -> bool {
+        self.prefixed
+    }
+
+    #[inline]
+    pub(crate) fn slot_size(&self) -> usize {
+        self.slot_size as usize
+    }
+
+    #[inline]
+    pub(crate) fn used(&self) -> u32 {
+        self.used
+    }
+
+    #[inline]
+    pub(crate) fn is_full(&self) -> bool {
+        self.used == self.slots
+    }
+
+    /// Takes a free slot and returns its index.
+    #[inline]
+    pub(crate) fn take_slot(&mut self) -> Option<u32> {
+        let mut w = self.cursor as usize;
+        while w < WORDS {
+            let free = !self.bits[w];
+            if free != 0 {
+                let bit = free.trailing_zeros();
+                self.bits[w] |= 1 << bit;
+                self.cursor = w as u32;
+                self.used += 1;
+                return Some(w as u32 * 64 + bit);
+            }
+            w += 1;
+        }
+        self.cursor = WORDS as u32;
+        None
+    }
+
+    /// The first byte of slot `slot`.
+    #[inline]
+    pub(crate) fn slot_ptr(&self, slot: u32) -> NonNull<u8> {
+        debug_assert!(slot < self.slots);
+        // SAFETY: `slot < slots`, so the offset stays inside the page's allocation.
+        unsafe { self.base.add(slot as usize * self.slot_size as usize) }
+    }
+
+    /// The header of the object in slot `slot`.
+    #[inline]
+    pub(crate) fn header_of(&self, slot: u32) -> NonNull<Header> {
+        let offset = if self.prefixed { 8 } else { 0 };
+        // SAFETY: the header lies inside the slot (every object is at least a header long).
+        unsafe { self.slot_ptr(slot).add(offset).cast() }
+    }
+
+    /// The slot holding the byte at `ptr`, which must point into this page.
+    pub(crate) fn slot_of(&self, ptr: *const u8) -> u32 {
+        let offset = ptr as usize - self.base.as_ptr() as usize;
+        debug_assert!(offset < PAGE_SIZE);
+        (offset / self.slot_size as usize) as u32
+    }
+
+    /// Whether `ptr` points into this page.
+    pub(crate) fn contains(&self, ptr: *const u8) -> bool {
+        (ptr as usize & !(PAGE_SIZE - 1)) == self.base.as_ptr() as usize
+    }
+
+    /// Gives slot `slot` back.
+    #[inline]
+    pub(crate) fn free_slot(&mut self, slot: u32) {
+        let (w, bit) = ((slot / 64) as usize, slot % 64);
+        debug_assert!(self.bits[w] & (1 << bit) != 0, "slot freed twice");
+        self.bits[w] &= !(1 << bit);
+        self.used -= 1;
+        self.cursor = self.cursor.min(w as u32);
+    }
+
+    /// Calls `f(slot, header)` for every taken slot, in address order.
+    #[inline]
+    pub(crate) fn for_each_object(&self, mut f: impl FnMut(u32, NonNull<Header>)) {
+        if self.used == 0 {
+            return;
+        }
+        let last = self.slots;
+        for (w, &word) in self.bits.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let slot = w as u32 * 64 + bits.trailing_zeros();
+                if slot >= last {
+                    return;
+                }
+                f(slot, self.header_of(slot));
+                bits &= bits - 1;
+            }
+        }
+    }
+
+    /// Counts the taken slots from the bitmap (for `verify`).
+    pub(crate) fn count_taken(&self) -> u32 {
+        let mut n = 0;
+        self.for_each_object(|_, _| n += 1);
+        n
+    }
+}
