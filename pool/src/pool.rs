@@ -306,15 +306,34 @@ impl<T: Send + 'static> Pool<T> {
     /// ```
     #[inline]
     pub fn put(&self, value: T) {
-        let core = self.core();
-        let shard = core.shards.get_or_alloc(thread_index::current());
-        ThreadCounters::bump(&shard.counters().puts);
+        if self.max_size.is_some() {
+            // Measuring takes the value's address; kept out of line so that the common path
+            // can keep the value in registers.
+            return self.put_measured(value);
+        }
+        self.keep(value);
+    }
+
+    /// `put` for a pool with a size limit.
+    #[inline(never)]
+    fn put_measured(&self, value: T) {
         if let Some((max, size)) = self.max_size {
             if size(&value) > max {
+                let shard = self.core().shards.get_or_alloc(thread_index::current());
+                ThreadCounters::bump(&shard.counters().puts);
                 ThreadCounters::bump(&shard.counters().discarded);
                 return drop(value);
             }
         }
+        self.keep(value);
+    }
+
+    /// Counts the `put` and keeps the value (or drops it at the item cap).
+    #[inline(always)]
+    fn keep(&self, value: T) {
+        let core = self.core();
+        let shard = core.shards.get_or_alloc(thread_index::current());
+        ThreadCounters::bump(&shard.counters().puts);
         // SAFETY: as in `get`.
         if let Err(value) = unsafe { shard.owner_put(registry::gate(), &core.limits, value) } {
             ThreadCounters::bump(&shard.counters().discarded);

@@ -110,6 +110,29 @@ impl Gate {
     }
 }
 
+/// Moves the value out of `src`, like `ptr::read`.
+///
+/// For values of up to four words this is a volatile read, which LLVM lowers to one load per
+/// word. A plain read of a three-word value (a `Vec`) becomes a 16-byte vector load, and when
+/// `put` has just stored that value word by word the CPU cannot forward the stores to it: a
+/// stall of a dozen cycles, which measured as most of a `get`/`put` round trip (13.5 ns against
+/// 7 ns for a bare `thread_local!` `Vec`; 6.6 ns with this).
+///
+/// # Safety
+/// As for `ptr::read`: `src` is valid for reads and aligned, and the caller treats the value as
+/// moved out.
+#[inline(always)]
+unsafe fn move_out<T>(src: *const T) -> T {
+    if std::mem::size_of::<T>() <= 4 * std::mem::size_of::<usize>() {
+        // SAFETY: the caller's contract; a volatile read of owned, initialised memory is a
+        // plain read that the compiler may not merge or widen.
+        unsafe { std::ptr::read_volatile(src) }
+    } else {
+        // SAFETY: the caller's contract.
+        unsafe { std::ptr::read(src) }
+    }
+}
+
 /// How a pool bounds what its shards keep.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Limits {
@@ -287,7 +310,7 @@ impl<T> Shard<T> {
                 // before it is read, so the value is moved out exactly once.
                 let value = self.owner.private.with_mut(|private| unsafe {
                     (*private).set_len(len - 1);
-                    std::ptr::read((*private).as_ptr().add(len - 1))
+                    move_out((*private).as_ptr().add(len - 1))
                 });
                 self.leave();
                 return value;
