@@ -62,6 +62,9 @@ pub(crate) struct ObjectSpace {
     /// Bytes of every slot and large allocation in use (live objects, dead-but-held ones, and
     /// garbage not yet swept).
     bytes: usize,
+    /// The largest `bytes` seen at the last [`note_peak`](Self::note_peak): `bytes` only
+    /// shrinks when something is freed, so noting it before every free keeps this exact.
+    peak: usize,
     /// Dead objects kept because handles to them remain, and their bytes.
     pub(crate) zombies: usize,
     pub(crate) zombie_bytes: usize,
@@ -80,6 +83,7 @@ impl ObjectSpace {
             large_unswept: false,
             unswept: 0,
             bytes: 0,
+            peak: 0,
             zombies: 0,
             zombie_bytes: 0,
             poison,
@@ -176,6 +180,7 @@ impl ObjectSpace {
     /// # Safety
     /// `ptr` came from an `allocate_*` call for `layout`, and no object lives in it.
     pub(crate) unsafe fn abandon(&mut self, ptr: NonNull<u8>, layout: Layout) {
+        self.note_peak();
         if crate::size_class::class_for(layout).is_none() {
             // SAFETY: forwarded to the caller: `allocate_large` gave it with this layout.
             unsafe { dealloc(ptr.as_ptr(), layout) };
@@ -226,6 +231,17 @@ impl ObjectSpace {
     /// Bytes held by all objects.
     pub(crate) fn bytes(&self) -> usize {
         self.bytes
+    }
+
+    /// Records the current size as the peak if it is one (called before anything is freed).
+    #[inline]
+    pub(crate) fn note_peak(&mut self) {
+        self.peak = self.peak.max(self.bytes);
+    }
+
+    /// The largest size the space has had.
+    pub(crate) fn peak_bytes(&self) -> usize {
+        self.peak.max(self.bytes)
     }
 
     /// Frees slot `slot` of page `page` (holding the object `header`), or the large object

@@ -85,6 +85,9 @@ pub struct Heap {
     /// The heap size pacing compares with its goal: what the last cycle found live plus every
     /// byte allocated since (garbage left for a lazy sweep is not counted).
     pub(crate) paced: Cell<usize>,
+    /// Objects and bytes allocated so far.
+    pub(crate) allocations: Cell<u64>,
+    pub(crate) bytes_allocated: Cell<u64>,
     pub(crate) pacer: Cell<Pacer>,
     pub(crate) tracer: RefCell<Tracer>,
     /// Scratch list of condemned objects, reused by every sweep.
@@ -141,6 +144,8 @@ impl Heap {
             space: RefCell::new(ObjectSpace::new(poison)),
             objects: Cell::new(0),
             paced: Cell::new(0),
+            allocations: Cell::new(0),
+            bytes_allocated: Cell::new(0),
             tracer: RefCell::new(Tracer::new(id)),
             doomed: RefCell::new(Vec::new()),
             finalizable: RefCell::new(Vec::new()),
@@ -201,10 +206,10 @@ impl Heap {
             objects: self.objects.get(),
             bytes: self.bytes(),
             zombies: self.space.borrow().zombies,
-            peak_bytes: rec.peak_bytes,
+            peak_bytes: self.space.borrow().peak_bytes(),
             next_goal: self.pacer.get().next_goal(),
-            allocations: rec.allocations,
-            bytes_allocated: rec.bytes_allocated,
+            allocations: self.allocations.get(),
+            bytes_allocated: self.bytes_allocated.get(),
             objects_freed: rec.objects_freed,
             weak_slots: self.weak.borrow().len(),
             pause_total: rec.pause_total,

@@ -134,7 +134,7 @@ impl Heap {
                 value,
             });
         }
-        self.register(boxed.cast(), size);
+        self.register(boxed.cast(), size, vtable, class.is_none());
         // SAFETY: the header was created with a count of one, owned by this handle.
         Ok(unsafe { Gc::from_counted(boxed) })
     }
@@ -172,7 +172,7 @@ impl Heap {
             let value = header.as_ptr().add(1).cast::<u8>();
             std::ptr::copy_nonoverlapping(s.as_ptr(), value, s.len());
         }
-        self.register(header, size);
+        self.register_unsized(header, size, STR_VTABLE);
         let fat = std::ptr::slice_from_raw_parts_mut(header.as_ptr().cast::<u8>(), s.len())
             as *mut GcBox<str>;
         // SAFETY: non-null (from `header`); the count of one belongs to this handle.
@@ -250,7 +250,7 @@ impl Heap {
             partial.written += 1;
         }
         std::mem::forget(partial);
-        self.register(header, size);
+        self.register_unsized(header, size, SliceVTable::<T>::VTABLE);
         // SAFETY: non-null; the count of one belongs to this handle.
         Ok(unsafe { Gc::from_counted(NonNull::new_unchecked(fat)) })
     }
@@ -302,26 +302,30 @@ impl Heap {
         }
     }
 
-    /// Adds an initialised object to the statistics (and a large one to the space's list).
-    fn register(&self, header: NonNull<Header>, size: usize) {
-        // SAFETY: the object was just initialised.
-        let h = unsafe { header.as_ref() };
-        h.clear(PENDING);
-        if h.vtable.finalize.is_some() {
+    /// Adds an initialised object to the statistics (and a large one to the space's list, a
+    /// finalizable one to the pending finalizers). Reads nothing from the new object: its
+    /// cache line may still be on its way, and the caller knows everything needed.
+    #[inline]
+    fn register(&self, header: NonNull<Header>, size: usize, vtable: &'static VTable, large: bool) {
+        if vtable.finalize.is_some() {
             self.finalizable.borrow_mut().push(header);
         }
-        let mut space = self.space.borrow_mut();
-        if h.class().is_none() {
-            space.insert_large(header);
+        if large {
+            self.space.borrow_mut().insert_large(header);
         }
-        let bytes = space.bytes();
-        drop(space);
         self.paced.set(self.paced.get() + size);
         self.objects.set(self.objects.get() + 1);
-        let mut rec = self.recorder.borrow_mut();
-        rec.allocations += 1;
-        rec.bytes_allocated += size as u64;
-        rec.peak_bytes = rec.peak_bytes.max(bytes);
+        self.allocations.set(self.allocations.get() + 1);
+        self.bytes_allocated
+            .set(self.bytes_allocated.get() + size as u64);
+    }
+
+    /// [`register`](Self::register) for a `str` or slice object, whose value is now complete.
+    fn register_unsized(&self, header: NonNull<Header>, size: usize, vtable: &'static VTable) {
+        // SAFETY: the header was initialised by `raw_unsized`.
+        let h = unsafe { header.as_ref() };
+        h.clear(PENDING);
+        self.register(header, size, vtable, h.class().is_none());
     }
 
     /// Runs the collections an allocation of `size` bytes calls for and enforces the limit.

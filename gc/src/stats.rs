@@ -148,9 +148,6 @@ fn nanos<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
 /// Running totals kept by the heap.
 pub(crate) struct Recorder {
     pub(crate) cycles: u64,
-    pub(crate) peak_bytes: usize,
-    pub(crate) allocations: u64,
-    pub(crate) bytes_allocated: u64,
     pub(crate) objects_freed: u64,
     pub(crate) pause_total: Duration,
     pub(crate) pause_max: Duration,
@@ -168,9 +165,6 @@ impl Recorder {
     pub(crate) fn new() -> Recorder {
         Recorder {
             cycles: 0,
-            peak_bytes: 0,
-            allocations: 0,
-            bytes_allocated: 0,
             objects_freed: 0,
             pause_total: Duration::ZERO,
             pause_max: Duration::ZERO,

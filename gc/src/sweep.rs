@@ -156,6 +156,7 @@ pub(crate) fn free_dead(
     doomed: &mut Vec<Doomed>,
     outcome: &mut SweepOutcome,
 ) {
+    space.note_peak();
     for entry in doomed.drain(..) {
         let object = entry.header;
         // SAFETY: still allocated: only this loop frees, once per object.
