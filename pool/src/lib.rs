@@ -66,13 +66,13 @@
 //!
 //! # Performance
 //! Measured by `cargo bench -p prologue-benches --bench pool` on a shared 2-core machine (read
-//! ratios, not absolute times): a `get` + `put` round trip of a 4 KiB buffer costs 1.4-2x a bare
-//! `thread_local!` `RefCell<Vec<T>>`, per thread, with 1 or 2 threads on one pool (the gap is
-//! mostly a store-forwarding stall in how LLVM moves the value out of the private cache); a
-//! `parking_lot::Mutex<Vec<T>>`, `object-pool` and `lockfree-object-pool` cost 2.5-7x the floor.
-//! Detaching, the part of a drain inside a collection pause, takes well under a microsecond
-//! for one pool of 100,000 values (Go's BenchmarkPoolSTW pause: 17 us) and about 60 us for
-//! 1,000 pools of 100 values: the cost is per pool and per shard, never per value.
+//! ratios, not absolute times): a `get` + `put` round trip of a 4 KiB buffer costs about as much
+//! as a bare `thread_local!` `RefCell<Vec<T>>` (0.9-1.4x across runs, per thread, with 1 or 2
+//! threads on one pool), where a `parking_lot::Mutex<Vec<T>>`, `object-pool` and
+//! `lockfree-object-pool` cost 2.5-4x with one thread and 7-17x with two. Detaching, the part
+//! of a drain inside a collection pause, takes about a microsecond for one pool of 100,000
+//! values (Go's BenchmarkPoolSTW pause: 17 us) and about 60 us for 1,000 pools of 100 values:
+//! the cost is per pool and per shard, never per value.
 //!
 //! Why not `crossbeam-epoch`: pinning costs a `SeqCst` fence (or a locked instruction) per
 //! operation, which on its own is about the cost of a whole `thread_local!` round trip; an
