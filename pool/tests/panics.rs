@@ -13,13 +13,13 @@ fn panic_in_new_leaves_pool_usable() {
     fn boom() -> u32 {
         panic!("new failed")
     }
+    let _serial = serial(); // no other test's drain between the put and the get
     let p = Pool::new(boom);
     assert!(catch_unwind(AssertUnwindSafe(|| p.get())).is_err());
     p.put(5);
     assert_eq!(p.get(), 5);
     let stats = p.stats();
     assert_eq!((stats.gets, stats.news, stats.puts), (2, 1, 1));
-    let _serial = serial();
     clear_pools();
 }
 
@@ -100,4 +100,27 @@ fn panic_in_drop_during_clear_leaves_pool_usable() {
     assert!(catch_unwind(AssertUnwindSafe(|| local.clear())).is_err());
     local.put(Bomb(false));
     assert!(local.try_get().is_some());
+}
+
+#[test]
+fn panic_in_size_function_leaves_pool_usable() {
+    fn size(v: &u32) -> usize {
+        if *v == 13 {
+            panic!("cannot measure 13");
+        }
+        *v as usize
+    }
+    let _serial = serial(); // no other test's drain between the put and the get
+    let p = Pool::new(|| 0u32).with_max_size(100, size);
+    assert!(catch_unwind(AssertUnwindSafe(|| p.put(13))).is_err());
+    p.put(7);
+    p.put(1000); // over the limit: dropped
+    assert_eq!(p.try_get(), Some(7));
+    assert_eq!(p.try_get(), None);
+    let stats = p.stats();
+    assert_eq!(
+        (stats.puts, stats.discarded),
+        (2, 1),
+        "the panicking put is not counted"
+    );
 }

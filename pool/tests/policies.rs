@@ -47,6 +47,7 @@ fn max_items_below_private_capacity() {
 
 #[test]
 fn max_size_drops_oversized_values() {
+    let _serial = serial();
     let p: Pool<Vec<u8>> = Pool::new(Vec::new).with_max_size(1024, Vec::capacity);
     p.put(Vec::with_capacity(1 << 20));
     p.put(Vec::with_capacity(16));
