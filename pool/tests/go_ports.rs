@@ -122,13 +122,16 @@ fn test_pool_stress() {
         let drainer = {
             let stop = stop.clone();
             std::thread::spawn(move || {
+                // At least one drain, however fast the workers are.
                 let mut drains = 0;
-                while !stop.load(Ordering::Relaxed) {
+                loop {
                     clear_pools();
                     drains += 1;
+                    if stop.load(Ordering::Relaxed) {
+                        return drains;
+                    }
                     std::thread::yield_now();
                 }
-                drains
             })
         };
         let workers: Vec<_> = (0..THREADS)
@@ -158,8 +161,7 @@ fn test_pool_stress() {
             w.join().unwrap();
         }
         stop.store(true, Ordering::Relaxed);
-        let drains = drainer.join().unwrap();
-        assert!(drains > 0);
+        assert!(drainer.join().unwrap() > 0);
         let before = ledger.dropped();
         drop(Arc::try_unwrap(p).ok().unwrap());
         assert!(ledger.dropped() >= before);
@@ -188,21 +190,27 @@ fn pools_dropped_while_draining() {
     let rounds = size(2_000);
     let ledger = Ledger::new(4 * rounds * 3 + 1);
     let stop = Arc::new(AtomicBool::new(false));
+    let start = Arc::new(std::sync::Barrier::new(5));
     let drainer = {
-        let stop = stop.clone();
+        let (stop, start) = (stop.clone(), start.clone());
         std::thread::spawn(move || {
+            start.wait();
             let mut drains = 0u64;
-            while !stop.load(Ordering::Relaxed) {
+            loop {
                 clear_pools();
                 drains += 1;
+                if stop.load(Ordering::Relaxed) {
+                    return drains;
+                }
             }
-            drains
         })
     };
     let registered = prologue_pool::registered_pools();
     let workers: Vec<_> = (0..4)
         .map(|i| {
+            let start = start.clone();
             std::thread::spawn(move || {
+                start.wait();
                 for _ in 0..rounds {
                     let policy = if i % 2 == 0 {
                         DrainPolicy::Drain
@@ -222,7 +230,7 @@ fn pools_dropped_while_draining() {
         w.join().unwrap();
     }
     stop.store(true, Ordering::Relaxed);
-    assert!(drainer.join().unwrap() > 0);
+    drainer.join().unwrap();
     ledger.assert_each_dropped_once();
     assert_eq!(
         prologue_pool::registered_pools(),
