@@ -36,9 +36,10 @@
 //! ```
 //!
 //! # Design
-//! - Each thread owns one shard per pool (128-byte aligned against false sharing): a private
-//!   cache touched only by its owner with plain loads and stores, and a stash behind a
-//!   `parking_lot` mutex for the overflow and the victim caches. A thread whose shard is empty
+//! - Each thread owns one shard per pool (two 128-byte lines, `crossbeam-utils`' `CachePadded`,
+//!   against false sharing): a private cache of up to 32 values touched only by its owner with
+//!   plain loads and stores, and a stash behind a `parking_lot` mutex for the overflow and the
+//!   victim caches. Threads get small recycled indices, so shard tables stay small. A thread whose shard is empty
 //!   steals the oldest value of another shard (Go's `popTail`), then takes a victim, then calls
 //!   `new`, outside every lock.
 //! - A drain ([`detach_pools`]) runs while owners keep going. It opens a process-wide gate and
@@ -50,7 +51,6 @@
 //!   unavailable (non-Linux, valgrind) owners use a `SeqCst` fence instead.
 //! - The registry holds an `Arc` of each pool's core under a `parking_lot` mutex (no poisoning,
 //!   so a panic in user code never wedges it; not on any fast path). A dropped pool leaves it.
-//!
 //!
 //! # How it differs from Go's `sync.Pool`
 //! - Typed, and `get` returns a value, never `nil`; `try_get` never calls `new`.
