@@ -87,6 +87,7 @@
 mod barrier;
 mod core;
 mod drain;
+mod gate;
 mod guard;
 mod local;
 #[cfg(all(loom, test))]

@@ -4,7 +4,8 @@
 //!
 //! Run: `RUSTFLAGS="--cfg loom" cargo test -p prologue-pool --release --lib loom`
 
-use crate::shard::{Gate, Generation, Limits, Shard};
+use crate::gate::Gate;
+use crate::shard::{Generation, Limits, Shard};
 use loom::sync::Arc;
 use loom::thread;
 

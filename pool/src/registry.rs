@@ -9,7 +9,7 @@
 //! `DRAIN` serialises drains (one drainer may touch a shard's private cache), then `REGISTRY`
 //! guards the list. Neither is held while user code (a `new` function, a value's `Drop`) runs.
 
-use crate::shard::Gate;
+use crate::gate::Gate;
 use parking_lot::{const_mutex, Mutex};
 use std::sync::Arc;
 

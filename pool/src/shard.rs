@@ -14,101 +14,22 @@
 //! setting `busy` checks the process-wide [`Gate`]. A drainer opens the gate, then waits for
 //! `busy == false` before taking `private`. Either the owner sees the gate open (and uses the
 //! stash instead) or the drainer sees `busy` (and waits a few instructions): the store-load
-//! fences this needs are asymmetric (`barrier.rs`), nearly free for the owner.
+//! fences this needs are asymmetric (`gate.rs`, `barrier.rs`), nearly free for the owner.
 //!
 //! Orderings: the owner's `busy = false` is a release and the drainer's `busy` load an acquire,
 //! so the drainer sees the owner's last writes to `private`; closing the gate is a release and
 //! the owner's gate load an acquire, so the owner sees the drainer's `mem::take` of `private`.
 
-use crate::barrier;
+use crate::gate::Gate;
 use crate::stats::ThreadCounters;
-use crate::sync::{fence, spin_wait, AtomicBool, AtomicU8, AtomicUsize, Mutex, UnsafeCell};
+use crate::sync::{spin_wait, AtomicBool, AtomicUsize, Mutex, UnsafeCell};
 use crossbeam_utils::CachePadded;
 use std::collections::VecDeque;
 use std::mem;
-use std::sync::atomic::compiler_fence;
-use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 /// How many values the owner's private cache holds before it spills half into the stash.
 pub(crate) const PRIVATE_CAP: usize = 32;
-
-/// Gate states. `CLOSED`: owners may use their private caches after a compiler fence (the
-/// drainer's membarrier does the rest). `CLOSED_FENCED`: likewise, but only after a `SeqCst`
-/// fence and a second look (no membarrier here). `OPEN`: a drain is detaching private caches.
-const CLOSED: u8 = 0;
-const OPEN: u8 = 1;
-const CLOSED_FENCED: u8 = 2;
-
-/// The process-wide "a drain is detaching private caches" flag every owner checks.
-#[derive(Debug)]
-pub(crate) struct Gate {
-    state: AtomicU8,
-}
-
-impl Gate {
-    /// A closed gate, fenced until [`adopt_membarrier`](Self::adopt_membarrier).
-    #[cfg(not(all(loom, test)))]
-    pub(crate) const fn new() -> Self {
-        Gate {
-            state: AtomicU8::new(CLOSED_FENCED),
-        }
-    }
-
-    /// A closed gate (loom models the fenced protocol).
-    #[cfg(all(loom, test))]
-    pub(crate) fn new() -> Self {
-        Gate {
-            state: AtomicU8::new(CLOSED_FENCED),
-        }
-    }
-
-    /// Switches a closed gate to the membarrier protocol if the process has it. Called before
-    /// the first shard exists, so no owner sees the switch.
-    pub(crate) fn adopt_membarrier(&self) {
-        if barrier::uses_membarrier() {
-            let _ = self
-                .state
-                .compare_exchange(CLOSED_FENCED, CLOSED, Relaxed, Relaxed);
-        }
-    }
-
-    /// Opens the gate: from the return on, every owner either has finished the private access
-    /// it had started (the drainer waits for `busy`) or will see the gate open.
-    /// One drainer at a time (the caller serialises drains).
-    pub(crate) fn open(&self) {
-        self.state.store(OPEN, Relaxed);
-        barrier::heavy();
-    }
-
-    /// Closes the gate: owners may use their private caches again, and see what the drain did
-    /// to them.
-    pub(crate) fn close(&self) {
-        let closed = if barrier::uses_membarrier() {
-            CLOSED
-        } else {
-            CLOSED_FENCED
-        };
-        self.state.store(closed, Release);
-    }
-
-    /// The owner's side of the handshake, right after it set `busy`: true if it may touch its
-    /// private cache.
-    #[inline(always)]
-    fn admits(&self) -> bool {
-        // Keeps the compiler from hoisting this load above the `busy` store; the CPU is kept
-        // from doing so by the drainer's membarrier.
-        compiler_fence(SeqCst);
-        match self.state.load(Acquire) {
-            CLOSED => true,
-            OPEN => false,
-            _ => {
-                // No membarrier: a real store-load fence, then a second look.
-                fence(SeqCst);
-                self.state.load(Acquire) == CLOSED_FENCED
-            }
-        }
-    }
-}
 
 /// Moves the value out of `src`, like `ptr::read`.
 ///
