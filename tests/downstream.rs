@@ -42,9 +42,16 @@ fn a_crate_depending_only_on_prologue_builds_and_runs() {
         .expect("run cargo on the fixture");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
+    let hint = if stderr.contains("`prologue_gc`") {
+        "\nhint: the code #[derive(Trace)] generates names `::prologue_gc`, which a crate \
+         depending only on `prologue` cannot see; the derive must find the gc crate under \
+         the name the user's crate knows it by"
+    } else {
+        ""
+    };
     assert!(
         output.status.success(),
-        "the downstream fixture failed ({}):\n{stdout}\n{stderr}",
+        "the downstream fixture failed ({}):\n{stdout}\n{stderr}{hint}",
         output.status
     );
     assert!(
