@@ -1,5 +1,6 @@
 //! Binary-trees on a prologue heap and on `Box`, in one process, for a quick ratio:
-//! `cargo run --release -p prologue-gc --example binary_trees -- 18`.
+//! `cargo run --release -p prologue-gc --example binary_trees -- 18 [young_bytes]`
+//! (the optional second argument sets `Config::young_bytes`; 0 turns the young generation off).
 //! (The full comparison against the other Rust GCs lives in benches/.)
 
 use std::time::{Duration, Instant};
@@ -63,7 +64,11 @@ fn main() {
     let boxed = run(n, box_tree, |t| box_check(t));
     let box_time = start.elapsed();
 
-    let heap = Heap::with_config(Config::default());
+    let mut config = Config::default();
+    if let Some(young) = std::env::args().nth(2).and_then(|a| a.parse().ok()) {
+        config.young_bytes = young;
+    }
+    let heap = Heap::with_config(config);
     let start = Instant::now();
     let gc = run(n, |d| gc_tree(&heap, d), |t| gc_check(t));
     let gc_time = start.elapsed();

@@ -101,6 +101,8 @@ impl ObjectSpace {
                     self.bytes += page.slot_size();
                     return Some(page.slot_ptr(slot));
                 }
+                page.listed = false;
+                class.current = None;
             }
             class.current = Some(class.available.pop()?);
         }
@@ -141,18 +143,22 @@ impl ObjectSpace {
                 index
             }
             None => {
-                self.pages.push(Page::new(class, prefixed));
-                (self.pages.len() - 1) as u32
+                let index = self.pages.len() as u32;
+                self.pages.push(Page::new(class, prefixed, index));
+                index
             }
         };
         let class_pages = &mut self.classes[kind];
         if let Some(previous) = class_pages.current.replace(index) {
             // Only reached with the current page full, but keep it findable if not.
-            if !self.pages[previous as usize].is_full() {
+            if self.pages[previous as usize].is_full() {
+                self.pages[previous as usize].listed = false;
+            } else {
                 class_pages.available.push(previous);
             }
         }
         let page = &mut self.pages[index as usize];
+        page.listed = true;
         let slot = page.take_slot().expect("a fresh page has free slots");
         self.bytes += page.slot_size();
         page.slot_ptr(slot)
@@ -256,8 +262,8 @@ impl ObjectSpace {
         page: Option<(u32, u32)>,
     ) -> usize {
         match page {
-            Some((page, slot)) => {
-                let page = &mut self.pages[page as usize];
+            Some((index, slot)) => {
+                let page = &mut self.pages[index as usize];
                 let size = page.slot_size();
                 if self.poison {
                     // Debug builds and torture mode overwrite a freed object (Go's
@@ -268,6 +274,8 @@ impl ObjectSpace {
                 }
                 page.free_slot(slot);
                 self.bytes -= size;
+                // A young cycle frees slots of full pages, which are in no list.
+                self.relist(index);
                 size
             }
             None => {
@@ -299,6 +307,7 @@ impl ObjectSpace {
         }
         self.unswept = 0;
         for (index, page) in self.pages.iter_mut().enumerate() {
+            page.listed = false;
             if page.used() > 0 {
                 page.state = SweepState::Unswept;
                 self.classes[kind_index(page.class(), page.prefixed())]
@@ -319,13 +328,36 @@ impl ObjectSpace {
     pub(crate) fn page_swept(&mut self, index: u32) {
         let page = &mut self.pages[index as usize];
         page.state = SweepState::Swept;
+        page.listed = false;
         if page.used() == 0 {
             self.empty.push(index);
-        } else if !page.is_full() {
+        } else {
+            self.relist(index);
+        }
+    }
+
+    /// Puts a swept page with free slots back in its class's available list if it is in no
+    /// list (the young generation's sweep frees slots of full pages).
+    pub(crate) fn relist(&mut self, index: u32) {
+        let page = &mut self.pages[index as usize];
+        if !page.listed && page.state == SweepState::Swept && !page.is_full() {
+            page.listed = true;
             self.classes[kind_index(page.class(), page.prefixed())]
                 .available
                 .push(index);
         }
+    }
+
+    /// The page and slot of a small object.
+    ///
+    /// # Safety
+    /// `header` is the header of an object in a page of this space.
+    #[inline]
+    pub(crate) unsafe fn locate(&self, header: NonNull<Header>) -> (u32, u32) {
+        // SAFETY: forwarded to the caller.
+        let index = unsafe { Page::index_of(header.as_ptr().cast()) };
+        let page = &self.pages[index as usize];
+        (index, page.slot_of(header.as_ptr().cast()))
     }
 
     /// After an eager sweep: rebuilds every class's lists from the pages, and returns the
@@ -341,6 +373,9 @@ impl ObjectSpace {
                     // SAFETY: the page holds no object, so no handle points into it, and it
                     // is in no list (the lists are rebuilt below).
                     unsafe { page.release() };
+                    if let Some(moved) = self.pages.get_mut(index) {
+                        moved.set_index(index as u32);
+                    }
                     continue;
                 }
                 reserve -= 1;
@@ -357,6 +392,7 @@ impl ObjectSpace {
         self.large_unswept = false;
         for (index, page) in self.pages.iter_mut().enumerate() {
             page.state = SweepState::Swept;
+            page.listed = !page.is_full() && page.used() > 0;
             if page.used() == 0 {
                 self.empty.push(index as u32);
             } else if !page.is_full() {

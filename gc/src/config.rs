@@ -32,6 +32,11 @@ pub struct Config {
     /// Collect before every allocation and verify the heap after every cycle: slow, and the
     /// surest way to find a value a `Trace` impl forgets. Default: `PROLOGUE_GC_TORTURE=1`.
     pub torture: bool,
+    /// The nursery: a *young* cycle (objects allocated since the last cycle only; no pool
+    /// drain) runs when this many bytes have been allocated young, or earlier if the full
+    /// cycle's goal is closer. `0` turns the young generation off: every cycle is full.
+    /// Default 4 MiB.
+    pub young_bytes: usize,
 }
 
 impl Default for Config {
@@ -41,6 +46,7 @@ impl Default for Config {
             min_heap_bytes: 4 << 20,
             max_heap_bytes: None,
             torture: torture_from_env(),
+            young_bytes: 4 << 20,
         }
     }
 }

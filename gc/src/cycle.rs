@@ -116,7 +116,12 @@ impl Heap {
         let mut ready: Vec<NonNull<Header>> = Vec::new();
         let traced = catch_unwind(AssertUnwindSafe(|| self.roots_and_mark(&mut ready)));
         let marking = match traced {
-            Ok(result) => result,
+            Ok(result) => {
+                // The root pass made every object old: the young generation starts empty.
+                self.young.borrow_mut().clear();
+                self.young_bytes.set(0);
+                result
+            }
             Err(payload) => {
                 self.reset_after_trace_panic();
                 // Drop the shared pools' values now rather than while unwinding, where a
@@ -282,18 +287,22 @@ impl Heap {
         }
     }
 
-    /// After a panic in user `trace` code: forget the half-done cycle.
+    /// After a panic in user `trace` code: forget the half-done cycle. The root pass may
+    /// have aged some objects, so all of them become old (the young list must hold exactly
+    /// the objects that are not old).
     fn reset_after_trace_panic(&self) {
         self.space.borrow().for_each_object(|object| {
             // SAFETY: every object of the space is allocated.
             let header = unsafe { object.as_ref() };
-            header.reset_internal();
+            header.reset_internal_and_age();
             header.clear(MARKED);
         });
+        self.young.borrow_mut().clear();
+        self.young_bytes.set(0);
         self.tracer.borrow_mut().stack.clear();
     }
 
-    fn notify_observers(&self, stats: &CycleStats) {
+    pub(crate) fn notify_observers(&self, stats: &CycleStats) {
         let mut observers = std::mem::take(&mut *self.observers.borrow_mut());
         let result = catch_unwind(AssertUnwindSafe(|| {
             for observer in observers.iter_mut() {

@@ -54,6 +54,7 @@ pub fn gctrace_line(stats: &CycleStats) -> String {
         Trigger::Limit => "limit",
         Trigger::Torture => "torture",
         Trigger::HeapDrop => "heap-drop",
+        Trigger::Young => "young",
     };
     format!(
         "gc {} @{:.3}s {}: {:.3}+{:.3}+{:.3}+{:.3} ms clear_pools+roots+mark+sweep = {:.3} ms pause \

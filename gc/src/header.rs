@@ -37,6 +37,9 @@ pub(crate) const PENDING: u32 = 1 << 5;
 /// Flag: a dead object kept by a sweep because handles to it remain (counted in the heap's
 /// zombies until it is freed).
 pub(crate) const ZOMBIE: u32 = 1 << 6;
+/// Flag: the object belongs to the old generation: it survived a cycle (or was allocated
+/// old: large and finalizable objects). Young cycles neither count edges into it nor free it.
+pub(crate) const OLD: u32 = 1 << 7;
 /// The flags' bits from here up hold the object's size class plus one (0 for a large object),
 /// so the mark can add up live bytes without a vtable call.
 const CLASS_SHIFT: u32 = 8;
@@ -53,16 +56,29 @@ pub(crate) struct Header {
 
 impl Header {
     /// A header for a new object of `heap_id` in size class `class` (`None`: large),
-    /// holding one handle (the one `alloc` returns).
-    pub(crate) fn new(vtable: &'static VTable, heap_id: u32, class: Option<u8>) -> Header {
+    /// holding one handle (the one `alloc` returns), young unless `old`.
+    #[inline]
+    pub(crate) fn new(
+        vtable: &'static VTable,
+        heap_id: u32,
+        class: Option<u8>,
+        old: bool,
+    ) -> Header {
         let tag = class.map_or(0, |c| u32::from(c) + 1);
         Header {
             vtable,
             handles: Cell::new(1),
             internal: Cell::new(0),
             heap_id,
-            flags: Cell::new(tag << CLASS_SHIFT),
+            flags: Cell::new(tag << CLASS_SHIFT | if old { OLD } else { 0 }),
         }
+    }
+
+    /// Clears the internal count and makes the object old (a full cycle's root pass).
+    #[inline]
+    pub(crate) fn reset_internal_and_age(&self) {
+        self.internal.set(0);
+        self.flags.set(self.flags.get() | OLD);
     }
 
     /// The size class the object's slot belongs to, `None` for a large object.

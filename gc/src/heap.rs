@@ -85,6 +85,10 @@ pub struct Heap {
     /// The heap size pacing compares with its goal: what the last cycle found live plus every
     /// byte allocated since (garbage left for a lazy sweep is not counted).
     pub(crate) paced: Cell<usize>,
+    /// The young generation: every object that is not old (allocated since the last cycle,
+    /// large and finalizable ones excepted), and their bytes.
+    pub(crate) young: RefCell<Vec<NonNull<Header>>>,
+    pub(crate) young_bytes: Cell<usize>,
     /// Objects and bytes allocated so far.
     pub(crate) allocations: Cell<u64>,
     pub(crate) bytes_allocated: Cell<u64>,
@@ -144,6 +148,8 @@ impl Heap {
             space: RefCell::new(ObjectSpace::new(poison)),
             objects: Cell::new(0),
             paced: Cell::new(0),
+            young: RefCell::new(Vec::new()),
+            young_bytes: Cell::new(0),
             allocations: Cell::new(0),
             bytes_allocated: Cell::new(0),
             tracer: RefCell::new(Tracer::new(id)),

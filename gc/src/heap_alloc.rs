@@ -130,7 +130,7 @@ impl Heap {
         // writing the header, so no cycle can see the slot uninitialised.
         unsafe {
             boxed.as_ptr().write(GcBox {
-                header: Header::new(vtable, self.id, class),
+                header: Header::new(vtable, self.id, class, self.starts_old(vtable, class)),
                 value,
             });
         }
@@ -277,7 +277,12 @@ impl Heap {
         unsafe {
             let header = base.as_ptr().add(object.header_offset).cast::<Header>();
             header.cast::<usize>().sub(1).write(len);
-            header.write(Header::new(vtable, self.id, class));
+            header.write(Header::new(
+                vtable,
+                self.id,
+                class,
+                self.starts_old(vtable, class),
+            ));
             (*header).set(PENDING);
             Ok((NonNull::new_unchecked(header), size))
         }
@@ -302,6 +307,15 @@ impl Heap {
         }
     }
 
+    /// Whether a new object joins the old generation at once (`register` makes the same
+    /// choice): large and finalizable objects
+    /// (young cycles neither run finalizers nor sweep large objects), and every object when
+    /// the young generation is off.
+    #[inline]
+    fn starts_old(&self, vtable: &'static VTable, class: Option<u8>) -> bool {
+        self.config.young_bytes == 0 || class.is_none() || vtable.finalize.is_some()
+    }
+
     /// Adds an initialised object to the statistics (and a large one to the space's list, a
     /// finalizable one to the pending finalizers). Reads nothing from the new object: its
     /// cache line may still be on its way, and the caller knows everything needed.
@@ -313,7 +327,12 @@ impl Heap {
         if large {
             self.space.borrow_mut().insert_large(header);
         }
-        self.paced.set(self.paced.get() + size);
+        if self.config.young_bytes == 0 || large || vtable.finalize.is_some() {
+            self.paced.set(self.paced.get() + size);
+        } else {
+            self.young.borrow_mut().push(header);
+            self.young_bytes.set(self.young_bytes.get() + size);
+        }
         self.objects.set(self.objects.get() + 1);
         self.allocations.set(self.allocations.get() + 1);
         self.bytes_allocated
@@ -349,6 +368,9 @@ impl Heap {
             } else if self.pacer.get().due(self.paced.get(), size) {
                 self.run_cycle(Trigger::Pacing);
                 collected = true;
+            } else if self.young_due(size) {
+                // Not `collected`: a full cycle may still find room for the limit below.
+                self.run_young_cycle();
             }
         }
         if let Some(limit) = self.config.max_heap_bytes {

@@ -143,6 +143,7 @@ mod trace;
 mod trace_impls;
 mod verify;
 mod weak;
+mod young;
 
 pub use cell::{BorrowError, BorrowMutError, GcCell, GcRef, GcRefMut};
 pub use config::Config;

@@ -67,6 +67,7 @@ mod tests {
             min_heap_bytes: min,
             max_heap_bytes: None,
             torture: false,
+            young_bytes: 0,
         })
     }
 

@@ -7,8 +7,9 @@
 //! through freed memory: freed slots are never written after the poisoning, which keeps them
 //! untouched for memcheck's client requests and keeps the sweep from dirtying dead cache lines.
 //!
-//! Pages are 64 KiB-aligned, so the page of an interior pointer is found by masking (used for
-//! the rare `abandon`).
+//! Pages are 64 KiB-aligned, so the page of an object is found by masking its address: the
+//! page's first 8 bytes hold its index in the space's table (the young generation's sweep,
+//! which walks a list of objects rather than pages, finds their slots that way).
 
 use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
 use std::ptr::NonNull;
@@ -19,8 +20,11 @@ use crate::size_class::CLASS_SIZES;
 /// Bytes per page (and the pages' alignment).
 pub(crate) const PAGE_SIZE: usize = 64 << 10;
 
+/// Bytes at the start of a page before its first slot: the page's index.
+pub(crate) const PAGE_PREFIX: usize = 8;
+
 /// Bitmap words per page: enough for the smallest class.
-const WORDS: usize = (PAGE_SIZE / CLASS_SIZES[0] as usize).div_ceil(64);
+const WORDS: usize = ((PAGE_SIZE - PAGE_PREFIX) / CLASS_SIZES[0] as usize).div_ceil(64);
 
 /// Whether a page has been swept since the last cycle's mark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,13 +52,15 @@ pub(crate) struct Page {
     /// into the slot.
     prefixed: bool,
     pub(crate) state: SweepState,
+    /// Whether the page is its class's current page or in its available list.
+    pub(crate) listed: bool,
     /// Taken slots; the bits past `slots` are set so allocation never hands them out.
     bits: [u64; WORDS],
 }
 
 impl Page {
-    /// A fresh page from the system allocator.
-    pub(crate) fn new(class: u8, prefixed: bool) -> Page {
+    /// A fresh page from the system allocator, at index `index` of the space's table.
+    pub(crate) fn new(class: u8, prefixed: bool, index: u32) -> Page {
         let layout = Page::layout();
         // SAFETY: the layout has a non-zero size.
         let base =
@@ -68,10 +74,30 @@ impl Page {
             class: 0,
             prefixed: false,
             state: SweepState::Swept,
+            listed: false,
             bits: [0; WORDS],
         };
         page.format(class, prefixed);
+        page.set_index(index);
         page
+    }
+
+    /// Records the page's index in the space's table in the page itself.
+    pub(crate) fn set_index(&mut self, index: u32) {
+        // SAFETY: the first `PAGE_PREFIX` bytes of the page are never a slot; the page is
+        // 64 KiB-aligned, so the `usize` is aligned.
+        unsafe { self.base.cast::<usize>().write(index as usize) }
+    }
+
+    /// The index (in the space's table) of the page holding `ptr`.
+    ///
+    /// # Safety
+    /// `ptr` points into a slot of a live page.
+    #[inline]
+    pub(crate) unsafe fn index_of(ptr: *const u8) -> u32 {
+        let base = (ptr as usize & !(PAGE_SIZE - 1)) as *const usize;
+        // SAFETY: the caller's pointer is inside a page, whose first word is its index.
+        unsafe { base.read() as u32 }
     }
 
     fn layout() -> Layout {
@@ -82,7 +108,7 @@ impl Page {
     pub(crate) fn format(&mut self, class: u8, prefixed: bool) {
         debug_assert_eq!(self.used, 0, "only empty pages change class");
         let slot_size = CLASS_SIZES[class as usize];
-        let slots = PAGE_SIZE as u32 / slot_size;
+        let slots = (PAGE_SIZE - PAGE_PREFIX) as u32 / slot_size;
         self.slot_size = slot_size;
         self.slots = slots;
         self.class = class;
@@ -160,7 +186,10 @@ impl Page {
     pub(crate) fn slot_ptr(&self, slot: u32) -> NonNull<u8> {
         debug_assert!(slot < self.slots);
         // SAFETY: `slot < slots`, so the offset stays inside the page's allocation.
-        unsafe { self.base.add(slot as usize * self.slot_size as usize) }
+        unsafe {
+            self.base
+                .add(PAGE_PREFIX + slot as usize * self.slot_size as usize)
+        }
     }
 
     /// The header of the object in slot `slot`.
@@ -173,7 +202,7 @@ impl Page {
 
     /// The slot holding the byte at `ptr`, which must point into this page.
     pub(crate) fn slot_of(&self, ptr: *const u8) -> u32 {
-        let offset = ptr as usize - self.base.as_ptr() as usize;
+        let offset = ptr as usize - self.base.as_ptr() as usize - PAGE_PREFIX;
         debug_assert!(offset < PAGE_SIZE);
         (offset / self.slot_size as usize) as u32
     }

@@ -8,8 +8,10 @@
 //! (boa-dev/boa#3109) and dumpster uses; its cost is one trace of every object per cycle,
 //! live or dead, which is what a young generation or an incremental scheme would cut.
 
+use std::ptr::NonNull;
+
 use crate::alloc::ObjectSpace;
-use crate::header::{DEAD, MARKED, PENDING};
+use crate::header::{Header, DEAD, MARKED, PENDING};
 use crate::trace::{TraceMode, Tracer};
 
 /// Counts the internal references of every object, then marks each root and pushes it on the
@@ -50,17 +52,52 @@ pub(crate) fn discover_roots(space: &ObjectSpace, tracer: &mut Tracer) -> usize 
             tracer.stack.push(object);
             roots += 1;
         }
-        header.reset_internal();
+        // Everything a full cycle sees is old from now on (the young list is emptied).
+        header.reset_internal_and_age();
     });
+    roots
+}
+
+/// Root discovery of a young cycle: like [`discover_roots`] over `young` only, counting only
+/// edges between young objects (the tracer's `young_only`). A young object held by an old
+/// one, from outside, or from another heap has more handles than young internal references,
+/// so it is a root. Leaves every young internal count at zero.
+pub(crate) fn discover_young_roots(young: &[NonNull<Header>], tracer: &mut Tracer) -> usize {
+    tracer.mode = TraceMode::Count;
+    for &object in young {
+        // SAFETY: the young list holds allocated objects of this heap.
+        let header = unsafe { object.as_ref() };
+        if header.has(DEAD | PENDING) || !header.vtable.needs_trace {
+            continue;
+        }
+        // SAFETY: live and built: the value is initialised.
+        unsafe { (header.vtable.trace)(object, tracer) };
+    }
+    let mut roots = 0;
+    for &object in young {
+        // SAFETY: as above.
+        let header = unsafe { object.as_ref() };
+        if header.has(DEAD) {
+            continue;
+        }
+        if header.has(PENDING) {
+            header.set(MARKED);
+            continue;
+        }
+        if header.handles() > header.internal() {
+            header.set(MARKED);
+            tracer.stack.push(object);
+            roots += 1;
+        }
+        header.reset_internal();
+    }
     roots
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::header::Header;
     use crate::{Config, Heap};
-    use std::ptr::NonNull;
 
     fn heap() -> Heap {
         Heap::with_config(Config {

@@ -21,6 +21,9 @@ pub enum Trigger {
     Torture,
     /// The heap is being dropped.
     HeapDrop,
+    /// A young cycle: the objects allocated since the last cycle outgrew the nursery
+    /// ([`Config::young_bytes`](crate::Config::young_bytes)).
+    Young,
 }
 
 /// What one collection cycle did. Durations are wall-clock times of each phase; `pause` is

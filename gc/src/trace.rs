@@ -3,7 +3,7 @@
 
 use std::ptr::NonNull;
 
-use crate::header::{Header, DEAD, MARKED};
+use crate::header::{Header, DEAD, MARKED, OLD};
 
 /// A type whose [`Gc`](crate::Gc) handles the collector can enumerate.
 ///
@@ -69,6 +69,8 @@ pub struct Tracer {
     pub(crate) foreign_edges: usize,
     /// Mark: bytes of the objects marked so far (for pacing).
     pub(crate) marked_bytes: usize,
+    /// A young cycle: edges into old objects are neither counted nor followed.
+    pub(crate) young_only: bool,
 }
 
 impl Tracer {
@@ -79,6 +81,7 @@ impl Tracer {
             stack: Vec::new(),
             foreign_edges: 0,
             marked_bytes: 0,
+            young_only: false,
         }
     }
 
@@ -92,6 +95,12 @@ impl Tracer {
             // Held from another heap's object: from this heap's point of view that is an
             // outside reference, so it is neither counted nor marked here.
             self.foreign_edges += 1;
+            return;
+        }
+        if self.young_only && header.has(OLD) {
+            // A young cycle counts only edges between young objects: an old object's handle
+            // makes its young target look held from outside (no write barrier needed), and
+            // old objects are not collected.
             return;
         }
         match self.mode {

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ptr::NonNull;
 
-use crate::header::{Header, FINALIZED, MARKED, VALUE_DROPPED, WEAK, ZOMBIE};
+use crate::header::{Header, FINALIZED, MARKED, OLD, VALUE_DROPPED, WEAK, ZOMBIE};
 use crate::heap::{Heap, Phase};
 use crate::trace::{TraceMode, Tracer};
 
@@ -16,7 +16,9 @@ impl Heap {
     ///   allocated in this heap;
     /// - no object has more internal references than handles;
     /// - the object count, zombie count and byte count match the statistics;
-    /// - every weak slot, and every pending finalizer, names a live object of this heap.
+    /// - every weak slot, and every pending finalizer, names a live object of this heap;
+    /// - the young list holds exactly the objects that are not old;
+    /// - every page's bitmap agrees with its count of taken slots.
     ///
     /// It traces every object (user `trace` code runs). Torture mode calls it after every
     /// cycle.
@@ -127,6 +129,29 @@ impl Heap {
                 *internal.entry(target).or_default() += 1;
             }
         }
+        let young = self.young.borrow();
+        let not_old = listed
+            .iter()
+            // SAFETY: objects of the space are allocated.
+            .filter(|o| !unsafe { o.as_ref() }.has(OLD))
+            .count();
+        for object in young.iter() {
+            assert!(
+                all.contains(object),
+                "prologue-gc verify: the young list names {object:p}, not an object of this heap"
+            );
+            // SAFETY: checked above to be an object of the space.
+            assert!(
+                !unsafe { object.as_ref() }.has(OLD),
+                "prologue-gc verify: the young list names an old object"
+            );
+        }
+        assert_eq!(
+            not_old,
+            young.len(),
+            "prologue-gc verify: the young list misses objects that are not old"
+        );
+        drop(young);
         for (target, count) in internal {
             // SAFETY: checked above to be an object of the space.
             let header = unsafe { target.as_ref() };

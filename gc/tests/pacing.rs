@@ -19,6 +19,7 @@ fn a_garbage_loop_keeps_the_heap_bounded() {
         min_heap_bytes: min,
         max_heap_bytes: None,
         torture: false,
+        young_bytes: 0,
     });
     let live: Vec<Gc<[u64; 4]>> = (0..1000).map(|i| heap.alloc([i; 4])).collect();
     let rounds = if short() { 40_000 } else { 1_000_000 };
@@ -47,6 +48,7 @@ fn the_goal_is_live_bytes_times_one_plus_gc_percent() {
         min_heap_bytes: 1024,
         max_heap_bytes: None,
         torture: false,
+        young_bytes: 0,
     });
     let live: Vec<_> = (0..1000u64).map(|i| heap.alloc(i)).collect();
     let cycle = heap.collect();
@@ -73,6 +75,7 @@ fn try_alloc_fails_at_the_limit_and_recovers_after_a_collection() {
         min_heap_bytes: 1 << 30, // pacing never triggers: only the limit does
         max_heap_bytes: Some(limit),
         torture: false,
+        young_bytes: 0,
     });
     let mut kept = Vec::new();
     let error = loop {

@@ -68,6 +68,7 @@ fn pacing_cycles_drain_pools_too() {
     let heap = Heap::with_config(Config {
         min_heap_bytes: 16 << 10,
         torture: false,
+        young_bytes: 0, // full cycles only: they drain the pools
         ..Config::default()
     });
     let pool: LocalPool<Option<Gc<Payload>>> = LocalPool::new(|| None);

@@ -58,6 +58,7 @@ fn lazy_heap() -> Heap {
     Heap::with_config(Config {
         min_heap_bytes: 64 << 10,
         torture: false,
+        young_bytes: 0, // these tests pin the full cycles' lazy sweep
         ..Config::default()
     })
 }

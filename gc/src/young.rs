@@ -1,0 +1,245 @@
+//! The young generation: cycles that look only at the objects allocated since the last cycle.
+//!
+//! Most objects die young; a full cycle re-counts and re-marks the whole old heap to find
+//! that out. A young cycle instead walks the *young list* (every object allocated since the
+//! last cycle, except large and finalizable ones, which start old):
+//!
+//! 1. root discovery counts only edges from young objects into young objects (the tracer's
+//!    `young_only`). A young object referenced by an old one then has more handles than young
+//!    internal references and is a root, so **no write barrier is needed**: with count-rooted
+//!    handles, an old-to-young edge is just one more handle the young cycle did not find among
+//!    young objects (CPython's generational collector relies on the same fact);
+//! 2. mark follows only young objects;
+//! 3. the sweep condemns, drops and frees the unmarked young objects (eagerly: the young set is
+//!    small) and promotes the survivors (flag `OLD`); the young list is emptied.
+//!
+//! Young cycles do not drain the pools (Go's users already complain that pools empty too
+//! often) and do not run finalizers. Garbage involving old objects (an old object dead, or a
+//! cycle through an old object) waits for a full cycle, which pacing starts when the *old*
+//! generation has grown by `gc_percent` over what the last full cycle left live: survivors a
+//! young cycle promotes count as old growth. A young cycle starts when the bytes allocated
+//! young reach [`Config::young_bytes`](crate::Config::young_bytes), or earlier if the full
+//! goal is closer.
+
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use std::ptr::NonNull;
+
+use crate::header::{Header, DEAD, MARKED, OLD, VALUE_DROPPED, WEAK};
+use crate::heap::{Heap, Phase};
+use crate::mark::mark;
+use crate::roots::discover_young_roots;
+use crate::stats::{CycleStats, Trigger};
+use crate::sweep::{free_dead, Doomed, SweepOutcome};
+
+impl Heap {
+    /// Whether an allocation of `size` young bytes should first run a young cycle.
+    #[inline]
+    pub(crate) fn young_due(&self, size: usize) -> bool {
+        let nursery = self.config.young_bytes;
+        if nursery == 0 {
+            return false;
+        }
+        let room = self
+            .pacer
+            .get()
+            .next_goal()
+            .saturating_sub(self.paced.get());
+        self.young_bytes.get() + size > nursery.min(room)
+    }
+
+    /// One pass over the young list, newest first: a marked object is promoted; an unmarked
+    /// one is flagged dead, its weak slot emptied, its value dropped, and its slot freed at
+    /// once if no handle names it (else it goes to `deferred`, for [`free_dead`] once every
+    /// value is dropped).
+    ///
+    /// Newest first because objects are built bottom-up: a parent is younger than what it
+    /// points to, so dropping it first brings its children's counts to zero before the pass
+    /// reaches them, and most garbage is freed in this one pass. Freeing before the other
+    /// drops is safe: a count of zero means no handle to the object exists anywhere, so no
+    /// destructor run later can reach it. Destructors may meet young garbage not yet swept;
+    /// its value is still intact then (as in a lazy page sweep).
+    fn sweep_young(
+        &self,
+        young: &[NonNull<Header>],
+        deferred: &mut Vec<Doomed>,
+        outcome: &mut SweepOutcome,
+    ) {
+        for &object in young.iter().rev() {
+            // SAFETY: young objects are allocated until this pass frees them, once each.
+            let header = unsafe { object.as_ref() };
+            if header.has(MARKED) {
+                // Reachable (or still being built, which root discovery marks): promoted.
+                header.clear(MARKED);
+                header.set(OLD);
+                continue;
+            }
+            header.set(DEAD | VALUE_DROPPED | OLD);
+            if header.has(WEAK) {
+                self.weak.borrow_mut().invalidate(object);
+                header.clear(WEAK);
+            }
+            outcome.objects_freed += 1;
+            if header.vtable.needs_drop {
+                let drop_value = header.vtable.drop_value;
+                // SAFETY: the value is initialised and dropped exactly once (the object is
+                // flagged dead and leaves the young list).
+                let result = catch_unwind(AssertUnwindSafe(|| unsafe { drop_value(object) }));
+                if let Err(payload) = result {
+                    outcome.destructor_panics += 1;
+                    outcome.first_panic.get_or_insert(payload);
+                }
+            }
+            // SAFETY: young objects are small (large ones start old), so they are in a page.
+            let place = Some(unsafe { self.space.borrow().locate(object) });
+            if header.handles() == 0 {
+                // SAFETY: dead, value dropped, no handle names it, in no list any more.
+                outcome.bytes_freed += unsafe { self.space.borrow_mut().free(object, place) };
+            } else {
+                deferred.push(Doomed {
+                    header: object,
+                    place,
+                });
+            }
+        }
+    }
+
+    /// Runs one young cycle (see the module docs). The heap must be idle.
+    #[inline(never)]
+    pub(crate) fn run_young_cycle(&self) -> CycleStats {
+        debug_assert_eq!(self.phase.get(), Phase::Idle);
+        struct Idle<'a>(&'a Heap);
+        impl Drop for Idle<'_> {
+            fn drop(&mut self) {
+                self.0.phase.set(Phase::Idle);
+            }
+        }
+        let _idle_on_exit = Idle(self);
+        let start = Instant::now();
+        let heap_before = self.space.borrow().bytes();
+        let young = std::mem::take(&mut *self.young.borrow_mut());
+
+        self.phase.set(Phase::Roots);
+        let traced = catch_unwind(AssertUnwindSafe(|| {
+            let mut tracer = self.tracer.borrow_mut();
+            tracer.young_only = true;
+            let roots_start = Instant::now();
+            let roots = discover_young_roots(&young, &mut tracer);
+            let roots_time = roots_start.elapsed();
+            self.phase.set(Phase::Mark);
+            let mark_start = Instant::now();
+            tracer.marked_bytes = 0;
+            let marked = mark(&mut tracer);
+            tracer.young_only = false;
+            (
+                roots,
+                marked,
+                tracer.marked_bytes,
+                roots_time,
+                mark_start.elapsed(),
+            )
+        }));
+        let (roots_found, objects_live, bytes_live, roots, mark_time) = match traced {
+            Ok(result) => result,
+            Err(payload) => {
+                let mut tracer = self.tracer.borrow_mut();
+                tracer.young_only = false;
+                tracer.stack.clear();
+                drop(tracer);
+                for &object in &young {
+                    // SAFETY: young objects are allocated.
+                    let header = unsafe { object.as_ref() };
+                    header.reset_internal();
+                    header.clear(MARKED);
+                }
+                // Still young: put them back in front of anything allocated since.
+                let mut list = self.young.borrow_mut();
+                let later = std::mem::replace(&mut *list, young);
+                list.extend(later);
+                drop(list);
+                resume_unwind(payload);
+            }
+        };
+
+        // Sweep the young list: promote the marked, drop and free the rest.
+        self.phase.set(Phase::Sweep);
+        let sweep_start = Instant::now();
+        let mut outcome = SweepOutcome::default();
+        let mut deferred = self.doomed.borrow_mut();
+        deferred.clear();
+        self.sweep_young(&young, &mut deferred, &mut outcome);
+        {
+            let mut space = self.space.borrow_mut();
+            free_dead(&mut space, &mut deferred, &mut outcome);
+        }
+        drop(deferred);
+        // Hand the list's buffer back for reuse; what destructors allocated meanwhile joins it.
+        {
+            let mut young = young;
+            young.clear();
+            let mut list = self.young.borrow_mut();
+            let later = std::mem::replace(&mut *list, young);
+            list.extend(later);
+        }
+        let sweep_time = sweep_start.elapsed();
+        let pause = start.elapsed();
+
+        self.phase.set(Phase::End);
+        self.objects.set(self.objects.get() - outcome.objects_freed);
+        // Survivors are old now: that is the old generation's growth pacing watches.
+        self.paced.set(self.paced.get() + bytes_live);
+        self.young_bytes.set(
+            self.young
+                .borrow()
+                .iter()
+                // SAFETY: young objects are allocated.
+                .map(|&o| unsafe { Header::footprint(o) })
+                .sum(),
+        );
+        let (heap_after, zombies, zombie_bytes) = {
+            let space = self.space.borrow();
+            (space.bytes(), space.zombies, space.zombie_bytes)
+        };
+        let cycle = {
+            let mut rec = self.recorder.borrow_mut();
+            rec.cycles += 1;
+            rec.objects_freed += outcome.objects_freed as u64;
+            rec.record_pause(pause);
+            rec.cycles
+        };
+        let stats = CycleStats {
+            cycle,
+            trigger: Trigger::Young,
+            pause,
+            sweep_finish: Duration::ZERO,
+            clear_pools: Duration::ZERO,
+            roots,
+            mark: mark_time,
+            finalize: Duration::ZERO,
+            sweep: sweep_time,
+            lazy_sweep: false,
+            pool_drop: Duration::ZERO,
+            roots_found,
+            objects_freed: outcome.objects_freed,
+            bytes_freed: outcome.bytes_freed,
+            objects_live,
+            bytes_live: bytes_live.min(heap_after - zombie_bytes),
+            zombies,
+            heap_before,
+            heap_after,
+            next_goal: self.pacer.get().next_goal(),
+            pools_drained: 0,
+            pool_items_drained: 0,
+            finalized: 0,
+            destructor_panics: outcome.destructor_panics,
+        };
+        crate::gctrace::emit(&stats);
+        self.notify_observers(&stats);
+        drop(_idle_on_exit);
+        if let Some(payload) = outcome.first_panic {
+            resume_unwind(payload);
+        }
+        stats
+    }
+}

@@ -1,0 +1,215 @@
+//! The young generation: young cycles look only at objects allocated since the last cycle,
+//! need no write barrier (an old object's handle makes its young target look held from
+//! outside), leave pools and old garbage alone, and keep every soundness rule of full cycles.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use prologue_gc::{Config, CycleStats, Gc, GcCell, Heap, Trace, Tracer, Trigger};
+use prologue_pool::LocalPool;
+
+#[derive(Trace)]
+struct Node {
+    next: GcCell<Option<Gc<Node>>>,
+    value: u64,
+}
+
+fn node(heap: &Heap, value: u64) -> Gc<Node> {
+    heap.alloc(Node {
+        next: GcCell::new(None),
+        value,
+    })
+}
+
+/// A heap with a small nursery and a pacing goal far away, so only young cycles run.
+fn young_heap() -> Heap {
+    Heap::with_config(Config {
+        min_heap_bytes: 64 << 20,
+        young_bytes: 64 << 10,
+        torture: false,
+        ..Config::default()
+    })
+}
+
+/// Allocates garbage until a young cycle has run; returns its statistics.
+fn run_young_cycle(heap: &Heap) -> CycleStats {
+    let seen = Rc::new(RefCell::new(None));
+    let sink = seen.clone();
+    heap.on_cycle(move |c| {
+        sink.borrow_mut().get_or_insert_with(|| c.clone());
+    });
+    let mut i = 0;
+    while seen.borrow().is_none() {
+        drop(node(heap, i));
+        i += 1;
+    }
+    let cycle = seen.borrow_mut().take().unwrap();
+    assert_eq!(cycle.trigger, Trigger::Young);
+    cycle
+}
+
+#[test]
+fn young_garbage_is_freed_by_young_cycles() {
+    let heap = young_heap();
+    let kept: Vec<_> = (0..100).map(|i| node(&heap, i)).collect();
+    let cycle = run_young_cycle(&heap);
+    assert!(cycle.objects_freed > 0);
+    assert_eq!(cycle.objects_live, kept.len());
+    assert!(kept.iter().enumerate().all(|(i, n)| n.value == i as u64));
+    heap.verify();
+}
+
+#[test]
+fn an_old_object_keeps_a_young_one_alive_without_a_write_barrier() {
+    let heap = young_heap();
+    let old = node(&heap, 1);
+    heap.collect(); // `old` is old now
+                    // Store a young object into the old one, and drop every other handle to it.
+    *old.next.borrow_mut() = Some(node(&heap, 2));
+    for _ in 0..3 {
+        run_young_cycle(&heap);
+    }
+    let young = old.next.borrow().clone().unwrap();
+    assert!(!Gc::is_dead(&young));
+    assert_eq!(young.value, 2);
+    assert_eq!(Gc::handle_count(&young), 2);
+    heap.verify();
+}
+
+#[test]
+fn young_cycles_leave_old_garbage_and_pools_to_full_cycles() {
+    let heap = young_heap();
+    let pool: LocalPool<Option<Gc<Node>>> = LocalPool::new(|| None);
+    let old_garbage = node(&heap, 1);
+    let weak = Gc::downgrade(&old_garbage);
+    pool.put(Some(node(&heap, 2)));
+    heap.collect(); // drains the pool and ages `old_garbage`
+    pool.put(Some(node(&heap, 3)));
+    drop(old_garbage);
+    let cycle = run_young_cycle(&heap);
+    assert_eq!(cycle.pools_drained, 0, "young cycles do not drain pools");
+    assert!(
+        weak.upgrade().is_some(),
+        "old garbage waits for a full cycle"
+    );
+    let pooled = pool
+        .get()
+        .expect("the pooled handle survived the young cycle");
+    assert_eq!(pooled.value, 3);
+    drop(pooled);
+    let full = heap.collect();
+    assert_eq!(full.trigger, Trigger::Explicit);
+    assert!(weak.upgrade().is_none());
+    assert_eq!(heap.stats().objects, 0);
+    heap.verify();
+}
+
+#[test]
+fn weak_handles_to_young_garbage_stop_upgrading_after_a_young_cycle() {
+    let heap = young_heap();
+    let weak = Gc::downgrade(&node(&heap, 5));
+    run_young_cycle(&heap);
+    assert!(weak.upgrade().is_none());
+    heap.verify();
+}
+
+#[test]
+fn young_cycles_collect_young_garbage_cycles_and_keep_counts_exact() {
+    let heap = young_heap();
+    let short = std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1");
+    let rounds = if short { 3 } else { 20 };
+    let keep = node(&heap, 0);
+    for round in 0..rounds {
+        for i in 0..500 {
+            let a = node(&heap, i);
+            let b = node(&heap, i);
+            *a.next.borrow_mut() = Some(b.clone());
+            *b.next.borrow_mut() = Some(a);
+        }
+        *keep.next.borrow_mut() = Some(node(&heap, round));
+        run_young_cycle(&heap);
+        assert_eq!(keep.next.borrow().as_ref().unwrap().value, round);
+        heap.verify();
+    }
+    assert_eq!(Gc::handle_count(&keep), 1);
+}
+
+thread_local! {
+    static RESURRECTED: RefCell<Vec<Gc<Node>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Moves its handle out into a global when dropped (a manual impl: the derive refuses Drop).
+struct Resurrector(GcCell<Option<Gc<Node>>>);
+
+// SAFETY: visits its one handle once.
+unsafe impl Trace for Resurrector {
+    fn trace(&self, t: &mut Tracer) {
+        self.0.trace(t);
+    }
+}
+
+impl Drop for Resurrector {
+    fn drop(&mut self) {
+        if let Some(target) = self.0.borrow_mut().take() {
+            RESURRECTED.with(|r| r.borrow_mut().push(target));
+        }
+    }
+}
+
+#[test]
+fn a_handle_resurrected_during_a_young_sweep_never_dangles() {
+    let heap = young_heap();
+    // The target is allocated after its resurrector, so the newest-first pass reaches it
+    // first, while the resurrector still holds a handle: it must not be freed then.
+    let holder = heap.alloc(Resurrector(GcCell::new(None)));
+    *holder.0.borrow_mut() = Some(node(&heap, 42));
+    drop(holder);
+    run_young_cycle(&heap);
+    let handle = RESURRECTED
+        .with(|r| r.borrow_mut().pop())
+        .expect("resurrected");
+    assert!(Gc::is_dead(&handle));
+    assert_eq!(heap.stats().zombies, 1);
+    // Reuse the freed memory; the zombie's slot must not be handed out.
+    let fresh: Vec<_> = (0..2_000).map(|i| node(&heap, i)).collect();
+    assert!(fresh.iter().all(|n| Gc::handle_count(n) == 1));
+    assert_eq!(Gc::handle_count(&handle), 1);
+    heap.verify();
+    drop(handle);
+    heap.collect();
+    assert_eq!(heap.stats().zombies, 0);
+    heap.verify();
+}
+
+/// Counts its drops, and panics on the first one.
+struct Fragile(Rc<Cell<u32>>);
+
+// SAFETY: holds no handles.
+unsafe impl Trace for Fragile {
+    const NEEDS_TRACE: bool = false;
+    fn trace(&self, _: &mut Tracer) {}
+}
+
+impl Drop for Fragile {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+        if self.0.get() == 1 {
+            panic!("fragile");
+        }
+    }
+}
+
+#[test]
+fn a_destructor_panic_in_a_young_sweep_is_resumed_after_the_sweep() {
+    let heap = young_heap();
+    let drops = Rc::new(Cell::new(0));
+    drop(heap.alloc(Fragile(drops.clone())));
+    drop(heap.alloc(Fragile(drops.clone())));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_young_cycle(&heap);
+    }));
+    assert!(result.is_err());
+    assert_eq!(drops.get(), 2, "the sweep went on after the panic");
+    heap.verify();
+    assert_eq!(heap.stats().zombies, 0);
+}
