@@ -18,7 +18,7 @@ impl Machine<'_> {
             let argc = vals.len() - 1;
             match &f {
                 Value::Closure(c) => {
-                    let result = self.enter(c, &vals[1..]);
+                    let result = self.enter(c, &mut vals, 1);
                     self.ctx.give_args(vals);
                     return result;
                 }
@@ -81,10 +81,16 @@ impl Machine<'_> {
         }
     }
 
-    /// Calls a closure: checks the arity, makes its frame, and continues with its body.
-    pub(super) fn enter(&mut self, c: &Closure, args: &[Value]) -> Result<Mode> {
+    /// Calls a closure on `args[from..]`: checks the arity, makes its frame (moving the
+    /// arguments out of `args`), and continues with its body.
+    pub(super) fn enter(
+        &mut self,
+        c: &Closure,
+        args: &mut Vec<Value>,
+        from: usize,
+    ) -> Result<Mode> {
         let lambda = self.code.lambda(c.lambda);
-        let argc = args.len();
+        let argc = args.len().saturating_sub(from);
         if argc < lambda.required || (!lambda.rest && argc > lambda.required) {
             let expected = if lambda.rest {
                 format!("at least {}", lambda.required)
@@ -94,13 +100,15 @@ impl Machine<'_> {
             let name = lambda.name.as_deref().unwrap_or("#<procedure>");
             bail!("wrong number of arguments to {name}: expected {expected}, got {argc}");
         }
-        let (fixed, rest) = if lambda.rest {
-            let rest = self.ctx.list(&args[lambda.required..])?;
-            (&args[..lambda.required], Some(rest))
+        let rest = if lambda.rest {
+            let rest = self.ctx.list(&args[from + lambda.required..])?;
+            args.truncate(from + lambda.required);
+            Some(rest)
         } else {
-            (args, None)
+            None
         };
-        let frame = self.make_frame(c.env.clone(), fixed, rest, lambda.frame_size)?;
+        // The arguments move into the frame: no handle is cloned on the way.
+        let frame = self.make_frame(c.env.clone(), args.drain(from..), rest, lambda.frame_size)?;
         Ok(Mode::Eval(lambda.body, Some(frame)))
     }
 

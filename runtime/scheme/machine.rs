@@ -175,14 +175,14 @@ impl<'a> Machine<'a> {
     pub(super) fn make_frame(
         &mut self,
         parent: Env,
-        args: &[Value],
+        args: impl Iterator<Item = Value>,
         rest: Option<Value>,
         size: usize,
     ) -> Result<Gc<Frame>> {
         let scratch = &mut self.scratch;
         scratch.clear();
         scratch.push(Slot::new(parent.map_or(Value::Nil, Value::Env)));
-        scratch.extend(args.iter().cloned().map(Slot::new));
+        scratch.extend(args.map(Slot::new));
         scratch.extend(rest.map(Slot::new));
         while scratch.len() <= size {
             scratch.push(Slot::new(Value::Undefined));
@@ -337,7 +337,7 @@ impl<'a> Machine<'a> {
                 Some(Value::Closure(c)) => {
                     self.pos = pos;
                     let c = c.clone();
-                    Some(self.enter(&c, &direct[1..]))
+                    Some(self.enter(&c, &mut direct, 1))
                 }
                 _ => None,
             };
@@ -426,7 +426,8 @@ impl<'a> Machine<'a> {
             }
             Node::Let { lambda, .. } => {
                 let lambda = code.lambda(*lambda);
-                let frame = self.make_frame(env, &vals, None, lambda.frame_size);
+                let mut vals = vals;
+                let frame = self.make_frame(env, vals.drain(..), None, lambda.frame_size);
                 self.ctx.give_args(vals);
                 Ok(Mode::Eval(lambda.body, Some(frame?)))
             }
