@@ -135,6 +135,7 @@ mod lazy;
 mod mark;
 mod pacing;
 mod page;
+mod prefetch;
 mod roots;
 mod size_class;
 mod stats;

@@ -46,6 +46,10 @@ pub(crate) struct Page {
     used: u32,
     /// The first bitmap word that may have a free slot.
     cursor: u32,
+    /// `ceil(2^32 / slot_size)`: `offset * this >> 32` is `offset / slot_size` for every
+    /// offset in a page (offsets stay below 2^16, so the rounding never shows), without a
+    /// division.
+    slot_reciprocal: u64,
     /// Index into `CLASS_SIZES`.
     class: u8,
     /// Whether objects here carry a length prefix (`str`, slices): the header then sits 8 bytes
@@ -68,6 +72,7 @@ impl Page {
         let mut page = Page {
             base,
             slot_size: 0,
+            slot_reciprocal: 0,
             slots: 0,
             used: 0,
             cursor: 0,
@@ -110,6 +115,7 @@ impl Page {
         let slot_size = CLASS_SIZES[class as usize];
         let slots = (PAGE_SIZE - PAGE_PREFIX) as u32 / slot_size;
         self.slot_size = slot_size;
+        self.slot_reciprocal = (1u64 << 32).div_ceil(u64::from(slot_size));
         self.slots = slots;
         self.class = class;
         self.prefixed = prefixed;
@@ -204,7 +210,9 @@ impl Page {
     pub(crate) fn slot_of(&self, ptr: *const u8) -> u32 {
         let offset = ptr as usize - self.base.as_ptr() as usize - PAGE_PREFIX;
         debug_assert!(offset < PAGE_SIZE);
-        (offset / self.slot_size as usize) as u32
+        let slot = ((offset as u64 * self.slot_reciprocal) >> 32) as u32;
+        debug_assert_eq!(slot as usize, offset / self.slot_size as usize);
+        slot
     }
 
     /// Whether `ptr` points into this page.

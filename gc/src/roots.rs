@@ -12,6 +12,7 @@ use std::ptr::NonNull;
 
 use crate::alloc::ObjectSpace;
 use crate::header::{Header, DEAD, MARKED, PENDING};
+use crate::prefetch::{prefetch_read, DISTANCE};
 use crate::trace::{TraceMode, Tracer};
 
 /// Counts the internal references of every object, then marks each root and pushes it on the
@@ -64,7 +65,10 @@ pub(crate) fn discover_roots(space: &ObjectSpace, tracer: &mut Tracer) -> usize 
 /// so it is a root. Leaves every young internal count at zero.
 pub(crate) fn discover_young_roots(young: &[NonNull<Header>], tracer: &mut Tracer) -> usize {
     tracer.mode = TraceMode::Count;
-    for &object in young {
+    for (i, &object) in young.iter().enumerate() {
+        if let Some(&ahead) = young.get(i + DISTANCE) {
+            prefetch_read(ahead.as_ptr());
+        }
         // SAFETY: the young list holds allocated objects of this heap.
         let header = unsafe { object.as_ref() };
         if header.has(DEAD | PENDING) || !header.vtable.needs_trace {
@@ -74,7 +78,10 @@ pub(crate) fn discover_young_roots(young: &[NonNull<Header>], tracer: &mut Trace
         unsafe { (header.vtable.trace)(object, tracer) };
     }
     let mut roots = 0;
-    for &object in young {
+    for (i, &object) in young.iter().enumerate() {
+        if let Some(&ahead) = young.get(i + DISTANCE) {
+            prefetch_read(ahead.as_ptr());
+        }
         // SAFETY: as above.
         let header = unsafe { object.as_ref() };
         if header.has(DEAD) {

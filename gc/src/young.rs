@@ -29,6 +29,7 @@ use std::ptr::NonNull;
 use crate::header::{Header, DEAD, MARKED, OLD, VALUE_DROPPED, WEAK};
 use crate::heap::{Heap, Phase};
 use crate::mark::mark;
+use crate::prefetch::{prefetch_read, DISTANCE};
 use crate::roots::discover_young_roots;
 use crate::stats::{CycleStats, Trigger};
 use crate::sweep::{free_dead, Doomed, SweepOutcome};
@@ -66,7 +67,10 @@ impl Heap {
         deferred: &mut Vec<Doomed>,
         outcome: &mut SweepOutcome,
     ) {
-        for &object in young.iter().rev() {
+        for (i, &object) in young.iter().enumerate().rev() {
+            if let Some(ahead) = i.checked_sub(DISTANCE) {
+                prefetch_read(young[ahead].as_ptr());
+            }
             // SAFETY: young objects are allocated until this pass frees them, once each.
             let header = unsafe { object.as_ref() };
             if header.has(MARKED) {
