@@ -92,3 +92,20 @@ pub fn run(options: Options) -> u8 {
 fn report(e: &SchemeError) {
     eprintln!("{}", e.render("<repl>"));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::needs_more;
+
+    #[test]
+    fn an_unterminated_form_asks_for_more_input() {
+        assert!(needs_more("(define (f x)\n"));
+        assert!(needs_more("(display \"abc\n"));
+        assert!(needs_more("#| a comment"));
+        assert!(!needs_more("(f 1)"));
+        assert!(!needs_more("1 2 (+ 1 2)"));
+        // A syntax error is not an incomplete form: it is reported at once.
+        assert!(!needs_more(")"));
+        assert!(!needs_more("(1 . )"));
+    }
+}
