@@ -191,9 +191,11 @@ impl Compiler<'_> {
             index: 0,
             value: make,
         });
+        let loop_name = self.code.name_id(name);
         let get = self.add(Node::Local {
             depth: 0,
             index: 0,
+            name: loop_name,
             pos,
         });
         let body = self.add(Node::Seq(vec![set, get].into()));

@@ -20,8 +20,14 @@ pub type LambdaId = u32;
 pub enum Node {
     /// A literal or quoted datum.
     Const(Value),
-    /// A variable of an enclosing frame: walk `depth` parents, read slot `index`.
-    Local { depth: u16, index: u16, pos: Pos },
+    /// A variable of an enclosing frame: walk `depth` parents, read slot `index`; `name`
+    /// indexes the code store's names (for messages).
+    Local {
+        depth: u16,
+        index: u16,
+        name: u32,
+        pos: Pos,
+    },
     /// A global variable.
     Global { id: u32, pos: Pos },
     /// `set!` of a local.
@@ -97,6 +103,8 @@ pub struct Lambda {
 pub struct Code {
     nodes: Vec<Node>,
     lambdas: Vec<Lambda>,
+    names: Vec<String>,
+    name_ids: std::collections::HashMap<String, u32>,
 }
 
 impl Code {
@@ -116,6 +124,22 @@ impl Code {
     #[inline]
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id as usize]
+    }
+
+    /// The index of a variable name, for `Node::Local`.
+    pub fn name_id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.name_ids.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.name_ids.insert(name.to_string(), id);
+        id
+    }
+
+    /// The variable name with index `id`.
+    pub fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("?", String::as_str)
     }
 
     /// The lambda at `id`.

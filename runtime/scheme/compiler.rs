@@ -116,7 +116,15 @@ impl<'a> Compiler<'a> {
 
     pub(super) fn compile_ref(&mut self, name: &str, pos: Pos) -> Result<NodeId> {
         Ok(match self.resolve(name, pos)? {
-            Var::Local(depth, index) => self.add(Node::Local { depth, index, pos }),
+            Var::Local(depth, index) => {
+                let name = self.code.name_id(name);
+                self.add(Node::Local {
+                    depth,
+                    index,
+                    name,
+                    pos,
+                })
+            }
             Var::Global(id) => self.add(Node::Global { id, pos }),
         })
     }

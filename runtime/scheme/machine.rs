@@ -153,7 +153,7 @@ impl<'a> Machine<'a> {
     }
 
     #[inline]
-    fn local(env: &Env, depth: u16, index: u16, pos: Pos) -> Result<Value> {
+    fn local(&self, env: &Env, depth: u16, index: u16, name: u32, pos: Pos) -> Result<Value> {
         let slot = index as usize + 1;
         let v = if depth == 0 {
             env.as_ref().and_then(|f| f.get(slot)).map(Slot::get)
@@ -161,9 +161,13 @@ impl<'a> Machine<'a> {
             Self::frame(env, depth)?.get(slot).map(Slot::get)
         };
         match v {
-            Some(Value::Undefined) => {
-                Err(SchemeError::at(pos, "variable used before its definition"))
-            }
+            Some(Value::Undefined) => Err(SchemeError::at(
+                pos,
+                format!(
+                    "variable used before its definition: {}",
+                    self.code.name(name)
+                ),
+            )),
             Some(v) => Ok(v),
             None => Err(SchemeError::at(pos, "internal error: bad variable slot")),
         }
@@ -208,7 +212,12 @@ impl<'a> Machine<'a> {
     fn try_simple(&self, id: NodeId, env: &Env) -> Option<Result<Value>> {
         match self.code.node(id) {
             Node::Const(v) => Some(Ok(v.clone())),
-            Node::Local { depth, index, pos } => Some(Self::local(env, *depth, *index, *pos)),
+            Node::Local {
+                depth,
+                index,
+                name,
+                pos,
+            } => Some(self.local(env, *depth, *index, *name, *pos)),
             Node::Global { id, pos } => Some(self.global(*id, *pos)),
             _ => None,
         }
@@ -218,9 +227,12 @@ impl<'a> Machine<'a> {
         let code = self.code;
         Ok(match code.node(id) {
             Node::Const(v) => Mode::Return(v.clone()),
-            Node::Local { depth, index, pos } => {
-                Mode::Return(Self::local(&env, *depth, *index, *pos)?)
-            }
+            Node::Local {
+                depth,
+                index,
+                name,
+                pos,
+            } => Mode::Return(self.local(&env, *depth, *index, *name, *pos)?),
             Node::Global { id, pos } => Mode::Return(self.global(*id, *pos)?),
             Node::SetLocal {
                 depth,

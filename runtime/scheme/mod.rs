@@ -10,7 +10,7 @@
 //! recursion or a ten-million-iteration loop.
 //!
 //! The pieces, in the order a program meets them:
-//! - [`reader`] (and [`atoms`]): text to [`Syntax`](reader::Syntax) trees with line and
+//! - [`reader`] (and [`atoms`]): text to [`Syntax`] trees with line and
 //!   column;
 //! - [`compiler`], `bindings` and [`expand`]: syntax to [`code`] nodes, variables resolved
 //!   to frame slots, derived forms expanded;

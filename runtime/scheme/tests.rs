@@ -279,7 +279,7 @@ fn errors_carry_the_position_of_the_failing_expression() {
     );
     assert_eq!(
         error("(letrec ((a b) (b 1)) a)").1,
-        "variable used before its definition"
+        "variable used before its definition: b"
     );
     assert_eq!(
         error("(\"not a procedure\")").1,
