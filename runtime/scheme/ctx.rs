@@ -36,6 +36,7 @@ const MAX_POOLED_ARGS: usize = 64;
 
 /// Limits on how long a script may run: a step count and a wall-clock deadline.
 pub struct Budget {
+    initial_fuel: Option<u64>,
     fuel: Option<u64>,
     timeout: Option<Duration>,
     deadline: Option<Instant>,
@@ -46,6 +47,7 @@ impl Budget {
     /// A budget of `fuel` steps and `timeout` of wall time (each optional).
     pub fn new(fuel: Option<u64>, timeout: Option<Duration>) -> Budget {
         Budget {
+            initial_fuel: fuel,
             fuel,
             timeout,
             deadline: None,
@@ -56,6 +58,13 @@ impl Budget {
     /// Starts the clock (called when a program starts running).
     pub fn start(&mut self) {
         self.deadline = self.timeout.map(|t| Instant::now() + t);
+    }
+
+    /// Gives back the whole step budget and restarts the clock (the REPL does this for
+    /// each input).
+    pub fn reset(&mut self) {
+        self.fuel = self.initial_fuel;
+        self.start();
     }
 
     /// Spends one step; fails when the fuel or the time is used up.

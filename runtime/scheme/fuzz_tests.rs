@@ -57,8 +57,17 @@ fn run_limited(src: &str) -> bool {
     };
     let mut interp = Interpreter::new(options, Box::new(Capped(Capture::default())));
     let failed = interp.run_source(src).is_err();
-    // A failed program leaves the interpreter usable.
-    assert_eq!(interp.eval_to_string("(+ 1 2)").ok().as_deref(), Some("3"));
+    // A failed program leaves the interpreter and its heap usable (with a fresh budget, and
+    // through special forms only: the program may have redefined any procedure).
+    interp.reset_budget();
+    assert_eq!(
+        interp
+            .eval_to_string("(if #t '(1 \"two\" #(3)) #f)")
+            .ok()
+            .as_deref(),
+        Some("(1 \"two\" #(3))")
+    );
+    interp.heap().collect();
     failed
 }
 

@@ -135,6 +135,11 @@ impl Interpreter {
         self.ctx.budget.start();
     }
 
+    /// Restores the whole step budget (`--fuel`) and restarts the clock.
+    pub fn reset_budget(&mut self) {
+        self.ctx.budget.reset();
+    }
+
     /// Flushes the output.
     pub fn flush(&mut self) -> Result<()> {
         self.ctx

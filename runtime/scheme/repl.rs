@@ -74,6 +74,8 @@ pub fn run(options: Options) -> u8 {
         }
         let _ = editor.add_history_entry(pending.trim_end());
         let src = std::mem::take(&mut pending);
+        // --fuel and --timeout limit each input, not the whole session.
+        interp.reset_budget();
         let result = interp.run_source(&src);
         let _ = interp.flush();
         if !at_line_start.get() {
