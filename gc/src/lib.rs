@@ -142,6 +142,7 @@ mod stats;
 mod sweep;
 mod trace;
 mod trace_impls;
+mod valgrind;
 mod verify;
 mod weak;
 mod young;

@@ -121,6 +121,9 @@ impl Page {
         self.prefixed = prefixed;
         self.cursor = 0;
         self.state = SweepState::Swept;
+        // SAFETY: the slots area lies inside the page.
+        let slots_start = unsafe { self.base.as_ptr().add(PAGE_PREFIX) };
+        crate::valgrind::mark_no_access(slots_start, PAGE_SIZE - PAGE_PREFIX);
         for (w, word) in self.bits.iter_mut().enumerate() {
             let first = w as u32 * 64;
             *word = if first >= slots {
@@ -139,6 +142,7 @@ impl Page {
     /// No object lives in the page and nothing points into it any more.
     pub(crate) unsafe fn release(self) {
         debug_assert_eq!(self.used, 0);
+        crate::valgrind::mark_undefined(self.base.as_ptr(), PAGE_SIZE);
         // SAFETY: allocated in `new` with this layout; the caller guarantees nothing uses it.
         unsafe { dealloc(self.base.as_ptr(), Page::layout()) }
     }
@@ -179,7 +183,9 @@ impl Page {
                 self.bits[w] |= 1 << bit;
                 self.cursor = w as u32;
                 self.used += 1;
-                return Some(w as u32 * 64 + bit);
+                let slot = w as u32 * 64 + bit;
+                crate::valgrind::mark_undefined(self.slot_ptr(slot).as_ptr(), self.slot_size());
+                return Some(slot);
             }
             w += 1;
         }
@@ -227,6 +233,7 @@ impl Page {
         debug_assert!(self.bits[w] & (1 << bit) != 0, "slot freed twice");
         self.bits[w] &= !(1 << bit);
         self.used -= 1;
+        crate::valgrind::mark_no_access(self.slot_ptr(slot).as_ptr(), self.slot_size());
         self.cursor = self.cursor.min(w as u32);
     }
 
