@@ -15,17 +15,18 @@
 //! The heap's [`Phase`] is set before each step, so `collect()` and allocation can refuse to
 //! run where they would corrupt the cycle (re-entrancy from `trace`, destructors, observers).
 //!
-//! Where the next steps plug in:
-//! - a size-class allocator replaces `alloc.rs` (`allocate`, `insert`, `objects`, `free`,
-//!   `take_objects`/`restore`); a free-list check joins `verify.rs`;
-//! - lazy sweeping splits `sweep::finish` per page and runs the remainder from allocation,
-//!   finishing before the next root discovery and inside `collect()`; the hazard it must avoid
-//!   (a dead object's drop decrementing a new occupant of a reused slot) is pinned by
-//!   `tests/sweep_reuse.rs`;
-//! - a young generation counts, in `roots.rs`, only edges from young objects (an old object's
-//!   handle then makes a young object look held from outside, so no write barrier is needed),
-//!   with a header flag for the generation and promotion in the sweep; young cycles would skip
-//!   `gc_start` (pools drain on full cycles).
+//! Which sweep runs: a pacing-triggered cycle leaves its sweep to the allocations that follow
+//! (`lazy.rs`), keeping only the weak-slot invalidation and the finalizers in the pause; every
+//! other trigger (`collect()`, the limit, torture, heap drop) sweeps eagerly, so `collect()`
+//! returns with the heap exact. Step 0 of every cycle finishes what a lazy sweep left
+//! (`CycleStats::sweep_finish`), before anything is counted. Young cycles (`young.rs`) are a
+//! separate, smaller cycle over the young list; a full cycle's root pass makes every object
+//! old and empties the young list.
+//!
+//! Where the next steps plug in: an incremental mark would split `roots_and_mark` at page
+//! boundaries (the count pass walks pages in address order), and mark bits could move from the
+//! headers to per-page bitmaps (the page index is already found by masking an address), which
+//! would let the sweep skip live objects instead of clearing their mark bit.
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};

@@ -71,6 +71,9 @@ fn run_thread(thread: usize, seed: u64, deadline: Instant, steps_done: &AtomicU6
     // A small floor so pacing collections run often between the explicit ones.
     let heap = Heap::with_config(Config {
         min_heap_bytes: 64 << 10,
+        // Full cycles only: the model treats every cycle as one that drains the pools and
+        // finds everything unreachable dead, which young cycles (prologue-gc's default) do not.
+        young_bytes: 0,
         ..Config::default()
     });
     let limits = if short_mode() {
@@ -85,7 +88,10 @@ fn run_thread(thread: usize, seed: u64, deadline: Instant, steps_done: &AtomicU6
         }
     };
     // A second heap whose objects hold handles into the first.
-    let side = Heap::new();
+    let side = Heap::with_config(Config {
+        young_bytes: 0, // as above: its cycles must drain the local pool
+        ..Config::default()
+    });
     let mut graph = Graph::new(&heap, &side, limits);
     let mut hands = buffers::BufferHands::new(thread);
     let mut buffer_failures = Vec::new();
