@@ -2,8 +2,9 @@
 //!
 //! Part 1, live heap: a balanced tree of `live` small nodes (two optional handles and a `u64`)
 //! stays reachable from one handle; before each measured `collect()` the mutator allocates
-//! `garbage` more nodes as depth-4 trees it drops at once (steady garbage). Pacing is switched off
-//! (`min_heap_bytes = usize::MAX`), so every cycle is an explicit `collect()`. Per configuration
+//! `garbage` more nodes as depth-4 trees it drops at once (steady garbage). Pacing and the young
+//! generation are switched off (`min_heap_bytes = usize::MAX`, `young_bytes = 0`), so every cycle
+//! is an explicit, full `collect()` (its sweep completes inside the pause). Per configuration
 //! the medians over the cycles of each phase in `CycleStats`, root discovery + mark throughput
 //! (live objects per second), and the pause per million live objects; then the per-object costs
 //! fitted from the rows (how the pause grows with live and with dead objects).
@@ -51,10 +52,11 @@ fn sum(node: &Option<Gc<Node>>) -> u64 {
         .map_or(0, |n| n.value % 7 + sum(&n.left) + sum(&n.right))
 }
 
-/// A heap that collects only when asked.
+/// A heap that collects only when asked, every cycle full (no nursery).
 fn explicit_heap() -> Heap {
     Heap::with_config(Config {
         min_heap_bytes: usize::MAX,
+        young_bytes: 0,
         ..Config::default()
     })
 }

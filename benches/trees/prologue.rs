@@ -1,9 +1,12 @@
 //! Binary-trees on a prologue `Heap` with the default configuration (GOGC=100, 4 MiB floor),
 //! reporting the collector's own statistics as metrics.
 
-use prologue::{Gc, Heap, Trace};
+use prologue::{Gc, Heap, Trace, Trigger};
 use prologue_benches::binary_trees::{depths, iterations, max_depth, Output};
 use prologue_benches::metric;
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
 
 #[derive(Trace)]
 #[trace(crate = "prologue")]
@@ -24,9 +27,19 @@ fn check(node: &Node) -> u64 {
 }
 
 /// Runs binary-trees for `n`, writing the output lines to `out` and the heap's statistics
-/// (cycles, pause p50/p99/max in ms, peak heap bytes) as metrics.
+/// (cycles, of which full ones, pause p50/p99/max in ms over all cycles, max pause of the full
+/// cycles, peak heap bytes) as metrics.
 pub fn run(n: u32, out: &mut Output) {
     let heap = Heap::new();
+    // Young and full cycles apart: full cycles set the maximum pause.
+    let full = Rc::new(Cell::new((0u64, Duration::ZERO)));
+    let seen = Rc::clone(&full);
+    heap.on_cycle(move |cycle| {
+        if cycle.trigger != Trigger::Young {
+            let (count, max) = seen.get();
+            seen.set((count + 1, max.max(cycle.pause)));
+        }
+    });
     let max = max_depth(n);
     out.stretch(max + 1, check(&bottom_up(&heap, max + 1)));
     let long_lived = bottom_up(&heap, max);
@@ -37,8 +50,11 @@ pub fn run(n: u32, out: &mut Output) {
     }
     out.long_lived(max, check(&long_lived));
     let stats = heap.stats();
-    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let (full_cycles, full_pause_max) = full.get();
     metric("cycles", stats.cycles as f64);
+    metric("full_cycles", full_cycles as f64);
+    metric("full_pause_max_ms", ms(full_pause_max));
     metric("pause_p50_ms", ms(stats.pause_p50));
     metric("pause_p99_ms", ms(stats.pause_p99));
     metric("pause_max_ms", ms(stats.pause_max));
