@@ -368,9 +368,18 @@ impl Heap {
             } else if self.pacer.get().due(self.paced.get(), size) {
                 self.run_cycle(Trigger::Pacing);
                 collected = true;
-            } else if self.young_due(size) {
-                // Not `collected`: a full cycle may still find room for the limit below.
-                self.run_young_cycle();
+            } else {
+                match self.young_due(size) {
+                    Some(Trigger::Young) => {
+                        // Not `collected`: a full cycle may still find room for the limit.
+                        self.run_young_cycle();
+                    }
+                    Some(trigger) => {
+                        self.run_cycle(trigger);
+                        collected = true;
+                    }
+                    None => {}
+                }
             }
         }
         if let Some(limit) = self.config.max_heap_bytes {

@@ -183,3 +183,64 @@ pub(crate) fn free_dead(
         outcome.bytes_freed += unsafe { space.free(object, entry.place) };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Config, Heap};
+
+    fn heap() -> Heap {
+        Heap::with_config(Config {
+            torture: false,
+            young_bytes: 0,
+            ..Config::default()
+        })
+    }
+
+    /// Runs the three steps on page 0 and returns what they did.
+    fn sweep_first_page(heap: &Heap) -> SweepOutcome {
+        let mut doomed = Vec::new();
+        condemn_page(
+            &heap.space.borrow(),
+            0,
+            &mut heap.weak.borrow_mut(),
+            &mut doomed,
+        );
+        let mut outcome = SweepOutcome::default();
+        drop_values(&doomed, &mut outcome);
+        free_dead(&mut heap.space.borrow_mut(), &mut doomed, &mut outcome);
+        assert!(doomed.is_empty());
+        heap.objects.set(heap.objects.get() - outcome.objects_freed);
+        outcome
+    }
+
+    #[test]
+    fn unmarked_objects_are_freed_and_marked_ones_kept_unmarked() {
+        let heap = heap();
+        let kept = heap.alloc(1u64);
+        drop(heap.alloc(2u64));
+        kept.header().set(MARKED);
+        let out = sweep_first_page(&heap);
+        assert_eq!((out.objects_freed, out.bytes_freed), (1, 32));
+        assert!(!kept.header().has(MARKED));
+        assert_eq!(*kept, 1);
+        heap.verify();
+    }
+
+    #[test]
+    fn a_dead_object_still_held_is_a_zombie_until_its_count_drops() {
+        let heap = heap();
+        let held = heap.alloc(3u64);
+        let out = sweep_first_page(&heap);
+        assert_eq!((out.objects_freed, out.bytes_freed), (1, 0));
+        assert!(held.header().is_dead() && held.header().has(ZOMBIE));
+        assert_eq!(heap.space.borrow().zombies, 1);
+        heap.verify();
+        drop(held);
+        let out = sweep_first_page(&heap);
+        assert_eq!((out.objects_freed, out.bytes_freed), (0, 32));
+        assert_eq!(heap.space.borrow().zombies, 0);
+        assert_eq!(heap.stats().bytes, 0);
+        heap.verify();
+    }
+}

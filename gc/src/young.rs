@@ -35,19 +35,28 @@ use crate::stats::{CycleStats, Trigger};
 use crate::sweep::{free_dead, Doomed, SweepOutcome};
 
 impl Heap {
-    /// Whether an allocation of `size` young bytes should first run a young cycle.
+    /// Which cycle, if any, an allocation of `size` young bytes should run first: a young one
+    /// when the young bytes reach the nursery (or the full goal, if closer); a full one when
+    /// the full goal is so close that a young cycle would find almost nothing to do (under a
+    /// sixteenth of the nursery left), so tiny young cycles do not pile up before it.
     #[inline]
-    pub(crate) fn young_due(&self, size: usize) -> bool {
+    pub(crate) fn young_due(&self, size: usize) -> Option<Trigger> {
         let nursery = self.config.young_bytes;
         if nursery == 0 {
-            return false;
+            return None;
         }
         let room = self
             .pacer
             .get()
             .next_goal()
             .saturating_sub(self.paced.get());
-        self.young_bytes.get() + size > nursery.min(room)
+        if self.young_bytes.get() + size <= nursery.min(room) {
+            None
+        } else if room < nursery / 16 {
+            Some(Trigger::Pacing)
+        } else {
+            Some(Trigger::Young)
+        }
     }
 
     /// One pass over the young list, newest first: a marked object is promoted; an unmarked
