@@ -49,9 +49,11 @@ pub(crate) const ZOMBIE: u32 = 1 << 6;
 /// Flag: the object belongs to the old generation: it survived a cycle (or was allocated
 /// old: large and finalizable objects). Young cycles neither count edges into it nor free it.
 pub(crate) const OLD: u32 = 1 << 7;
+/// Flag: a young object that survived one young cycle; the next one it survives promotes it.
+pub(crate) const SURVIVOR: u32 = 1 << 8;
 /// The flags' bits from here up hold the object's size class plus one (0 for a large object),
 /// so the mark can add up live bytes without a vtable call.
-const CLASS_SHIFT: u32 = 8;
+const CLASS_SHIFT: u32 = 9;
 
 /// The header in front of every heap object.
 #[repr(C)]

@@ -89,6 +89,8 @@ pub struct Heap {
     /// large and finalizable ones excepted), and their bytes.
     pub(crate) young: RefCell<Vec<NonNull<Header>>>,
     pub(crate) young_bytes: Cell<usize>,
+    /// Scratch list of a young sweep's first-time survivors, reused by every young cycle.
+    pub(crate) survivors: RefCell<Vec<NonNull<Header>>>,
     /// Objects and bytes allocated so far.
     pub(crate) allocations: Cell<u64>,
     pub(crate) bytes_allocated: Cell<u64>,
@@ -150,6 +152,7 @@ impl Heap {
             paced: Cell::new(0),
             young: RefCell::new(Vec::new()),
             young_bytes: Cell::new(0),
+            survivors: RefCell::new(Vec::new()),
             allocations: Cell::new(0),
             bytes_allocated: Cell::new(0),
             tracer: RefCell::new(Tracer::new(id)),

@@ -11,7 +11,9 @@
 //!    young objects (CPython's generational collector relies on the same fact);
 //! 2. mark follows only young objects;
 //! 3. the sweep condemns, drops and frees the unmarked young objects (eagerly: the young set is
-//!    small) and promotes the survivors (flag `OLD`); the young list is emptied.
+//!    small); a survivor stays young once (flag `SURVIVOR`) and is promoted (flag `OLD`) when
+//!    it survives a second young cycle, so a structure that happened to be under construction
+//!    at one young cycle is not promoted only to die old.
 //!
 //! Young cycles do not drain the pools (Go's users already complain that pools empty too
 //! often) and do not run finalizers. Garbage involving old objects (an old object dead, or a
@@ -26,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use std::ptr::NonNull;
 
-use crate::header::{Header, DEAD, MARKED, OLD, VALUE_DROPPED, WEAK};
+use crate::header::{Header, DEAD, MARKED, OLD, SURVIVOR, VALUE_DROPPED, WEAK};
 use crate::heap::{Heap, Phase};
 use crate::mark::mark;
 use crate::prefetch::{prefetch_read, DISTANCE};
@@ -70,12 +72,19 @@ impl Heap {
     /// drops is safe: a count of zero means no handle to the object exists anywhere, so no
     /// destructor run later can reach it. Destructors may meet young garbage not yet swept;
     /// its value is still intact then (as in a lazy page sweep).
+    ///
+    /// A marked object survives: the first time it stays young (flag `SURVIVOR`, pushed on
+    /// `survivors`), the second time it is promoted. Objects alive at a young cycle are often
+    /// about to die (a structure still being built); promoting them at once would fill the
+    /// old generation with garbage only a full cycle frees. Returns the bytes promoted.
     fn sweep_young(
         &self,
         young: &[NonNull<Header>],
+        survivors: &mut Vec<NonNull<Header>>,
         deferred: &mut Vec<Doomed>,
         outcome: &mut SweepOutcome,
-    ) {
+    ) -> usize {
+        let mut promoted = 0;
         for (i, &object) in young.iter().enumerate().rev() {
             if let Some(ahead) = i.checked_sub(DISTANCE) {
                 prefetch_read(young[ahead].as_ptr());
@@ -83,9 +92,16 @@ impl Heap {
             // SAFETY: young objects are allocated until this pass frees them, once each.
             let header = unsafe { object.as_ref() };
             if header.has(MARKED) {
-                // Reachable (or still being built, which root discovery marks): promoted.
+                // Reachable (or still being built, which root discovery marks).
                 header.clear(MARKED);
-                header.set(OLD);
+                if header.has(SURVIVOR) {
+                    header.set(OLD);
+                    // SAFETY: allocated, vtable matching.
+                    promoted += unsafe { Header::footprint(object) };
+                } else {
+                    header.set(SURVIVOR);
+                    survivors.push(object);
+                }
                 continue;
             }
             header.set(DEAD | VALUE_DROPPED | OLD);
@@ -116,6 +132,7 @@ impl Heap {
                 });
             }
         }
+        promoted
     }
 
     /// Runs one young cycle (see the module docs). The heap must be idle.
@@ -181,16 +198,20 @@ impl Heap {
         let mut outcome = SweepOutcome::default();
         let mut deferred = self.doomed.borrow_mut();
         deferred.clear();
-        self.sweep_young(&young, &mut deferred, &mut outcome);
+        let mut survivors = std::mem::take(&mut *self.survivors.borrow_mut());
+        let promoted = self.sweep_young(&young, &mut survivors, &mut deferred, &mut outcome);
         {
             let mut space = self.space.borrow_mut();
             free_dead(&mut space, &mut deferred, &mut outcome);
         }
         drop(deferred);
-        // Hand the list's buffer back for reuse; what destructors allocated meanwhile joins it.
+        // The survivors (oldest first) stay young, then what destructors allocated meanwhile;
+        // both buffers are kept for the next cycle.
         {
             let mut young = young;
             young.clear();
+            young.extend(survivors.drain(..).rev());
+            *self.survivors.borrow_mut() = survivors;
             let mut list = self.young.borrow_mut();
             let later = std::mem::replace(&mut *list, young);
             list.extend(later);
@@ -200,8 +221,8 @@ impl Heap {
 
         self.phase.set(Phase::End);
         self.objects.set(self.objects.get() - outcome.objects_freed);
-        // Survivors are old now: that is the old generation's growth pacing watches.
-        self.paced.set(self.paced.get() + bytes_live);
+        // Promoted objects are old now: that is the old generation's growth pacing watches.
+        self.paced.set(self.paced.get() + promoted);
         self.young_bytes.set(
             self.young
                 .borrow()
