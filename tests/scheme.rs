@@ -19,6 +19,18 @@ use std::time::{Duration, Instant};
 
 const PROLOGUE: &str = env!("CARGO_BIN_EXE_prologue");
 
+/// `prologue` with the collector's environment switches cleared: torture mode comes from
+/// `--torture` in the torture run only (under PROLOGUE_GC_TORTURE=1 the full-size programs,
+/// and the runaway allocation up to 64 MiB, would collect at every allocation for hours),
+/// and gctrace lines would break the comparison of stderr.
+fn prologue() -> Command {
+    let mut command = Command::new(PROLOGUE);
+    command
+        .env_remove("PROLOGUE_GC_TORTURE")
+        .env_remove("PROLOGUE_GCTRACE");
+    command
+}
+
 fn scheme_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scheme")
 }
@@ -95,16 +107,12 @@ fn expected(name: &str, ext: &str) -> Option<String> {
 /// Runs one program; returns a description of each mismatch.
 fn check(p: &Program, extra: &[&str]) -> Result<Duration, String> {
     let start = Instant::now();
-    let output = Command::new(PROLOGUE)
+    let output = prologue()
         .current_dir(scheme_dir())
         .arg("run")
         .arg(format!("{}.scm", p.name))
         .args(&p.args)
         .args(extra)
-        .env_remove("PROLOGUE_GCTRACE")
-        // Torture mode comes from `--torture` in the torture run only: under
-        // PROLOGUE_GC_TORTURE=1 the normal run would take hours at the full sizes.
-        .env_remove("PROLOGUE_GC_TORTURE")
         .output()
         .map_err(|e| format!("{}: cannot run prologue: {e}", p.name))?;
     let elapsed = start.elapsed();
@@ -193,7 +201,7 @@ fn binary_trees_matches_the_benchmarks_game_output() {
 
 #[test]
 fn a_missing_file_is_a_usage_error() {
-    let out = Command::new(PROLOGUE)
+    let out = prologue()
         .args(["run", "no/such/file.scm"])
         .output()
         .unwrap();
@@ -208,14 +216,14 @@ fn a_bad_flag_is_a_usage_error() {
         &["run", "--no-such-flag"],
         &["run", "x.scm", "--timeout", "soon"],
     ] {
-        let out = Command::new(PROLOGUE).args(args).output().unwrap();
+        let out = prologue().args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
 }
 
 #[test]
 fn a_program_is_read_from_stdin_when_no_file_is_given() {
-    let mut child = Command::new(PROLOGUE)
+    let mut child = prologue()
         .arg("run")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -243,11 +251,7 @@ fn invalid_utf8_is_a_positioned_error() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("bad.scm");
     std::fs::write(&file, b"(display 1)\n  \xff").unwrap();
-    let out = Command::new(PROLOGUE)
-        .arg("run")
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = prologue().arg("run").arg(&file).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -259,7 +263,7 @@ fn invalid_utf8_is_a_positioned_error() {
 
 #[test]
 fn gc_stats_reports_cycles_pauses_and_drained_pools() {
-    let out = Command::new(PROLOGUE)
+    let out = prologue()
         .current_dir(scheme_dir())
         .args([
             "run",
@@ -297,7 +301,7 @@ fn peak_rss(pid: u32) -> Option<u64> {
 /// and the process's memory stays bounded by the limit (plus the interpreter's own).
 #[test]
 fn runaway_allocation_ends_in_bounded_memory() {
-    let mut child = Command::new(PROLOGUE)
+    let mut child = prologue()
         .args(["run", "--max-heap", "64M"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
