@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeSet, HashSet};
 use std::rc::Rc;
 
-use prologue_gc::{Gc, GcCell, Heap, Trace, WeakGc};
+use prologue_gc::{Config, Gc, GcCell, Heap, Trace, WeakGc};
 use prologue_pool::LocalPool;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, RngAlgorithm, TestRng, TestRunner};
@@ -94,8 +94,8 @@ impl Model {
     }
 }
 
-fn run(program: &[Op]) -> Result<(), TestCaseError> {
-    let heap = Heap::new();
+fn run(program: &[Op], config: Config) -> Result<(), TestCaseError> {
+    let heap = Heap::with_config(config);
     let log = Rc::new(RefCell::new(Vec::new()));
     let pool: LocalPool<Option<Gc<Obj>>> = LocalPool::new(|| None);
     let mut model = Model::default();
@@ -232,6 +232,22 @@ fn check(
 
 #[test]
 fn random_programs_match_the_reachability_model() {
+    run_programs(Config::default());
+}
+
+/// The same programs with a nursery of a few objects: young cycles run between the explicit
+/// collections, freeing young garbage, leaving pools alone and promoting survivors, and every
+/// check still holds at each `collect()`.
+#[test]
+fn random_programs_match_the_model_with_frequent_young_cycles() {
+    run_programs(Config {
+        young_bytes: 256,
+        min_heap_bytes: 1 << 30,
+        ..Config::default()
+    });
+}
+
+fn run_programs(heap_config: Config) {
     let short = std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1");
     let (cases, max_len) = if short { (24, 60) } else { (256, 200) };
     let config = RunnerConfig {
@@ -243,7 +259,7 @@ fn random_programs_match_the_reachability_model() {
         TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
     runner
         .run(&prop::collection::vec(op(), 1..max_len), |program| {
-            run(&program)
+            run(&program, heap_config.clone())
         })
         .unwrap();
 }
