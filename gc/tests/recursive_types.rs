@@ -91,3 +91,32 @@ fn a_self_recursive_leaf_type_is_conservatively_traced() {
     });
     assert_eq!(p.kids[0].n + p.n, 3);
 }
+
+/// Fields whose names are not snake case, or start with an underscore, derive without a
+/// warning: the generated impl sits inside a module that denies warnings, so a warning about
+/// its bindings fails this test's build.
+#[deny(warnings)]
+mod odd_names {
+    use prologue_gc::{Gc, Trace};
+
+    #[derive(Trace)]
+    #[allow(non_snake_case)]
+    pub struct OddFieldNames {
+        pub _i: Gc<u32>,
+        pub Upper: Vec<Gc<u32>>,
+        pub r#type: Option<Gc<u32>>,
+    }
+}
+
+#[test]
+fn odd_field_names_trace_every_field() {
+    let heap = Heap::new();
+    let odd = heap.alloc(odd_names::OddFieldNames {
+        _i: heap.alloc(1),
+        Upper: vec![heap.alloc(2)],
+        r#type: Some(heap.alloc(3)),
+    });
+    heap.collect();
+    assert_eq!(heap.stats().objects, 4);
+    assert_eq!(*odd._i + *odd.Upper[0] + **odd.r#type.as_ref().unwrap(), 6);
+}

@@ -96,12 +96,14 @@ fn fields_pattern(fields: &Fields) -> syn::Result<(TokenStream2, Vec<syn::Ident>
     let pattern = match fields {
         Fields::Named(named) => {
             let mut parts = Vec::new();
-            for field in &named.named {
+            for (i, field) in named.named.iter().enumerate() {
                 let name = field.ident.clone().expect("named field");
                 if is_skipped(field)? {
                     parts.push(quote!(#name: _));
                 } else {
-                    let binding = format_ident!("__field_{}", name);
+                    // Bindings are named by position, not after the field: a field called `_x`
+                    // or `Foo` would otherwise make a binding the naming lints warn about.
+                    let binding = format_ident!("__field_{}", i);
                     parts.push(quote!(#name: #binding));
                     bindings.push(binding);
                     types.push(field.ty.clone());
