@@ -22,6 +22,10 @@ pub(crate) trait Drainable: Send + Sync {
     /// The caller holds the drain lock (see [`drain_one`]/[`drain_all`]) and has opened the
     /// [`gate`], both for the whole call.
     unsafe fn detach(&self, sink: &mut Vec<Box<dyn Send>>) -> usize;
+
+    /// Prefetches the pool's first shards (its core must be in cache already: the drain
+    /// prefetched it earlier). A hint: no effect but speed.
+    fn prefetch_shards(&self);
 }
 
 struct Registry {
@@ -114,8 +118,28 @@ pub(crate) fn drain_all(sink: &mut Vec<Box<dyn Send>>) -> (usize, usize) {
     let live = reg.slots.len() - reg.free.len();
     sink.reserve(live);
     let _gate = OpenGate::open(gate());
+    // The pools' cores and shards are scattered and, in a collection pause, cold: one cache
+    // miss after another if visited in turn. So the loop runs a software pipeline: it prefetches
+    // the core of the pool `2 * AHEAD` places ahead, then (its core has arrived meanwhile) the
+    // shards of the pool `AHEAD` places ahead, then detaches the current pool.
+    const AHEAD: usize = 4;
+    let pools = reg.slots.iter().flatten();
+    let mut cores = pools.clone();
+    for pool in cores.by_ref().take(2 * AHEAD) {
+        crate::sync::prefetch(Arc::as_ptr(pool).cast::<u8>());
+    }
+    let mut shards = pools.clone();
+    for pool in shards.by_ref().take(AHEAD) {
+        pool.prefetch_shards();
+    }
     let mut items = 0;
-    for pool in reg.slots.iter().flatten() {
+    for pool in pools {
+        if let Some(next) = cores.next() {
+            crate::sync::prefetch(Arc::as_ptr(next).cast::<u8>());
+        }
+        if let Some(next) = shards.next() {
+            next.prefetch_shards();
+        }
         // SAFETY: DRAIN is held and the gate is open until `_gate` drops, after this loop.
         items += unsafe { pool.detach(sink) };
     }

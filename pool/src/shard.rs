@@ -165,6 +165,13 @@ impl<T> Shard<T> {
         }
     }
 
+    /// Prefetches both halves, ahead of a drain's [`detach`](Self::detach).
+    #[inline(always)]
+    pub(crate) fn prefetch(&self) {
+        crate::sync::prefetch(&*self.owner);
+        crate::sync::prefetch(&*self.shared);
+    }
+
     /// The owner's counters.
     pub(crate) fn counters(&self) -> &ThreadCounters {
         &self.owner.counters

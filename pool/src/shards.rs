@@ -18,8 +18,10 @@ fn locate(index: usize) -> (usize, usize) {
     (bucket, i - (1 << bucket))
 }
 
-/// The shards of one pool.
+/// The shards of one pool. `repr(C)`: `used` and the first bucket pointers come first, on the
+/// pool core's first cache line (`PoolCore`), which is all a drain reads of the table.
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct ShardTable<T> {
     /// One more than the highest allocated bucket: `for_each` (a drain) stops there instead of
     /// reading all the bucket pointers, which are cold cache lines in a pause.
@@ -66,6 +68,28 @@ impl<T> ShardTable<T> {
                 // and was never published.
                 drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(fresh, 1 << bucket)) });
                 winner
+            }
+        }
+    }
+
+    /// Prefetches the first `max` allocated shards (a drain's look-ahead: most pools have a
+    /// shard or two, those of the threads that use them).
+    #[inline]
+    pub(crate) fn prefetch(&self, max: usize) {
+        let used = self.used.load(Acquire);
+        let mut left = max;
+        for (bucket, slot) in self.buckets[..used].iter().enumerate() {
+            let base = slot.load(Acquire);
+            if base.is_null() {
+                continue;
+            }
+            for offset in 0..(1usize << bucket).min(left) {
+                // SAFETY: as in `get_or_alloc`.
+                unsafe { &*base.add(offset) }.prefetch();
+            }
+            left = left.saturating_sub(1 << bucket);
+            if left == 0 {
+                return;
             }
         }
     }
