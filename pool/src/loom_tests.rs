@@ -123,3 +123,27 @@ fn loom_owner_during_two_drains() {
         check_exactly_once(&[1], seen);
     });
 }
+
+/// The drain skips the stash lock when the stash hints say empty: values an owner or a thief
+/// moves through the stash meanwhile must still be seen exactly once (left for the next drain).
+#[test]
+fn loom_drain_policy_skipping_an_empty_stash() {
+    model(2, || {
+        let shard = Arc::new(Shard::new());
+        let gate = Arc::new(Gate::new());
+        let limits = Limits {
+            private_cap: 1,
+            max_items: usize::MAX,
+        };
+        let (s, g) = (shard.clone(), gate.clone());
+        let owner = thread::spawn(move || owner(&s, &g, &limits, &[1, 2], 0));
+        let s = shard.clone();
+        let thief = thread::spawn(move || s.steal().into_iter().collect::<Vec<_>>());
+        let mut seen = drain(&shard, &gate, 0);
+        seen.extend(owner.join().unwrap());
+        seen.extend(thief.join().unwrap());
+        let mut shard = Arc::try_unwrap(shard).unwrap();
+        seen.extend(shard.take_all());
+        check_exactly_once(&[1, 2], seen);
+    });
+}

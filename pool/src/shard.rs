@@ -386,6 +386,29 @@ impl<T> Shard<T> {
             .owner
             .private
             .with_mut(|private| unsafe { mem::take(&mut *private) });
+        // An empty stash needs no lock (two locked instructions and a cache line per shard in
+        // the pause): the hints are stored under the lock after every change, so they show every
+        // change that happened before this drain began. A value pushed concurrently (an owner
+        // kept out of its private cache by the gate, a thief's return) is simply not part of
+        // this drain and waits for the next one, as if it arrived just after it.
+        if self.shared.primary_hint.load(Relaxed) == 0 && self.shared.victim_hint.load(Relaxed) == 0
+        {
+            if generations == 0 {
+                // Drain policy: the private values are this drain's whole haul.
+                let count = private.len();
+                if count > 0 {
+                    dropped(Generation {
+                        private,
+                        shared: VecDeque::new(),
+                    });
+                }
+                return count;
+            }
+            if private.is_empty() {
+                // Every generation is empty: shifting them would change nothing.
+                return 0;
+            }
+        }
         let mut stash = self.shared.stash.lock();
         let fresh = Generation {
             private,
