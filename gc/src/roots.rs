@@ -6,7 +6,7 @@
 //! handles than internal references is held from somewhere else (a local variable, a host
 //! struct, a pool, another heap's object): it is a root. This is the design boa_gc moved to
 //! (boa-dev/boa#3109) and dumpster uses; its cost is one trace of every object per cycle,
-//! live or dead, which is what a young generation or an incremental scheme would cut.
+//! live or dead; young cycles (`young.rs`) run the same two passes over the young list only.
 
 use std::ptr::NonNull;
 
