@@ -61,6 +61,14 @@
 pub use prologue_gc::*;
 pub use prologue_pool::*;
 
+/// `#[derive(Trace)]`, as the gc crate documents it, but generating code that names
+/// `::prologue`, so a crate whose only dependency is `prologue` can use it. (It shadows the
+/// glob import's derive; the `Trace` trait itself still comes from `prologue_gc`.)
+pub use prologue_gc::PrologueTrace as Trace;
+
+// Lets `::prologue` paths (what the facade's derive generates) resolve inside this crate too.
+extern crate self as prologue;
+
 pub mod workloads;
 
 /// The README's Rust examples, compiled and run as doctests so they stay true.

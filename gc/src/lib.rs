@@ -213,3 +213,7 @@ pub use weak::WeakGc;
 /// `#[trace(skip)]` on a field holding a `Gc` is not unsound, but that handle then counts as
 /// held from outside the heap, so its object (and what it reaches) is never collected.
 pub use prologue_gc_derive::Trace;
+
+/// The derive the `prologue` facade re-exports as `Trace` (its code names `::prologue`).
+#[doc(hidden)]
+pub use prologue_gc_derive::PrologueTrace;

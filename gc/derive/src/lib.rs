@@ -6,7 +6,8 @@
 //! - `#[trace(skip)]` on a field leaves it out (it must hold no handles; its type need not
 //!   implement `Trace`);
 //! - `#[trace(crate = "path")]` on the type names the gc crate when it is reachable only under
-//!   another path (default `::prologue_gc`);
+//!   another path (default `::prologue_gc`; `::prologue` for the facade's re-export, which is
+//!   this crate's `PrologueTrace` renamed to `Trace`);
 //! - every type parameter gets a `Trace` bound;
 //! - the type must not implement `Drop` (rule 4): the derive emits an impl of a private marker
 //!   trait that conflicts with a blanket impl for every `Drop` type, so a `Drop` impl is a
@@ -30,8 +31,23 @@ use syn::{
 /// Implements `prologue_gc::Trace` for a struct or enum (see the crate docs).
 #[proc_macro_derive(Trace, attributes(trace))]
 pub fn derive_trace(input: TokenStream) -> TokenStream {
+    derive_with_default_crate(input, parse_quote!(::prologue_gc))
+}
+
+/// The same derive for users of the `prologue` facade, which re-exports it under the name
+/// `Trace`: its generated code names `::prologue`, the one crate such a user depends on.
+///
+/// A derive cannot see which crates its caller depends on, so each crate that re-exports
+/// `Trace` gets the variant that names itself; `#[trace(crate = "path")]` still overrides both.
+#[doc(hidden)]
+#[proc_macro_derive(PrologueTrace, attributes(trace))]
+pub fn derive_prologue_trace(input: TokenStream) -> TokenStream {
+    derive_with_default_crate(input, parse_quote!(::prologue))
+}
+
+fn derive_with_default_crate(input: TokenStream, default_crate: Path) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    match expand(input) {
+    match expand(input, default_crate) {
         Ok(tokens) => tokens.into(),
         Err(error) => error.to_compile_error().into(),
     }
@@ -44,8 +60,8 @@ struct TypeOptions {
     recursive: bool,
 }
 
-fn type_options(input: &DeriveInput) -> syn::Result<TypeOptions> {
-    let mut krate: Path = parse_quote!(::prologue_gc);
+fn type_options(input: &DeriveInput, default_crate: Path) -> syn::Result<TypeOptions> {
+    let mut krate = default_crate;
     let mut recursive = false;
     for attr in &input.attrs {
         if !attr.path().is_ident("trace") {
@@ -103,7 +119,7 @@ fn fields_pattern(fields: &Fields) -> syn::Result<(TokenStream2, Vec<syn::Ident>
                 } else {
                     // Bindings are named by position, not after the field: a field called `_x`
                     // or `Foo` would otherwise make a binding the naming lints warn about.
-                    let binding = format_ident!("__field_{}", i);
+                    let binding = format_ident!("__field_{}", i, span = name.span());
                     parts.push(quote!(#name: #binding));
                     bindings.push(binding);
                     types.push(field.ty.clone());
@@ -117,7 +133,7 @@ fn fields_pattern(fields: &Fields) -> syn::Result<(TokenStream2, Vec<syn::Ident>
                 if is_skipped(field)? {
                     parts.push(quote!(_));
                 } else {
-                    let binding = format_ident!("__field_{}", i);
+                    let binding = format_ident!("__field_{}", i, span = field.ty.span());
                     parts.push(quote!(#binding));
                     bindings.push(binding);
                     types.push(field.ty.clone());
@@ -139,8 +155,8 @@ fn mentions(tokens: TokenStream2, name: &syn::Ident) -> bool {
     })
 }
 
-fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
-    let options = type_options(&input)?;
+fn expand(input: DeriveInput, default_crate: Path) -> syn::Result<TokenStream2> {
+    let options = type_options(&input, default_crate)?;
     let krate = &options.krate;
     let name = &input.ident;
 
