@@ -1,6 +1,7 @@
 //! The heap part of a [`Pool`](crate::Pool): its shards and its drain policy, shared with the
 //! registry through an `Arc` so that the registry never points at a dropped pool.
 
+use crate::detached::Detached;
 use crate::registry::Drainable;
 use crate::shard::{Limits, Shard};
 use crate::shards::ShardTable;
@@ -72,12 +73,12 @@ impl<T: Send + 'static> PoolCore<T> {
 }
 
 impl<T: Send + 'static> Drainable for PoolCore<T> {
-    unsafe fn detach(&self, sink: &mut Vec<Box<dyn Send>>) -> usize {
+    unsafe fn detach(&self, sink: &mut Vec<Detached>) -> usize {
         let mut count = 0;
         self.shards.for_each(|shard| {
             // SAFETY: the caller holds the drain lock and opened the gate (trait contract); the
             // shards check that same gate (`registry::gate`).
-            count += unsafe { shard.detach(self.generations, |old| sink.push(Box::new(old))) };
+            count += unsafe { shard.detach(self.generations, |old| sink.push(Detached::new(old))) };
         });
         // Drainers are serialised (the trait contract), so a load and a store suffice: no
         // locked instruction per pool in the pause.

@@ -90,6 +90,7 @@
 
 mod barrier;
 mod core;
+mod detached;
 mod drain;
 mod gate;
 mod guard;

@@ -9,6 +9,7 @@
 //! `DRAIN` serialises drains (one drainer may touch a shard's private cache), then `REGISTRY`
 //! guards the list. Neither is held while user code (a `new` function, a value's `Drop`) runs.
 
+use crate::detached::Detached;
 use crate::gate::Gate;
 use parking_lot::{const_mutex, Mutex};
 use std::sync::Arc;
@@ -16,12 +17,12 @@ use std::sync::Arc;
 /// A pool as the registry sees it: something whose contents can be detached.
 pub(crate) trait Drainable: Send + Sync {
     /// Applies the pool's drain policy: moves its primary cache to the victims and pushes what
-    /// must be dropped (boxed) onto `sink`. Returns how many values that holds. Touches no value.
+    /// must be dropped onto `sink`. Returns how many values that holds. Touches no value.
     ///
     /// # Safety
     /// The caller holds the drain lock (see [`drain_one`]/[`drain_all`]) and has opened the
     /// [`gate`], both for the whole call.
-    unsafe fn detach(&self, sink: &mut Vec<Box<dyn Send>>) -> usize;
+    unsafe fn detach(&self, sink: &mut Vec<Detached>) -> usize;
 
     /// Prefetches the pool's first shards (its core must be in cache already: the drain
     /// prefetched it earlier). A hint: no effect but speed.
@@ -112,7 +113,7 @@ impl Drop for OpenGate {
 }
 
 /// Detaches every registered pool. Returns (pools visited, values to drop).
-pub(crate) fn drain_all(sink: &mut Vec<Box<dyn Send>>) -> (usize, usize) {
+pub(crate) fn drain_all(sink: &mut Vec<Detached>) -> (usize, usize) {
     let _drain = DRAIN.lock();
     let reg = REGISTRY.lock();
     let live = reg.slots.len() - reg.free.len();
@@ -147,7 +148,7 @@ pub(crate) fn drain_all(sink: &mut Vec<Box<dyn Send>>) -> (usize, usize) {
 }
 
 /// Detaches one pool (`Pool::clear`). Returns how many values `sink` received.
-pub(crate) fn drain_one(pool: &dyn Drainable, sink: &mut Vec<Box<dyn Send>>) -> usize {
+pub(crate) fn drain_one(pool: &dyn Drainable, sink: &mut Vec<Detached>) -> usize {
     let _drain = DRAIN.lock();
     let _gate = OpenGate::open(gate());
     // SAFETY: DRAIN is held and the gate is open until `_gate` drops.
