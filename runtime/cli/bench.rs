@@ -15,7 +15,7 @@ pub struct BenchArgs {
     #[arg(long, value_enum, default_value_t = WorkloadArg::BinaryTrees)]
     workload: WorkloadArg,
 
-    /// The workload's size knob [default: binary-trees 18, gcbench 16, pool-churn 10].
+    /// The workload's size knob [default: binary-trees 19, gcbench 16, pool-churn 10].
     /// binary-trees: maximum tree depth (4..=22); gcbench: long-lived tree depth (4..=20);
     /// pool-churn: 2^N rounds of 100 buffers per thread (0..=20).
     #[arg(long, value_name = "N")]

@@ -30,7 +30,7 @@ use std::time::Instant;
 pub const DEPTH_RANGE: RangeInclusive<u32> = 4..=22;
 
 /// The default depth of `prologue bench`.
-pub const DEFAULT_DEPTH: u32 = 18;
+pub const DEFAULT_DEPTH: u32 = 19;
 
 /// The smallest depth of the short-lived trees.
 const MIN_DEPTH: u32 = 4;
