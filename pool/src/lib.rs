@@ -71,12 +71,13 @@
 //! threads on one pool), where a `parking_lot::Mutex<Vec<T>>`, `object-pool` and
 //! `lockfree-object-pool` cost 2.5-4x with one thread and 7-17x with two. Detaching, the part
 //! of a drain inside a collection pause, takes about a microsecond for one pool of 100,000
-//! values (Go's BenchmarkPoolSTW pause: 17 us), about 45 us for 1,000 pools of 100 values
-//! (`--bench pool -- stw`), and about 55 us for 1,000 pools of 100 `Vec<u8>`s inside a
-//! collector's pause (`--bench gc_pause`). The cost is per pool and per shard, never per value:
-//! cache misses on each pool's core and shards, which the drain prefetches a few pools ahead,
-//! and a stash lock for each shard whose private cache spilled (a shard with an empty stash is
-//! detached without it: 1,000 pools of up to 32 values per thread take 10-30 us).
+//! values (Go's BenchmarkPoolSTW pause: 17 us), 11 us for 1,000 empty pools, about 20 us for
+//! 1,000 pools of 1-10 values, and 45-55 us for 1,000 pools of 100 values (`--bench pool --
+//! stw`; inside a collector's pause, `--bench gc_pause`, about 50 us). The cost is per pool
+//! and per shard, never per value, and allocates nothing once the first drains have sized its
+//! list: cache misses on each pool's core and shards, which the drain prefetches a few pools
+//! ahead, and a stash lock for each shard whose private cache spilled (a shard with an empty
+//! stash is detached without it).
 //!
 //! Why not `crossbeam-epoch`: pinning costs a `SeqCst` fence (or a locked instruction) per
 //! operation, which on its own is about the cost of a whole `thread_local!` round trip; an
