@@ -196,13 +196,10 @@ impl Heap {
         let mut pacer = self.pacer.get();
         let next_goal = pacer.end_cycle(live);
         self.pacer.set(pacer);
-        let cycle = {
-            let mut rec = self.recorder.borrow_mut();
-            rec.cycles += 1;
-            rec.objects_freed += outcome.objects_freed as u64;
-            rec.record_pause(pause);
-            rec.cycles
-        };
+        let cycle = self
+            .recorder
+            .borrow_mut()
+            .record_cycle(pause, outcome.objects_freed);
         // Outside the pause: drop what the shared pools held.
         let pool_drop_start = Instant::now();
         let (pools_drained, pool_items_drained, pool_panic) = match detached {

@@ -176,7 +176,16 @@ impl Recorder {
         }
     }
 
-    pub(crate) fn record_pause(&mut self, pause: Duration) {
+    /// Counts one finished cycle (full or young): its pause and the objects its sweep freed
+    /// in the pause. Returns the cycle's number.
+    pub(crate) fn record_cycle(&mut self, pause: Duration, objects_freed: usize) -> u64 {
+        self.cycles += 1;
+        self.objects_freed += objects_freed as u64;
+        self.record_pause(pause);
+        self.cycles
+    }
+
+    fn record_pause(&mut self, pause: Duration) {
         self.pause_total += pause;
         self.pause_max = self.pause_max.max(pause);
         let hist = self.pauses.get_or_insert_with(|| {

@@ -235,13 +235,10 @@ impl Heap {
             let space = self.space.borrow();
             (space.bytes(), space.zombies, space.zombie_bytes)
         };
-        let cycle = {
-            let mut rec = self.recorder.borrow_mut();
-            rec.cycles += 1;
-            rec.objects_freed += outcome.objects_freed as u64;
-            rec.record_pause(pause);
-            rec.cycles
-        };
+        let cycle = self
+            .recorder
+            .borrow_mut()
+            .record_cycle(pause, outcome.objects_freed);
         let stats = CycleStats {
             cycle,
             trigger: Trigger::Young,
