@@ -187,12 +187,12 @@ fn every_program_survives_torture_mode() {
 
 #[test]
 fn binary_trees_matches_the_benchmarks_game_output() {
+    // The Benchmarks Game's canonical output, kept in the repository (tests/data) so this
+    // check runs everywhere instead of skipping where the shared folder is absent.
     let canonical =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/binarytrees-output-10.txt");
-    let Ok(want) = std::fs::read_to_string(&canonical) else {
-        eprintln!("skipped: {} is not present", canonical.display());
-        return;
-    };
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/binarytrees-output-10.txt");
+    let want = std::fs::read_to_string(&canonical)
+        .unwrap_or_else(|e| panic!("read {}: {e}", canonical.display()));
     assert_eq!(
         expected("binary-trees", "out").as_deref(),
         Some(want.as_str())
