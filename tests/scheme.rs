@@ -8,7 +8,11 @@
 //! Directives in a program's leading `;;` comments:
 //! - `;; args: FLAGS` extra flags for `prologue run`;
 //! - `;; torture: no` skip the program in the torture-mode run (too many allocations);
-//! - `;; short: no` skip it when `PROLOGUE_SHORT=1` (a short variant exists);
+//! - `;; short: no` skip it when `PROLOGUE_SHORT=1`;
+//! - `;; short: FROM => TO` the same, and run instead `NAME-short`: this program with the line
+//!   `FROM` replaced by `TO` (a smaller size), with the same args and torture setting;
+//! - `;; small: FROM => TO` also run `NAME-small`, this program with `FROM` replaced by `TO`,
+//!   in every mode, torture included (the size that torture mode can afford);
 //! - `;; position: any` compare the error line without its `LINE:COL` (for errors whose
 //!   exact allocation depends on the collector's accounting, such as the heap limit).
 
@@ -41,6 +45,8 @@ fn short() -> bool {
 
 struct Program {
     name: String,
+    /// The folder holding `NAME.scm` (variants are written under the target directory).
+    dir: PathBuf,
     args: Vec<String>,
     torture: bool,
     short: bool,
@@ -74,6 +80,34 @@ fn directive<'a>(src: &'a str, key: &str) -> Option<&'a str> {
         })
 }
 
+/// `FROM => TO` from a directive's value.
+fn rewrite(value: &str) -> Option<(&str, &str)> {
+    let (from, to) = value.split_once(" => ")?;
+    Some((from.trim(), to.trim()))
+}
+
+/// `NAME-SUFFIX.scm`: the program with its one line `from` replaced by `to`, written under the
+/// target directory. Panics if `from` is not exactly one line of the program, so a variant
+/// cannot silently drift from the program it is derived from.
+fn variant(name: &str, src: &str, suffix: &str, (from, to): (&str, &str)) -> (String, PathBuf) {
+    let hits = src.lines().filter(|l| l.trim() == from).count();
+    assert_eq!(
+        hits, 1,
+        "{name}.scm: `{suffix}:` names `{from}`, found on {hits} lines"
+    );
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scheme-variants");
+    std::fs::create_dir_all(&dir).expect("create the variants folder");
+    let text: String = src
+        .lines()
+        .filter(|l| !l.starts_with(";;"))
+        .map(|l| if l.trim() == from { to } else { l })
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    let name = format!("{name}-{suffix}");
+    std::fs::write(dir.join(format!("{name}.scm")), text).expect("write a variant");
+    (name, dir)
+}
+
 fn programs() -> Vec<Program> {
     let mut names: Vec<String> = std::fs::read_dir(scheme_dir())
         .expect("tests/scheme exists")
@@ -83,21 +117,46 @@ fn programs() -> Vec<Program> {
         })
         .collect();
     names.sort();
-    names
-        .into_iter()
-        .map(|name| {
-            let src = std::fs::read_to_string(scheme_dir().join(format!("{name}.scm"))).unwrap();
-            Program {
-                args: directive(&src, "args:")
-                    .map(|a| a.split_whitespace().map(str::to_string).collect())
-                    .unwrap_or_default(),
-                torture: directive(&src, "torture:") != Some("no"),
-                short: directive(&src, "short:") != Some("no"),
-                any_position: directive(&src, "position:") == Some("any"),
+    let mut programs = Vec::new();
+    for name in names {
+        let src = std::fs::read_to_string(scheme_dir().join(format!("{name}.scm"))).unwrap();
+        let short_directive = directive(&src, "short:");
+        let program = Program {
+            args: directive(&src, "args:")
+                .map(|a| a.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default(),
+            torture: directive(&src, "torture:") != Some("no"),
+            short: short_directive.is_none(),
+            any_position: directive(&src, "position:") == Some("any"),
+            dir: scheme_dir(),
+            name,
+        };
+        if let Some(change) = short_directive.and_then(rewrite) {
+            let (name, dir) = variant(&program.name, &src, "short", change);
+            let short = Program {
                 name,
-            }
-        })
-        .collect()
+                dir,
+                short: true,
+                args: program.args.clone(),
+                ..program
+            };
+            programs.push(short);
+        }
+        if let Some(change) = directive(&src, "small:").and_then(rewrite) {
+            let (name, dir) = variant(&program.name, &src, "small", change);
+            let small = Program {
+                name,
+                dir,
+                args: program.args.clone(),
+                torture: true,
+                short: true,
+                any_position: program.any_position,
+            };
+            programs.push(small);
+        }
+        programs.push(program);
+    }
+    programs
 }
 
 fn expected(name: &str, ext: &str) -> Option<String> {
@@ -108,7 +167,7 @@ fn expected(name: &str, ext: &str) -> Option<String> {
 fn check(p: &Program, extra: &[&str]) -> Result<Duration, String> {
     let start = Instant::now();
     let output = prologue()
-        .current_dir(scheme_dir())
+        .current_dir(&p.dir)
         .arg("run")
         .arg(format!("{}.scm", p.name))
         .args(&p.args)

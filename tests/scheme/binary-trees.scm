@@ -1,6 +1,7 @@
 ;; The Benchmarks Game's binary-trees, depth 10. Its output must equal the canonical
-;; ../shared/data/binarytrees-output-10.txt byte for byte.
-;; torture: no  (binary-trees-small.scm is the torture-mode variant)
+;; tests/data/binarytrees-output-10.txt byte for byte (binary-trees-small.out: depth 6).
+;; torture: no
+;; small: (main 10) => (main 6)
 
 (define (make-tree depth)
   (if (= depth 0)

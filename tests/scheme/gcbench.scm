@@ -1,7 +1,8 @@
 ;; A GCBench-like program (after Boehm's GCBench): a long-lived tree and array stay live
 ;; while short-lived trees of growing depth are built top-down (allocate, then fill in the
 ;; children) and bottom-up (children first), each checked and dropped.
-;; torture: no  (gcbench-small.scm is the torture-mode size)
+;; torture: no
+;; small: (gcbench 12 10 20000 4 10) => (gcbench 6 5 2000 2 6)
 
 (define-record-type node
   (make-node left right i j)

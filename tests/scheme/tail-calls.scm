@@ -2,7 +2,7 @@
 ;; tail calls through if/cond/case/and/or/when/unless/let/let*/letrec/begin/apply and
 ;; through a `cond =>` clause, all with a continuation stack limited to 100 entries.
 ;; args: --max-depth 100
-;; short: no  (tail-calls-short.scm runs one million iterations instead)
+;; short: (define n 10000000) => (define n 1000000)
 ;; torture: no  (too many allocations for a collection at each; torture-mix.scm covers it small)
 
 (define (show x . xs) (write x) (for-each (lambda (y) (display " ") (write y)) xs) (newline))
