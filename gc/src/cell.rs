@@ -178,6 +178,9 @@ impl<T: ?Sized> GcCell<T> {
 // (rule 1 is relaxed in the safe direction: an uncounted edge only makes a target a root).
 unsafe impl<T: ?Sized + Trace> Trace for GcCell<T> {
     const NEEDS_TRACE: bool = T::NEEDS_TRACE;
+    // Dropping the cell drops its contents; a cell left mutably borrowed (a leaked guard) is
+    // not traced, which only leaks what it holds (rule 7).
+    const DROP_IS_TRACE: bool = T::DROP_IS_TRACE;
 
     #[inline]
     fn trace(&self, tracer: &mut Tracer) {

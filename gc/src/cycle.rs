@@ -217,6 +217,8 @@ impl Heap {
             pause,
             sweep_finish,
             clear_pools,
+            release: Duration::ZERO,
+            objects_released: 0,
             roots: marking.roots_time,
             mark: marking.mark_time,
             finalize,

@@ -73,6 +73,7 @@ impl<T: Trace + Finalize> FinalizedVTable<T> {
         layout: SizedVTable::<T>::layout,
         needs_trace: T::NEEDS_TRACE,
         needs_drop: std::mem::needs_drop::<T>(),
+        drop_is_trace: T::DROP_IS_TRACE,
         finalize: Some(Self::finalize),
         type_name: std::any::type_name::<T>,
     };

@@ -1,7 +1,7 @@
 //! `PROLOGUE_GCTRACE=1`: one line per cycle on stderr, like Go's `GODEBUG=gctrace=1`.
 //!
 //! ```text
-//! gc 7 @0.412s pacing: 0.003+0.210+0.350+0.120 ms clear_pools+roots+mark+sweep = 0.690 ms pause (+0.004 ms pool drop); 8192.0->4100.5->8201.0 KiB heap->live->goal; 1 roots, 5120 live, 4890 freed; 2 pools, 31 items drained
+//! gc 7 @0.412s pacing: 0.003+0.000+0.210+0.350+0.120 ms clear_pools+release+roots+mark+sweep = 0.690 ms pause (+0.004 ms pool drop); 8192.0->4100.5->8201.0 KiB heap->live->goal; 1 roots, 5120 live, 4890 freed (0 released); 2 pools, 31 items drained
 //! ```
 //!
 //! The time after `@` is measured from the first `Heap` created in the process.
@@ -44,7 +44,7 @@ fn kib(bytes: usize) -> f64 {
 /// let heap = prologue_gc::Heap::new();
 /// let line = prologue_gc::gctrace_line(&heap.collect());
 /// assert!(line.starts_with("gc 1 @"));
-/// assert!(line.contains("clear_pools+roots+mark+sweep"));
+/// assert!(line.contains("clear_pools+release+roots+mark+sweep"));
 /// ```
 pub fn gctrace_line(stats: &CycleStats) -> String {
     let since = START.get().map_or(Duration::ZERO, |s| s.elapsed());
@@ -57,13 +57,14 @@ pub fn gctrace_line(stats: &CycleStats) -> String {
         Trigger::Young => "young",
     };
     format!(
-        "gc {} @{:.3}s {}: {:.3}+{:.3}+{:.3}+{:.3} ms clear_pools+roots+mark+sweep = {:.3} ms pause \
+        "gc {} @{:.3}s {}: {:.3}+{:.3}+{:.3}+{:.3}+{:.3} ms clear_pools+release+roots+mark+sweep = {:.3} ms pause \
          (+{:.3} ms pool drop); \
-         {:.1}->{:.1}->{:.1} KiB heap->live->goal; {} roots, {} live, {} freed; {} pools, {} items drained",
+         {:.1}->{:.1}->{:.1} KiB heap->live->goal; {} roots, {} live, {} freed ({} released); {} pools, {} items drained",
         stats.cycle,
         since.as_secs_f64(),
         trigger,
         ms(stats.clear_pools),
+        ms(stats.release),
         ms(stats.roots),
         ms(stats.mark),
         ms(stats.sweep),
@@ -75,6 +76,7 @@ pub fn gctrace_line(stats: &CycleStats) -> String {
         stats.roots_found,
         stats.objects_live,
         stats.objects_freed,
+        stats.objects_released,
         stats.pools_drained,
         stats.pool_items_drained,
     )

@@ -49,11 +49,9 @@ pub(crate) const ZOMBIE: u32 = 1 << 6;
 /// Flag: the object belongs to the old generation: it survived a cycle (or was allocated
 /// old: large and finalizable objects). Young cycles neither count edges into it nor free it.
 pub(crate) const OLD: u32 = 1 << 7;
-/// Flag: a young object that survived one young cycle; the next one it survives promotes it.
-pub(crate) const SURVIVOR: u32 = 1 << 8;
 /// The flags' bits from here up hold the object's size class plus one (0 for a large object),
 /// so the mark can add up live bytes without a vtable call.
-const CLASS_SHIFT: u32 = 9;
+const CLASS_SHIFT: u32 = 8;
 
 /// The header in front of every heap object.
 #[repr(C)]
@@ -196,6 +194,9 @@ pub(crate) struct VTable {
     pub(crate) needs_trace: bool,
     /// `false` when dropping the value does nothing: the sweep skips `drop_value`.
     pub(crate) needs_drop: bool,
+    /// `true` when dropping the value only drops the handles `trace` visits (`Trace` rule 7):
+    /// the release step traces it instead of dropping it.
+    pub(crate) drop_is_trace: bool,
     /// The finalizer of values allocated with `Heap::alloc_with_finalizer`.
     pub(crate) finalize: Option<unsafe fn(NonNull<Header>)>,
     /// The value's type, for diagnostics.
@@ -219,6 +220,7 @@ impl<T: Trace> SizedVTable<T> {
         layout: Self::layout,
         needs_trace: T::NEEDS_TRACE,
         needs_drop: std::mem::needs_drop::<T>(),
+        drop_is_trace: T::DROP_IS_TRACE,
         finalize: None,
         type_name: std::any::type_name::<T>,
     };
@@ -280,6 +282,7 @@ impl<E: Trace> SliceVTable<E> {
         layout: Self::layout,
         needs_trace: E::NEEDS_TRACE,
         needs_drop: std::mem::needs_drop::<E>(),
+        drop_is_trace: <[E]>::DROP_IS_TRACE,
         finalize: None,
         type_name: std::any::type_name::<[E]>,
     };
@@ -325,6 +328,7 @@ pub(crate) const STR_VTABLE: &VTable = &VTable {
     layout: str_layout,
     needs_trace: false,
     needs_drop: false,
+    drop_is_trace: true,
     finalize: None,
     type_name: || "str",
 };

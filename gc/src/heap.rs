@@ -89,8 +89,10 @@ pub struct Heap {
     /// large and finalizable ones excepted), and their bytes.
     pub(crate) young: RefCell<Vec<NonNull<Header>>>,
     pub(crate) young_bytes: Cell<usize>,
-    /// Scratch list of a young sweep's first-time survivors, reused by every young cycle.
-    pub(crate) survivors: RefCell<Vec<NonNull<Header>>>,
+    /// Scratch lists of the release step (`release.rs`): targets to look at, and the
+    /// released objects to free.
+    pub(crate) release_stack: RefCell<Vec<NonNull<Header>>>,
+    pub(crate) released: RefCell<Vec<NonNull<Header>>>,
     /// Objects and bytes allocated so far.
     pub(crate) allocations: Cell<u64>,
     pub(crate) bytes_allocated: Cell<u64>,
@@ -152,7 +154,8 @@ impl Heap {
             paced: Cell::new(0),
             young: RefCell::new(Vec::new()),
             young_bytes: Cell::new(0),
-            survivors: RefCell::new(Vec::new()),
+            release_stack: RefCell::new(Vec::new()),
+            released: RefCell::new(Vec::new()),
             allocations: Cell::new(0),
             bytes_allocated: Cell::new(0),
             tracer: RefCell::new(Tracer::new(id)),

@@ -183,6 +183,7 @@ mod mark;
 mod pacing;
 mod page;
 mod prefetch;
+mod release;
 mod roots;
 mod size_class;
 mod stats;

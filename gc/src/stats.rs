@@ -35,8 +35,8 @@ pub struct CycleStats {
     pub cycle: u64,
     /// Why the cycle ran.
     pub trigger: Trigger,
-    /// The whole cycle: `sweep_finish + clear_pools + roots + mark + finalize + sweep` (plus
-    /// bookkeeping).
+    /// The whole cycle: `sweep_finish + clear_pools + release + roots + mark + finalize +
+    /// sweep` (plus bookkeeping).
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub pause: Duration,
     /// Finishing the previous cycle's lazy sweep (the pages no allocation had swept yet)
@@ -47,6 +47,12 @@ pub struct CycleStats {
     /// values (the ones that may hold handles).
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub clear_pools: Duration,
+    /// A young cycle's first step: releasing the objects no handle names, and what that
+    /// frees in turn, before anything is traced (`release.rs`). Zero for full cycles.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
+    pub release: Duration,
+    /// Objects the release step freed (included in `objects_freed`).
+    pub objects_released: usize,
     /// Root discovery: counting the handles inside the heap.
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub roots: Duration,

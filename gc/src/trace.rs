@@ -39,9 +39,21 @@ use crate::header::{Header, DEAD, MARKED, OLD};
 /// 6. `trace` may panic; the collector catches the panic, resets the cycle and resumes it
 ///    (the heap stays usable). It must not call [`Heap::collect`](crate::Heap::collect) or
 ///    allocate (both panic).
+/// 7. `DROP_IS_TRACE` may be `true` only when dropping a value does nothing but drop, once
+///    each, handles that `trace` visits, and `trace` visits no handle the drop would not drop.
+///    The collector then frees such a value without running its drop glue: it decrements the
+///    count of each handle `trace` visits instead. (A `trace` that skips some owned handles,
+///    like a mutably borrowed `GcCell`'s, only leaks their objects.)
 pub unsafe trait Trace {
     /// `false` when a value of this type can never hold a `Gc`: the collector then skips it.
     const NEEDS_TRACE: bool = true;
+
+    /// `true` when dropping a value only drops the handles `trace` visits (rule 7): a
+    /// struct of `Gc`s, `Option`s, tuples and plain numbers, for instance. The release step of
+    /// a young cycle then frees the object by one trace, without calling its destructor.
+    /// `#[derive(Trace)]` computes it from the fields; the default, `true` only for types that
+    /// hold no handle and have no drop glue, is always sound.
+    const DROP_IS_TRACE: bool = !Self::NEEDS_TRACE && !std::mem::needs_drop::<Self>();
 
     /// Calls `trace` on every traceable value `self` owns (see the rules above).
     fn trace(&self, tracer: &mut Tracer);
@@ -56,6 +68,13 @@ pub(crate) enum TraceMode {
     Mark,
     /// Verification: record every edge into this heap.
     Collect,
+    /// The release step (`release.rs`) on a value whose drop is its trace: decrement each
+    /// target's count (the drop the collector skips), and list the old objects of this heap
+    /// whose count reaches zero.
+    Release,
+    /// The release step on a value that is dropped normally: list the live old objects of
+    /// this heap it points to, to check their counts after the drop.
+    Candidates,
 }
 
 /// Visits handles on behalf of the collector. Only the collector creates one; user code
@@ -91,6 +110,27 @@ impl Tracer {
         // SAFETY: `target` comes from a live handle, and an object with a live handle is never
         // freed, so its header is readable.
         let header = unsafe { target.as_ref() };
+        match self.mode {
+            TraceMode::Release => {
+                // The handle is dropped here, in place of the skipped drop glue: every heap.
+                header.dec_handles();
+                if header.handles() == 0
+                    && header.heap_id == self.heap_id
+                    && header.has(OLD)
+                    && !header.has(DEAD)
+                {
+                    self.stack.push(target);
+                }
+                return;
+            }
+            TraceMode::Candidates => {
+                if header.heap_id == self.heap_id && header.has(OLD) && !header.has(DEAD) {
+                    self.stack.push(target);
+                }
+                return;
+            }
+            TraceMode::Count | TraceMode::Mark | TraceMode::Collect => {}
+        }
         if header.heap_id != self.heap_id {
             // Held from another heap's object: from this heap's point of view that is an
             // outside reference, so it is neither counted nor marked here.
@@ -116,6 +156,7 @@ impl Tracer {
                 }
             }
             TraceMode::Collect => self.stack.push(target),
+            TraceMode::Release | TraceMode::Candidates => unreachable!("handled above"),
         }
     }
 }

@@ -90,6 +90,7 @@ unsafe impl<T: ?Sized + Trace> Trace for Box<T> {
 // SAFETY: visits each owned element once.
 unsafe impl<T: Trace> Trace for [T] {
     const NEEDS_TRACE: bool = T::NEEDS_TRACE;
+    const DROP_IS_TRACE: bool = T::DROP_IS_TRACE;
     #[inline]
     fn trace(&self, tracer: &mut Tracer) {
         if T::NEEDS_TRACE {
@@ -103,6 +104,7 @@ unsafe impl<T: Trace> Trace for [T] {
 // SAFETY: visits each owned element once.
 unsafe impl<T: Trace, const N: usize> Trace for [T; N] {
     const NEEDS_TRACE: bool = T::NEEDS_TRACE;
+    const DROP_IS_TRACE: bool = T::DROP_IS_TRACE;
     #[inline]
     fn trace(&self, tracer: &mut Tracer) {
         self.as_slice().trace(tracer);
@@ -112,6 +114,7 @@ unsafe impl<T: Trace, const N: usize> Trace for [T; N] {
 // SAFETY: the option owns its value; visited once.
 unsafe impl<T: Trace> Trace for Option<T> {
     const NEEDS_TRACE: bool = T::NEEDS_TRACE;
+    const DROP_IS_TRACE: bool = T::DROP_IS_TRACE;
     #[inline]
     fn trace(&self, tracer: &mut Tracer) {
         if let Some(value) = self {
@@ -123,6 +126,7 @@ unsafe impl<T: Trace> Trace for Option<T> {
 // SAFETY: visits whichever variant is present, once.
 unsafe impl<T: Trace, E: Trace> Trace for Result<T, E> {
     const NEEDS_TRACE: bool = T::NEEDS_TRACE || E::NEEDS_TRACE;
+    const DROP_IS_TRACE: bool = T::DROP_IS_TRACE && E::DROP_IS_TRACE;
     #[inline]
     fn trace(&self, tracer: &mut Tracer) {
         match self {
@@ -135,6 +139,7 @@ unsafe impl<T: Trace, E: Trace> Trace for Result<T, E> {
 // SAFETY: the wrapper owns its value; visited once.
 unsafe impl<T: Trace> Trace for std::cmp::Reverse<T> {
     const NEEDS_TRACE: bool = T::NEEDS_TRACE;
+    const DROP_IS_TRACE: bool = T::DROP_IS_TRACE;
     #[inline]
     fn trace(&self, tracer: &mut Tracer) {
         self.0.trace(tracer);
@@ -216,6 +221,7 @@ macro_rules! tuple {
         // SAFETY: visits each owned field once.
         unsafe impl<$($name: Trace),+> Trace for ($($name,)+) {
             const NEEDS_TRACE: bool = false $(|| $name::NEEDS_TRACE)+;
+            const DROP_IS_TRACE: bool = true $(&& $name::DROP_IS_TRACE)+;
             #[inline]
             #[allow(non_snake_case)]
             fn trace(&self, tracer: &mut Tracer) {

@@ -14,7 +14,10 @@ fn the_gctrace_line_names_every_phase_and_the_heap_sizes() {
     let line = gctrace_line(&cycle);
     assert!(line.starts_with("gc 1 @"), "{line}");
     assert!(line.contains(" explicit: "), "{line}");
-    assert!(line.contains("clear_pools+roots+mark+sweep"), "{line}");
+    assert!(
+        line.contains("clear_pools+release+roots+mark+sweep"),
+        "{line}"
+    );
     assert!(line.contains("heap->live->goal"), "{line}");
     assert!(line.contains("1 roots, 1 live, 1 freed"), "{line}");
     assert!(!line.contains('\n'));

@@ -139,31 +139,48 @@ thread_local! {
 }
 
 /// Moves its handle out into a global when dropped (a manual impl: the derive refuses Drop).
-struct Resurrector(GcCell<Option<Gc<Node>>>);
+/// `me` can close a loop through itself, so that it is garbage while its count is not zero.
+struct Resurrector {
+    target: GcCell<Option<Gc<Node>>>,
+    me: GcCell<Option<Gc<Resurrector>>>,
+}
 
-// SAFETY: visits its one handle once.
+// SAFETY: visits its two handle cells once each.
 unsafe impl Trace for Resurrector {
     fn trace(&self, t: &mut Tracer) {
-        self.0.trace(t);
+        self.target.trace(t);
+        self.me.trace(t);
     }
 }
 
 impl Drop for Resurrector {
     fn drop(&mut self) {
-        if let Some(target) = self.0.borrow_mut().take() {
+        if let Some(target) = self.target.borrow_mut().take() {
             RESURRECTED.with(|r| r.borrow_mut().push(target));
         }
     }
 }
 
+fn resurrector(heap: &Heap, in_a_loop: bool) -> Gc<Resurrector> {
+    let holder = heap.alloc(Resurrector {
+        target: GcCell::new(None),
+        me: GcCell::new(None),
+    });
+    // The target is allocated after its resurrector, so a newest-first pass reaches it
+    // first, while the resurrector still holds a handle: it must not be freed then.
+    *holder.target.borrow_mut() = Some(node(heap, 42));
+    if in_a_loop {
+        *holder.me.borrow_mut() = Some(holder.clone());
+    }
+    holder
+}
+
 #[test]
 fn a_handle_resurrected_during_a_young_sweep_never_dangles() {
     let heap = young_heap();
-    // The target is allocated after its resurrector, so the newest-first pass reaches it
-    // first, while the resurrector still holds a handle: it must not be freed then.
-    let holder = heap.alloc(Resurrector(GcCell::new(None)));
-    *holder.0.borrow_mut() = Some(node(&heap, 42));
-    drop(holder);
+    // In a loop, the resurrector is garbage with a count of one: the sweep finds it, and its
+    // destructor moves out a handle to an object the same sweep found dead (a zombie).
+    drop(resurrector(&heap, true));
     run_young_cycle(&heap);
     let handle = RESURRECTED
         .with(|r| r.borrow_mut().pop())
@@ -179,6 +196,29 @@ fn a_handle_resurrected_during_a_young_sweep_never_dangles() {
     heap.collect();
     assert_eq!(heap.stats().zombies, 0);
     heap.verify();
+}
+
+#[test]
+fn a_handle_resurrected_by_a_released_object_names_a_live_object() {
+    let heap = young_heap();
+    // No handle names the resurrector: the release step drops it before anything is traced,
+    // and the handle its destructor moves out keeps the target alive (not a zombie).
+    drop(resurrector(&heap, false));
+    let cycle = run_young_cycle(&heap);
+    assert!(cycle.objects_released > 0);
+    let handle = RESURRECTED
+        .with(|r| r.borrow_mut().pop())
+        .expect("resurrected");
+    assert!(!Gc::is_dead(&handle));
+    assert_eq!(handle.value, 42);
+    assert_eq!(heap.stats().zombies, 0);
+    let fresh: Vec<_> = (0..2_000).map(|i| node(&heap, i)).collect();
+    assert!(fresh.iter().all(|n| Gc::handle_count(n) == 1));
+    assert_eq!(handle.value, 42);
+    heap.verify();
+    drop(handle);
+    heap.collect();
+    assert_eq!(heap.stats().objects, fresh.len());
 }
 
 /// Counts its drops, and panics on the first one.

@@ -18,6 +18,10 @@
 //! (`Box<Expr>`, `Vec<Tree>`) counts as `true`: asking the compiler would be a cycle.
 //! Mutually recursive types (`A` holds `Vec<B>`, `B` holds `Box<A>`) need
 //! `#[trace(recursive)]` on one of them, which makes its `NEEDS_TRACE` simply `true`.
+//!
+//! `DROP_IS_TRACE` (rule 7) is the AND of the traced fields' `DROP_IS_TRACE` and of "has no
+//! drop glue" for the skipped fields: a node of `Gc`s, `Option`s and numbers is `true`, and the
+//! collector frees it by one trace. `recursive` makes it `false`.
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
@@ -104,11 +108,14 @@ fn is_skipped(field: &syn::Field) -> syn::Result<bool> {
     Ok(skip)
 }
 
-/// The traced fields of one struct or variant: a destructuring pattern, the bindings to trace
-/// and their types.
-fn fields_pattern(fields: &Fields) -> syn::Result<(TokenStream2, Vec<syn::Ident>, Vec<Type>)> {
+/// The fields of one struct or variant: a destructuring pattern, the bindings to trace, their
+/// types, and the types of the skipped fields.
+type FieldsPattern = (TokenStream2, Vec<syn::Ident>, Vec<Type>, Vec<Type>);
+
+fn fields_pattern(fields: &Fields) -> syn::Result<FieldsPattern> {
     let mut bindings = Vec::new();
     let mut types = Vec::new();
+    let mut skipped = Vec::new();
     let pattern = match fields {
         Fields::Named(named) => {
             let mut parts = Vec::new();
@@ -116,6 +123,7 @@ fn fields_pattern(fields: &Fields) -> syn::Result<(TokenStream2, Vec<syn::Ident>
                 let name = field.ident.clone().expect("named field");
                 if is_skipped(field)? {
                     parts.push(quote!(#name: _));
+                    skipped.push(field.ty.clone());
                 } else {
                     // Bindings are named by position, not after the field: a field called `_x`
                     // or `Foo` would otherwise make a binding the naming lints warn about.
@@ -132,6 +140,7 @@ fn fields_pattern(fields: &Fields) -> syn::Result<(TokenStream2, Vec<syn::Ident>
             for (i, field) in unnamed.unnamed.iter().enumerate() {
                 if is_skipped(field)? {
                     parts.push(quote!(_));
+                    skipped.push(field.ty.clone());
                 } else {
                     let binding = format_ident!("__field_{}", i, span = field.ty.span());
                     parts.push(quote!(#binding));
@@ -143,7 +152,7 @@ fn fields_pattern(fields: &Fields) -> syn::Result<(TokenStream2, Vec<syn::Ident>
         }
         Fields::Unit => quote!(),
     };
-    Ok((pattern, bindings, types))
+    Ok((pattern, bindings, types, skipped))
 }
 
 /// Whether a type's tokens name `name` (or `Self`) anywhere.
@@ -162,22 +171,25 @@ fn expand(input: DeriveInput, default_crate: Path) -> syn::Result<TokenStream2> 
 
     let mut arms = Vec::new();
     let mut all_types = Vec::new();
+    let mut skipped_types = Vec::new();
     match &input.data {
         Data::Struct(data) => {
-            let (pattern, bindings, types) = fields_pattern(&data.fields)?;
+            let (pattern, bindings, types, skipped) = fields_pattern(&data.fields)?;
             arms.push(quote! {
                 #name #pattern => { #( #krate::Trace::trace(#bindings, __tracer); )* }
             });
             all_types.extend(types);
+            skipped_types.extend(skipped);
         }
         Data::Enum(data) => {
             for variant in &data.variants {
                 let variant_name = &variant.ident;
-                let (pattern, bindings, types) = fields_pattern(&variant.fields)?;
+                let (pattern, bindings, types, skipped) = fields_pattern(&variant.fields)?;
                 arms.push(quote! {
                     #name::#variant_name #pattern => { #( #krate::Trace::trace(#bindings, __tracer); )* }
                 });
                 all_types.extend(types);
+                skipped_types.extend(skipped);
             }
         }
         Data::Union(data) => {
@@ -211,6 +223,23 @@ fn expand(input: DeriveInput, default_crate: Path) -> syn::Result<TokenStream2> 
         });
         quote!(false #( || #parts )*)
     };
+    // Rule 7: the type has no `Drop` (refused below), so its drop glue is its fields' drops;
+    // that is only the trace's handle drops if every traced field's is, and every skipped
+    // field has no drop glue at all. Asking a field that names the type itself is no cycle:
+    // `Gc<Self>` answers without asking `Self`, and `Box<Self>` or `Vec<Self>` ask only its
+    // `NEEDS_TRACE`, which never asks its fields' `DROP_IS_TRACE`. `recursive` types answer
+    // `false`.
+    let drop_is_trace = if options.recursive {
+        quote!(false)
+    } else {
+        let traced = all_types
+            .iter()
+            .map(|ty| quote!(<#ty as #krate::Trace>::DROP_IS_TRACE));
+        let skipped = skipped_types
+            .iter()
+            .map(|ty| quote!(!::core::mem::needs_drop::<#ty>()));
+        quote!(true #( && #traced )* #( && #skipped )*)
+    };
     let body = if arms.is_empty() {
         quote!(match *self {})
     } else {
@@ -219,9 +248,11 @@ fn expand(input: DeriveInput, default_crate: Path) -> syn::Result<TokenStream2> 
 
     let tokens = quote! {
         // SAFETY: generated by #[derive(Trace)]: visits every non-skipped field exactly once,
-        // through a shared borrow, with no side effects; `Drop` is refused below.
+        // through a shared borrow, with no side effects; `Drop` is refused below, so the drop
+        // glue is the fields' and `DROP_IS_TRACE` follows from theirs (rule 7).
         unsafe impl #impl_generics #krate::Trace for #name #ty_generics #where_clause {
             const NEEDS_TRACE: bool = #needs_trace;
+            const DROP_IS_TRACE: bool = #drop_is_trace;
 
             #[inline]
             #[allow(unused_variables)]

@@ -1,0 +1,186 @@
+//! Release: the first step of a young cycle frees every object no handle names, without
+//! tracing the heap.
+//!
+//! A handle count of zero proves an object unreachable: every `Gc` handle counts itself, the
+//! ones inside other objects included, and a `WeakGc` cannot make a new handle once its slot
+//! is emptied. So before root discovery, a young cycle walks the young list newest first and
+//! *releases* each object whose count is zero: its weak slot is emptied, its handles are
+//! dropped, and its slot is freed at once. Objects are built bottom-up, so a parent is newer
+//! than its children: dropping the parent brings the children's counts to zero before the
+//! walk reaches them, and a whole dead tree goes in this one pass, with no trace of the heap.
+//! What is left (objects some handle still names) goes on to the count-and-mark passes, which
+//! then see only the young objects that may be alive or in garbage cycles.
+//!
+//! How an object's handles are dropped: a value whose drop only drops the handles its trace
+//! visits (`Trace::DROP_IS_TRACE`, rule 7: a node of `Gc`s, `Option`s and numbers) is traced
+//! once, the tracer decrementing each target's count in place of the skipped drop glue; any
+//! other value is dropped normally (its destructor runs), after a trace that lists its
+//! targets. Either way, an *old* target whose count reaches zero (a structure promoted while
+//! it was being built, then dropped) is released too, from a worklist, so old garbage without
+//! a cycle does not wait for a full collection.
+//!
+//! This is deferred reference counting done at collection time: the mutator's handle
+//! operations stay a plain increment and decrement, and no destructor runs where a handle is
+//! dropped.
+//!
+//! Why it is sound:
+//! - a count of zero cannot rise again: a new handle is made only by cloning an existing one
+//!   or by upgrading a weak one, and the weak slot is emptied before anything is dropped;
+//! - a young object is freed when the walk reaches its entry, and no other entry names it
+//!   (destructors' allocations go to the heap's new young list, not this one);
+//! - old objects (the only ones the worklist holds, possibly twice) are flagged dead when
+//!   released and freed only at the end of the step, so a second look finds the flag;
+//! - the trace is a hint except under rule 7: an object is released only after its own count
+//!   has been read as zero;
+//! - objects left alone: large ones (kept in the space's list), finalizable ones (their
+//!   finalizer runs in a full cycle), objects still being built (`PENDING`) and dead ones.
+//!
+//! Destructors run here as in a sweep (the heap's phase is `Sweep`: an allocation takes
+//! memory without starting a cycle, `collect()` panics); a panicking destructor or trace is
+//! caught and its panic resumed when the cycle has completed.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+
+use crate::header::{Header, DEAD, PENDING, VALUE_DROPPED, WEAK};
+use crate::heap::Heap;
+use crate::prefetch::{prefetch_read, DISTANCE};
+use crate::sweep::SweepOutcome;
+use crate::trace::{TraceMode, Tracer};
+
+/// What a release step did, beyond the sweep outcome it adds to.
+#[derive(Default)]
+pub(crate) struct Released {
+    /// Objects released.
+    pub(crate) objects: usize,
+    /// Bytes of old objects among them (the old generation shrank by this much).
+    pub(crate) old_bytes: usize,
+}
+
+/// Whether `header`'s object can be released: no handle names it, and it is an ordinary
+/// small, built, live object without a finalizer.
+#[inline]
+fn releasable(header: &Header) -> bool {
+    header.handles() == 0
+        && !header.has(DEAD | PENDING)
+        && header.class().is_some()
+        && header.vtable.finalize.is_none()
+}
+
+impl Heap {
+    /// Releases every object of `young` that no handle names, and the old objects that
+    /// frees in turn (see the module docs); removes the released ones from `young`. The
+    /// heap's phase must be `Sweep`.
+    pub(crate) fn release_unnamed(
+        &self,
+        young: &mut Vec<NonNull<Header>>,
+        outcome: &mut SweepOutcome,
+    ) -> Released {
+        let mut tracer = Tracer::new(self.id);
+        tracer.stack = std::mem::take(&mut *self.release_stack.borrow_mut());
+        let mut old = std::mem::take(&mut *self.released.borrow_mut());
+        let mut released = Released::default();
+        // Kept entries are moved to the back, in order: `young[kept..]` is the new list.
+        let mut kept = young.len();
+        for i in (0..young.len()).rev() {
+            if let Some(ahead) = i.checked_sub(DISTANCE) {
+                prefetch_read(young[ahead].as_ptr());
+            }
+            let object = young[i];
+            // SAFETY: young objects are allocated until this walk frees them, once each.
+            if !releasable(unsafe { object.as_ref() }) {
+                kept -= 1;
+                young[kept] = object;
+                continue;
+            }
+            self.release_one(object, &mut tracer, outcome);
+            released.objects += 1;
+            // SAFETY: released: dead, handles dropped, no handle names it (a zero count never
+            // rises), young (so small and in a page), and only entry `i` named it.
+            outcome.bytes_freed += unsafe { self.free_released(object) };
+            while let Some(next) = tracer.stack.pop() {
+                // SAFETY: old objects the tracer listed are allocated: they had a handle when
+                // listed, and released old objects are freed only below.
+                if releasable(unsafe { next.as_ref() }) {
+                    self.release_one(next, &mut tracer, outcome);
+                    released.objects += 1;
+                    old.push(next);
+                }
+            }
+        }
+        young.drain(..kept);
+        for object in old.drain(..) {
+            // SAFETY: released old objects are small, dead, unnamed, and listed once here (a
+            // second listing found them dead); no other list of the heap holds them.
+            let bytes = unsafe { self.free_released(object) };
+            outcome.bytes_freed += bytes;
+            released.old_bytes += bytes;
+        }
+        outcome.objects_freed += released.objects;
+        *self.released.borrow_mut() = old;
+        tracer.stack.clear();
+        *self.release_stack.borrow_mut() = tracer.stack;
+        released
+    }
+
+    /// Releases one object: flags it dead, empties its weak slot and drops its handles (by a
+    /// `Release` trace, or by its destructor after a `Candidates` trace). Old targets whose
+    /// count may now be zero are left on the tracer's stack.
+    fn release_one(
+        &self,
+        object: NonNull<Header>,
+        tracer: &mut Tracer,
+        outcome: &mut SweepOutcome,
+    ) {
+        // SAFETY: the caller checked the object is allocated and releasable.
+        let header = unsafe { object.as_ref() };
+        header.set(DEAD | VALUE_DROPPED);
+        if header.has(WEAK) {
+            self.weak.borrow_mut().invalidate(object);
+            header.clear(WEAK);
+        }
+        let vtable = header.vtable;
+        let by_trace = vtable.drop_is_trace;
+        if vtable.needs_trace {
+            tracer.mode = if by_trace {
+                TraceMode::Release
+            } else {
+                TraceMode::Candidates
+            };
+            // SAFETY: the value is initialised and not dropped (`DEAD` was clear until now).
+            let traced = catch_unwind(AssertUnwindSafe(|| unsafe {
+                (vtable.trace)(object, tracer)
+            }));
+            if let Err(payload) = traced {
+                // A `Release` trace cut short leaks the handles it did not reach; a
+                // `Candidates` one only loses hints. The object is garbage all the same.
+                outcome.destructor_panics += 1;
+                outcome.first_panic.get_or_insert(payload);
+            }
+        }
+        if !by_trace && vtable.needs_drop {
+            // SAFETY: initialised, and dropped exactly once: `DEAD` is set, so the object is
+            // never released or swept again.
+            let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { (vtable.drop_value)(object) }));
+            if let Err(payload) = dropped {
+                outcome.destructor_panics += 1;
+                outcome.first_panic.get_or_insert(payload);
+            }
+        }
+    }
+
+    /// Frees a released object's slot; returns its bytes.
+    ///
+    /// # Safety
+    /// The object was released (dead, handles dropped, count zero), is small, and no list of
+    /// the heap names it any more.
+    #[inline]
+    unsafe fn free_released(&self, object: NonNull<Header>) -> usize {
+        let mut space = self.space.borrow_mut();
+        space.note_peak();
+        // SAFETY: small objects live in a page (forwarded to the caller).
+        let place = unsafe { space.locate(object) };
+        // SAFETY: forwarded to the caller.
+        unsafe { space.free(object, Some(place)) }
+    }
+}
