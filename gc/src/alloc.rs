@@ -39,6 +39,17 @@ struct ClassPages {
     unswept: Vec<u32>,
 }
 
+/// The free slots of one bitmap word, claimed for the heap's slot cache
+/// ([`ObjectSpace::claim`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Claim {
+    pub(crate) page: u32,
+    pub(crate) word: u32,
+    /// Slot `64 * word` of the page: claimed slot `i` of the word is `i` slots further.
+    pub(crate) base: NonNull<u8>,
+    pub(crate) bits: u64,
+}
+
 /// What the next step of a lazy sweep is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Unswept {
@@ -108,6 +119,46 @@ impl ObjectSpace {
         }
     }
 
+    /// Claims the free slots of one bitmap word of `kind`'s current or an available page,
+    /// without sweeping: `(page, word, first slot of the word, claimed bits)`. The claimed
+    /// slots count as used (and in `bytes`) until handed out or given back by
+    /// [`unclaim`](Self::unclaim); until then the space must not be walked.
+    #[inline]
+    pub(crate) fn claim(&mut self, kind: usize) -> Option<Claim> {
+        let class = &mut self.classes[kind];
+        loop {
+            if let Some(index) = class.current {
+                let page = &mut self.pages[index as usize];
+                if let Some((word, bits)) = page.claim_word() {
+                    self.bytes += bits.count_ones() as usize * page.slot_size();
+                    return Some(Claim {
+                        page: index,
+                        word,
+                        base: page.slot_ptr(word * 64),
+                        bits,
+                    });
+                }
+                page.listed = false;
+                class.current = None;
+            }
+            class.current = Some(class.available.pop()?);
+        }
+    }
+
+    /// [`claim`](Self::claim) from an empty page (of any class) or a new one.
+    pub(crate) fn claim_fresh(&mut self, kind: usize) -> Claim {
+        self.install_fresh_page(kind);
+        self.claim(kind).expect("a fresh page has free slots")
+    }
+
+    /// Gives back the slots `bits` of a [`Claim`] that were never handed out.
+    pub(crate) fn unclaim(&mut self, page: u32, word: u32, bits: u64) {
+        let p = &mut self.pages[page as usize];
+        p.unclaim(word, bits);
+        self.bytes -= bits.count_ones() as usize * p.slot_size();
+        self.relist(page);
+    }
+
     /// Takes an unswept page of `kind` for the heap to sweep (its state becomes `Sweeping`).
     pub(crate) fn pop_unswept(&mut self, kind: usize) -> Option<u32> {
         let index = self.classes[kind].unswept.pop()?;
@@ -136,6 +187,13 @@ impl ObjectSpace {
 
     /// A slot of `kind` from an empty page (of any class) or a new one.
     pub(crate) fn allocate_fresh(&mut self, kind: usize) -> NonNull<u8> {
+        self.install_fresh_page(kind);
+        self.allocate_small(kind)
+            .expect("a fresh page has free slots")
+    }
+
+    /// Makes an empty page (of any class) or a new one `kind`'s current page.
+    fn install_fresh_page(&mut self, kind: usize) {
         let (class, prefixed) = ((kind / 2) as u8, kind % 2 == 1);
         let index = match self.empty.pop() {
             Some(index) => {
@@ -157,11 +215,7 @@ impl ObjectSpace {
                 class_pages.available.push(previous);
             }
         }
-        let page = &mut self.pages[index as usize];
-        page.listed = true;
-        let slot = page.take_slot().expect("a fresh page has free slots");
-        self.bytes += page.slot_size();
-        page.slot_ptr(slot)
+        self.pages[index as usize].listed = true;
     }
 
     /// Memory for one large object. Aborts through `handle_alloc_error` if the system

@@ -90,6 +90,7 @@ impl Heap {
         }
         let _idle_on_exit = PhaseGuard(&self.phase);
         let start = Instant::now();
+        self.flush_slot_caches();
 
         // 0. What the last lazy sweep left is finished before anything is counted.
         let sweep_finish_panic = self.finish_sweep();

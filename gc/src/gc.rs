@@ -194,7 +194,7 @@ unsafe impl<T: ?Sized> Trace for Gc<T> {
     // Dropping a handle is exactly decrementing its count (rule 7).
     const DROP_IS_TRACE: bool = true;
 
-    #[inline]
+    #[inline(always)]
     fn trace(&self, tracer: &mut Tracer) {
         tracer.edge(self.header_ptr());
     }

@@ -11,6 +11,7 @@ use crate::alloc::ObjectSpace;
 use crate::config::Config;
 use crate::header::Header;
 use crate::pacing::Pacer;
+use crate::slot_cache::{SlotCache, KINDS};
 use crate::stats::{CycleStats, HeapStats, Recorder, Trigger};
 use crate::sweep::Doomed;
 use crate::trace::Tracer;
@@ -80,6 +81,10 @@ pub struct Heap {
     pub(crate) config: Config,
     pub(crate) phase: Cell<Phase>,
     pub(crate) space: RefCell<ObjectSpace>,
+    /// Each small-object kind's claimed bitmap word (`slot_cache.rs`).
+    pub(crate) slot_caches: [SlotCache; KINDS],
+    /// Bytes that can be allocated before any cycle could be due (`slot_cache.rs`).
+    pub(crate) budget: Cell<usize>,
     /// Objects that are not dead (garbage a lazy sweep has not reached yet included).
     pub(crate) objects: Cell<usize>,
     /// The heap size pacing compares with its goal: what the last cycle found live plus every
@@ -150,6 +155,8 @@ impl Heap {
             config,
             phase: Cell::new(Phase::Idle),
             space: RefCell::new(ObjectSpace::new(poison)),
+            slot_caches: SlotCache::all_empty(),
+            budget: Cell::new(0),
             objects: Cell::new(0),
             paced: Cell::new(0),
             young: RefCell::new(Vec::new()),
@@ -172,8 +179,9 @@ impl Heap {
         &self.config
     }
 
+    /// Bytes of the heap's objects (claimed slots the caches have not handed out excluded).
     pub(crate) fn bytes(&self) -> usize {
-        self.space.borrow().bytes()
+        self.space.borrow().bytes() - self.cached_bytes()
     }
 
     /// Runs a full cycle: drain the pools, find the roots, mark, sweep. When it returns,
@@ -286,6 +294,7 @@ impl Drop for Heap {
                 }
             }
         }));
+        self.flush_slot_caches();
         self.phase.set(Phase::Dropped);
         weak::unregister_table(self.id);
         self.space.borrow_mut().leak_all();

@@ -6,7 +6,6 @@ use std::alloc::Layout;
 use std::fmt;
 use std::ptr::NonNull;
 
-use crate::alloc::kind_index;
 use crate::finalize::{Finalize, FinalizedVTable};
 use crate::gc::Gc;
 use crate::header::{
@@ -296,15 +295,7 @@ impl Heap {
             self.sweep_large_for_allocation();
             return self.space.borrow_mut().allocate_large(layout);
         };
-        let kind = kind_index(class, prefixed);
-        loop {
-            if let Some(memory) = self.space.borrow_mut().allocate_small(kind) {
-                return memory;
-            }
-            if !self.sweep_for_allocation(kind) {
-                return self.space.borrow_mut().allocate_fresh(kind);
-            }
-        }
+        self.take_slot(class, prefixed)
     }
 
     /// Whether a new object joins the old generation at once (`register` makes the same
@@ -347,9 +338,28 @@ impl Heap {
         self.register(header, size, vtable, h.class().is_none());
     }
 
-    /// Runs the collections an allocation of `size` bytes calls for and enforces the limit.
+    /// Runs the collections an allocation of `size` bytes calls for and enforces the limit:
+    /// nothing to do while the allocation budget lasts (`slot_cache.rs`).
+    #[inline]
     #[track_caller]
     fn make_room(&self, size: usize) -> Result<(), AllocError> {
+        let budget = self.budget.get();
+        if size <= budget {
+            self.budget.set(budget - size);
+            return Ok(());
+        }
+        let room = self.make_room_slow(size);
+        if room.is_ok() {
+            self.budget
+                .set(self.allocation_budget().saturating_sub(size));
+        }
+        room
+    }
+
+    /// [`make_room`](Self::make_room) past the budget: the checks themselves.
+    #[inline(never)]
+    #[track_caller]
+    fn make_room_slow(&self, size: usize) -> Result<(), AllocError> {
         let phase = self.phase.get();
         if matches!(phase, Phase::Roots | Phase::Mark | Phase::Verify) {
             panic!(

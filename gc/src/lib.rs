@@ -186,6 +186,7 @@ mod prefetch;
 mod release;
 mod roots;
 mod size_class;
+mod slot_cache;
 mod stats;
 mod sweep;
 mod trace;

@@ -193,6 +193,39 @@ impl Page {
         None
     }
 
+    /// Claims every free slot of the first bitmap word (from the cursor) that has one: they
+    /// are marked taken and counted used, for the heap's slot cache to hand out one by one.
+    /// Returns the word's index and the claimed slots' bits.
+    #[inline]
+    pub(crate) fn claim_word(&mut self) -> Option<(u32, u64)> {
+        let mut w = self.cursor as usize;
+        while w < WORDS {
+            let free = !self.bits[w];
+            if free != 0 {
+                self.bits[w] = !0;
+                self.used += free.count_ones();
+                self.cursor = w as u32 + 1;
+                return Some((w as u32, free));
+            }
+            w += 1;
+        }
+        self.cursor = WORDS as u32;
+        None
+    }
+
+    /// Gives back the claimed slots `unused` of word `w` that the cache never handed out.
+    pub(crate) fn unclaim(&mut self, w: u32, unused: u64) {
+        let word = &mut self.bits[w as usize];
+        debug_assert_eq!(
+            *word & unused,
+            unused,
+            "unclaiming slots that are not claimed"
+        );
+        *word &= !unused;
+        self.used -= unused.count_ones();
+        self.cursor = self.cursor.min(w);
+    }
+
     /// The first byte of slot `slot`.
     #[inline]
     pub(crate) fn slot_ptr(&self, slot: u32) -> NonNull<u8> {

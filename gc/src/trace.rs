@@ -105,7 +105,7 @@ impl Tracer {
     }
 
     /// Visits one handle's target.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn edge(&mut self, target: NonNull<Header>) {
         // SAFETY: `target` comes from a live handle, and an object with a live handle is never
         // freed, so its header is readable.

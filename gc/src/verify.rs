@@ -53,6 +53,8 @@ impl Heap {
                 self.0.set(self.1);
             }
         }
+        // Claimed slots hold no object yet: give them back before walking the bitmaps.
+        self.flush_slot_caches();
         // While user `trace` code runs here, neither collect() nor alloc() may run.
         let _restore = Restore(&self.phase, self.phase.replace(Phase::Verify));
         let space = self.space.borrow();

@@ -146,6 +146,7 @@ impl Heap {
         }
         let _idle_on_exit = Idle(self);
         let start = Instant::now();
+        self.flush_slot_caches();
         let heap_before = self.space.borrow().bytes();
         let mut young = std::mem::take(&mut *self.young.borrow_mut());
 
