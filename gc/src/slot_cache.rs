@@ -45,16 +45,18 @@ pub(crate) struct SlotCache {
 }
 
 impl SlotCache {
-    const EMPTY: SlotCache = SlotCache {
-        bits: Cell::new(0),
-        base: Cell::new(std::ptr::null_mut()),
-        page: Cell::new(0),
-        word: Cell::new(0),
-    };
+    fn empty() -> SlotCache {
+        SlotCache {
+            bits: Cell::new(0),
+            base: Cell::new(std::ptr::null_mut()),
+            page: Cell::new(0),
+            word: Cell::new(0),
+        }
+    }
 
     /// An empty cache for every kind.
     pub(crate) fn all_empty() -> [SlotCache; KINDS] {
-        [Self::EMPTY; KINDS]
+        std::array::from_fn(|_| SlotCache::empty())
     }
 
     fn fill(&self, claim: Claim) {
