@@ -11,7 +11,7 @@
 use std::ptr::NonNull;
 
 use crate::alloc::ObjectSpace;
-use crate::header::{Header, DEAD, MARKED, PENDING};
+use crate::header::{Header, DEAD, MARKED, OLD, PENDING};
 use crate::prefetch::{prefetch_read, DISTANCE};
 use crate::trace::{TraceMode, Tracer};
 
@@ -62,7 +62,8 @@ pub(crate) fn discover_roots(space: &ObjectSpace, tracer: &mut Tracer) -> usize 
 /// Root discovery of a young cycle: like [`discover_roots`] over `young` only, counting only
 /// edges between young objects (the tracer's `young_only`). A young object held by an old
 /// one, from outside, or from another heap has more handles than young internal references,
-/// so it is a root. Leaves every young internal count at zero.
+/// so it is a root, and is promoted at once (flag `OLD`: a young cycle's mark promotes what
+/// it reaches). Leaves every young internal count at zero.
 pub(crate) fn discover_young_roots(young: &[NonNull<Header>], tracer: &mut Tracer) -> usize {
     tracer.mode = TraceMode::Count;
     for (i, &object) in young.iter().enumerate() {
@@ -88,11 +89,12 @@ pub(crate) fn discover_young_roots(young: &[NonNull<Header>], tracer: &mut Trace
             continue;
         }
         if header.has(PENDING) {
-            header.set(MARKED);
+            // Still being built: kept, like a root, but not traced.
+            header.set(OLD);
             continue;
         }
         if header.handles() > header.internal() {
-            header.set(MARKED);
+            header.set(OLD);
             tracer.stack.push(object);
             roots += 1;
         }

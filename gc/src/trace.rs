@@ -88,7 +88,9 @@ pub struct Tracer {
     pub(crate) foreign_edges: usize,
     /// Mark: bytes of the objects marked so far (for pacing).
     pub(crate) marked_bytes: usize,
-    /// A young cycle: edges into old objects are neither counted nor followed.
+    /// A young cycle: edges into old objects are neither counted nor followed, and marking
+    /// an object promotes it (sets `OLD`, which also keeps it from being pushed twice)
+    /// instead of setting `MARKED`.
     pub(crate) young_only: bool,
 }
 
@@ -151,7 +153,8 @@ impl Tracer {
             }
             TraceMode::Mark => {
                 if !header.has(MARKED | DEAD) {
-                    header.set(MARKED);
+                    // A young target is not `OLD` here (returned above): promote it.
+                    header.set(if self.young_only { OLD } else { MARKED });
                     self.stack.push(target);
                 }
             }

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 
 use std::ptr::NonNull;
 
-use crate::header::{Header, DEAD, MARKED, OLD, VALUE_DROPPED, WEAK};
+use crate::header::{Header, DEAD, OLD, VALUE_DROPPED, WEAK};
 use crate::heap::{Heap, Phase};
 use crate::mark::mark;
 use crate::prefetch::{prefetch_read, DISTANCE};
@@ -69,8 +69,8 @@ impl Heap {
         }
     }
 
-    /// One pass over the young list, newest first: a marked object is promoted; an unmarked
-    /// one is flagged dead, its weak slot emptied, its value dropped, and its slot freed at
+    /// One pass over the young list, newest first: a marked (so promoted) object is skipped;
+    /// any other is flagged dead, its weak slot emptied, its value dropped, and its slot freed at
     /// once if no handle names it (else it goes to `deferred`, for [`free_dead`] once every
     /// value is dropped).
     ///
@@ -81,26 +81,21 @@ impl Heap {
     /// destructor run later can reach it. Destructors may meet young garbage not yet swept;
     /// its value is still intact then (as in a lazy page sweep).
     ///
-    /// A marked object survives and is promoted. Returns the bytes promoted.
+    /// The mark has already promoted the survivors (flag `OLD`); they are skipped.
     fn sweep_young(
         &self,
         young: &[NonNull<Header>],
         deferred: &mut Vec<Doomed>,
         outcome: &mut SweepOutcome,
-    ) -> usize {
-        let mut promoted = 0;
+    ) {
         for (i, &object) in young.iter().enumerate().rev() {
             if let Some(ahead) = i.checked_sub(DISTANCE) {
                 prefetch_read(young[ahead].as_ptr());
             }
             // SAFETY: young objects are allocated until this pass frees them, once each.
             let header = unsafe { object.as_ref() };
-            if header.has(MARKED) {
-                // Reachable (or still being built, which root discovery marks).
-                header.clear(MARKED);
-                header.set(OLD);
-                // SAFETY: allocated, vtable matching.
-                promoted += unsafe { Header::footprint(object) };
+            if header.has(OLD) {
+                // Reachable (or still being built, which root discovery keeps): promoted.
                 continue;
             }
             header.set(DEAD | VALUE_DROPPED | OLD);
@@ -131,7 +126,6 @@ impl Heap {
                 });
             }
         }
-        promoted
     }
 
     /// Runs one young cycle (see the module docs). The heap must be idle.
@@ -188,7 +182,8 @@ impl Heap {
                     // SAFETY: young objects are allocated.
                     let header = unsafe { object.as_ref() };
                     header.reset_internal();
-                    header.clear(MARKED);
+                    // Marked ones were promoted: every object of the list was young.
+                    header.clear(OLD);
                 }
                 // Still young: put them back in front of anything allocated since.
                 let mut list = self.young.borrow_mut();
@@ -202,14 +197,15 @@ impl Heap {
         // Sweep the young list: promote the marked, drop and free the rest.
         self.phase.set(Phase::Sweep);
         let sweep_start = Instant::now();
-        let mut deferred = self.doomed.borrow_mut();
-        deferred.clear();
-        let promoted = self.sweep_young(&young, &mut deferred, &mut outcome);
-        {
+        // The mark promoted what it reached; if that was everything, nothing is left to sweep.
+        let promoted = bytes_live;
+        if objects_live < young.len() {
+            let mut deferred = self.doomed.borrow_mut();
+            deferred.clear();
+            self.sweep_young(&young, &mut deferred, &mut outcome);
             let mut space = self.space.borrow_mut();
             free_dead(&mut space, &mut deferred, &mut outcome);
         }
-        drop(deferred);
         // Every survivor is old now: the young list holds only what destructors allocated
         // meanwhile (the emptied buffer is kept for the next cycle).
         {
