@@ -6,7 +6,7 @@
 //! docs. A no-op off x86_64.
 
 /// How many list entries ahead to prefetch.
-pub(crate) const DISTANCE: usize = 8;
+pub(crate) const DISTANCE: usize = 16;
 
 /// Hints the CPU to bring the cache line at `ptr` in for reading. Never faults, whatever
 /// `ptr` is.
