@@ -111,10 +111,12 @@
 //!
 //! # Memory: pages, size classes, headers
 //! Small objects (up to 2 KiB, alignment at most 8) live in 64 KiB pages of equal slots, in 26
-//! size classes (`size_class.rs`, `page.rs`, `alloc.rs`). Allocation takes the first free bit
-//! of the current page's bitmap; a page's metadata (bitmap, class, sweep state) sits in a side
-//! table, so the collector's passes walk bitmaps and touch only slots that hold objects, and a
-//! page's first word holds its index, so an object's page is found by masking its address.
+//! size classes (`size_class.rs`, `page.rs`, `alloc.rs`). Each class claims one bitmap word of
+//! its current page's free slots at a time and hands them out with a trailing-zeros count, and
+//! an allocation budget lets allocations skip the pacing checks until a cycle could be due
+//! (`slot_cache.rs`); a page's metadata (bitmap, class, sweep state) sits in a side table, so
+//! the collector's passes walk bitmaps and touch only slots that hold objects, and a page's
+//! first word holds its index, so an object's page is found by masking its address.
 //! Pages a sweep empties return to one pool that serves every class; empty pages beyond a
 //! reserve go back to the system allocator after an eager sweep. Larger or over-aligned objects
 //! are one system allocation each.
@@ -124,19 +126,25 @@
 //! the length of a `str` or slice; a page adds 8 bytes and about 400 bytes of side table
 //! (0.6%). A binary-trees node (16-byte value) takes 40 bytes, a `Box` node 32.
 //!
-//! bumpalo is not used: besides the objects, a cycle needs only the mark stack and two scratch
-//! lists (condemned objects, the young list), which are `Vec`s kept from cycle to cycle, so a
-//! warmed-up cycle allocates nothing; a bump region would be a second way to get the same.
+//! bumpalo is not used: besides the objects, a cycle needs only the mark stack and a few
+//! scratch lists (condemned objects, the young list, the release step's worklist and released
+//! old objects), which are `Vec`s kept from cycle to cycle, so a warmed-up cycle allocates
+//! nothing; a bump region would be a second way to get the same. Objects themselves cannot
+//! live in a bump region: they are freed one by one and their slots reused.
 //!
 //! With the `valgrind` feature the pages tell memcheck which slots are free (no-access) and which
 //! are new (undefined), so a use after free inside a page is still reported (`valgrind.rs`).
 //!
 //! # Generations and lazy sweeping
-//! Most cycles are *young* (`young.rs`): they count, mark and sweep only the objects allocated
-//! since the last cycle, need no write barrier (an old object's handle makes its young target
-//! look held from outside), do not drain pools and do not run finalizers. A *full* cycle runs
-//! when the old generation has grown by `gc_percent` over what the last full cycle left live,
-//! and on `collect()`. A pacing-triggered full cycle sweeps *lazily* (`lazy.rs`): allocation
+//! Most cycles are *young* (`young.rs`). A young cycle first *releases* every young object no
+//! handle names, and what that frees in turn, old objects included (`release.rs`): a handle
+//! count of zero proves an object unreachable, so most garbage goes without being traced, by
+//! reference counting deferred to the cycle. It then counts, marks and sweeps only the young
+//! objects that are left, needs no write barrier (an old object's handle makes its young
+//! target look held from outside), promotes the survivors, and neither drains pools nor runs
+//! finalizers. A *full* cycle runs when the old generation has grown by `gc_percent` over what
+//! the last full cycle left live, and on `collect()`; it is what frees garbage cycles that
+//! reach old objects. A pacing-triggered full cycle sweeps *lazily* (`lazy.rs`): allocation
 //! sweeps pages of its own class one at a time, and whatever is left is finished before the
 //! next cycle counts anything; `collect()` always sweeps before it returns. `sweep.rs` explains
 //! why reusing a slot while other pages are unswept is safe (a dead object is freed only at

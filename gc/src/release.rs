@@ -24,8 +24,10 @@
 //! dropped.
 //!
 //! Why it is sound:
-//! - a count of zero cannot rise again: a new handle is made only by cloning an existing one
-//!   or by upgrading a weak one, and the weak slot is emptied before anything is dropped;
+//! - a new handle is made only by cloning an existing one or by upgrading a weak one, so a
+//!   zero count can rise again only through a weak handle (a destructor run earlier in the
+//!   step may upgrade one): the count is read right before each release, and the release
+//!   empties the weak slot before anything else, so a released object's count stays zero;
 //! - a young object is freed when the walk reaches its entry, and no other entry names it
 //!   (destructors' allocations go to the heap's new young list, not this one);
 //! - old objects (the only ones the worklist holds, possibly twice) are flagged dead when
@@ -42,7 +44,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 
-use crate::header::{Header, DEAD, PENDING, VALUE_DROPPED, WEAK};
+use crate::header::{Header, DEAD, OLD, PENDING, VALUE_DROPPED, WEAK};
 use crate::heap::Heap;
 use crate::prefetch::{prefetch_read, DISTANCE};
 use crate::sweep::SweepOutcome;
@@ -88,15 +90,19 @@ impl Heap {
             }
             let object = young[i];
             // SAFETY: young objects are allocated until this walk frees them, once each.
-            if !releasable(unsafe { object.as_ref() }) {
+            let header = unsafe { object.as_ref() };
+            // Entries are freed at once below; only old objects go through the worklist.
+            debug_assert!(!header.has(OLD), "an old object on the young list");
+            if !releasable(header) {
                 kept -= 1;
                 young[kept] = object;
                 continue;
             }
             self.release_one(object, &mut tracer, outcome);
             released.objects += 1;
-            // SAFETY: released: dead, handles dropped, no handle names it (a zero count never
-            // rises), young (so small and in a page), and only entry `i` named it.
+            // SAFETY: released: dead, handles dropped, no handle names it (its weak slot is
+            // empty, so its zero count stays zero), young (so small and in a page), and only
+            // entry `i` named it.
             outcome.bytes_freed += unsafe { self.free_released(object) };
             while let Some(next) = tracer.stack.pop() {
                 // SAFETY: old objects the tracer listed are allocated: they had a handle when

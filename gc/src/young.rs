@@ -149,6 +149,11 @@ impl Heap {
         let release_start = Instant::now();
         let mut outcome = SweepOutcome::default();
         let released = self.release_unnamed(&mut young, &mut outcome);
+        // Destructors the release ran may have allocated, and stored the new objects in live
+        // ones: they are young, and must be counted and marked with the rest (an object the
+        // mark reaches but the list misses would be promoted while still on the young list,
+        // and one counted but not listed would keep a stale internal count).
+        young.append(&mut self.young.borrow_mut());
         let release = release_start.elapsed();
 
         self.phase.set(Phase::Roots);

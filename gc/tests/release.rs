@@ -304,3 +304,62 @@ fn a_lazily_swept_heap_releases_old_objects_in_unswept_pages_safely() {
     heap.collect();
     assert_eq!(heap.stats().objects, 0);
 }
+
+thread_local! {
+    static ALLOCATING_HEAP: RefCell<Option<(Rc<Heap>, Gc<Holder>)>> = const { RefCell::new(None) };
+}
+
+#[derive(Trace)]
+struct Holder {
+    slot: GcCell<Option<Gc<Tree>>>,
+}
+
+/// When dropped, allocates a new object in the heap and stores it in a live holder.
+struct AllocatesWhenDropped;
+
+// SAFETY: holds no handles.
+unsafe impl Trace for AllocatesWhenDropped {
+    const NEEDS_TRACE: bool = false;
+    fn trace(&self, _: &mut Tracer) {}
+}
+
+impl Drop for AllocatesWhenDropped {
+    fn drop(&mut self) {
+        ALLOCATING_HEAP.with(|h| {
+            if let Some((heap, holder)) = &*h.borrow() {
+                let fresh = heap.alloc(Tree {
+                    children: None,
+                    value: 77,
+                });
+                *holder.slot.borrow_mut() = Some(fresh);
+            }
+        });
+    }
+}
+
+#[test]
+fn an_object_a_released_destructor_allocates_survives_while_reachable() {
+    let heap = Rc::new(young_heap());
+    // The holder is young and reachable from a local when the release step runs.
+    let holder = heap.alloc(Holder {
+        slot: GcCell::new(None),
+    });
+    ALLOCATING_HEAP.with(|h| *h.borrow_mut() = Some((heap.clone(), holder.clone())));
+    drop(heap.alloc(AllocatesWhenDropped));
+    run_young_cycle(&heap);
+    ALLOCATING_HEAP.with(|h| *h.borrow_mut() = None);
+    heap.verify();
+    // The new object's only handle is inside the holder: several young cycles and a full one
+    // must keep it, with its count exact.
+    for _ in 0..3 {
+        run_young_cycle(&heap);
+        heap.verify();
+        let slot = holder.slot.borrow();
+        let fresh = slot.as_ref().expect("stored by the destructor");
+        assert_eq!(fresh.value, 77);
+        assert_eq!(Gc::handle_count(fresh), 1);
+    }
+    heap.collect();
+    heap.verify();
+    assert_eq!(holder.slot.borrow().as_ref().unwrap().value, 77);
+}
