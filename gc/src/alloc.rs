@@ -299,9 +299,9 @@ impl ObjectSpace {
         self.peak = self.peak.max(self.bytes);
     }
 
-    /// The largest size the space has had.
-    pub(crate) fn peak_bytes(&self) -> usize {
-        self.peak.max(self.bytes)
+    /// The largest size noted before a free (the current size may be larger).
+    pub(crate) fn noted_peak(&self) -> usize {
+        self.peak
     }
 
     /// Frees slot `slot` of page `page` (holding the object `header`), or the large object

@@ -226,7 +226,9 @@ impl Heap {
             objects: self.objects.get(),
             bytes: self.bytes(),
             zombies: self.space.borrow().zombies,
-            peak_bytes: self.space.borrow().peak_bytes(),
+            // Peaks are noted only with the slot caches flushed (every free happens in a
+            // cycle or a page sweep, which flush them first), so claimed slots never count.
+            peak_bytes: self.space.borrow().noted_peak().max(self.bytes()),
             next_goal: self.pacer.get().next_goal(),
             allocations: self.allocations.get(),
             bytes_allocated: self.bytes_allocated.get(),

@@ -229,6 +229,9 @@ impl Heap {
                         self.first,
                         self.written,
                     ));
+                    // (Flushed first: freeing notes the peak size, which claimed slots
+                    // must not inflate.)
+                    self.heap.flush_slot_caches();
                     self.heap.space.borrow_mut().abandon(self.base, self.layout);
                 }
             }

@@ -40,6 +40,8 @@ impl Heap {
     /// Sweeps one unswept page (or the large objects). Returns the first destructor panic,
     /// for the caller to resume once it is safe to.
     pub(crate) fn sweep_part(&self, part: Unswept) -> Option<Box<dyn Any + Send>> {
+        // Freeing notes the heap's peak size: give claimed slots back first so it is exact.
+        self.flush_slot_caches();
         let _restore = RestorePhase(&self.phase, self.phase.replace(Phase::Sweep));
         let mut doomed = self.doomed.borrow_mut();
         doomed.clear();
