@@ -30,6 +30,7 @@ use std::ptr::NonNull;
 
 use crate::alloc::{kind_index, Claim};
 use crate::heap::{Heap, Phase};
+use crate::prefetch::prefetch_read;
 use crate::size_class::{CLASSES, CLASS_SIZES};
 
 /// Kinds of small objects: every size class, with and without a length prefix.
@@ -77,10 +78,15 @@ impl Heap {
         if bits == 0 {
             return self.take_slot_slow(kind);
         }
-        cache.bits.set(bits & (bits - 1));
+        let rest = bits & (bits - 1);
+        cache.bits.set(rest);
         let size = CLASS_SIZES[class as usize] as usize;
+        let base = cache.base.get();
         // SAFETY: a set bit is a claimed slot of the word starting at `base`, inside its page.
-        let slot = unsafe { cache.base.get().add(bits.trailing_zeros() as usize * size) };
+        let slot = unsafe { base.add(bits.trailing_zeros() as usize * size) };
+        // The next allocation of this class writes the next claimed slot: start bringing its
+        // line in now (a hint, never a fault, whatever the address).
+        prefetch_read(base.wrapping_add(rest.trailing_zeros() as usize * size));
         crate::valgrind::mark_undefined(slot, size);
         // SAFETY: inside a page, so not null.
         unsafe { NonNull::new_unchecked(slot) }
