@@ -117,6 +117,8 @@ mod tests {
 
     /// Runs root discovery alone and returns the roots, leaving the heap clean.
     fn roots_of(heap: &Heap) -> Vec<NonNull<Header>> {
+        // Claimed slots hold no objects yet: give them back before walking the bitmaps.
+        heap.flush_slot_caches();
         let space = heap.space.borrow();
         let mut tracer = Tracer::new(heap.id);
         let found = discover_roots(&space, &mut tracer);
