@@ -81,6 +81,9 @@ pub(crate) struct ObjectSpace {
     pub(crate) zombie_bytes: usize,
     /// Overwrite freed objects with [`POISON`] (debug builds and torture mode).
     poison: bool,
+    /// Some slot cache may hold claimed slots without objects: the bitmaps must not be walked
+    /// until the heap flushes its caches ([`settle_claims`](Self::settle_claims)).
+    claims_out: bool,
 }
 
 impl ObjectSpace {
@@ -98,6 +101,7 @@ impl ObjectSpace {
             zombies: 0,
             zombie_bytes: 0,
             poison,
+            claims_out: false,
         }
     }
 
@@ -131,6 +135,7 @@ impl ObjectSpace {
                 let page = &mut self.pages[index as usize];
                 if let Some((word, bits)) = page.claim_word() {
                     self.bytes += bits.count_ones() as usize * page.slot_size();
+                    self.claims_out = true;
                     return Some(Claim {
                         page: index,
                         word,
@@ -149,6 +154,16 @@ impl ObjectSpace {
     pub(crate) fn claim_fresh(&mut self, kind: usize) -> Claim {
         self.install_fresh_page(kind);
         self.claim(kind).expect("a fresh page has free slots")
+    }
+
+    /// Records that every slot cache has been flushed: no claimed slot lacks an object.
+    pub(crate) fn settle_claims(&mut self) {
+        self.claims_out = false;
+    }
+
+    /// Whether the bitmaps may be walked (every taken slot holds an object).
+    pub(crate) fn walkable(&self) -> bool {
+        !self.claims_out
     }
 
     /// Gives back the slots `bits` of a [`Claim`] that were never handed out.
@@ -259,6 +274,10 @@ impl ObjectSpace {
     /// Calls `f` on every object (pages in order, each in address order, then the large ones).
     #[inline]
     pub(crate) fn for_each_object(&self, mut f: impl FnMut(NonNull<Header>)) {
+        debug_assert!(
+            self.walkable(),
+            "walking the heap with slot caches not flushed"
+        );
         for page in &self.pages {
             page.for_each_object(|_, header| f(header));
         }

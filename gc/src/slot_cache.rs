@@ -132,14 +132,14 @@ impl Heap {
     /// bitmaps), and zeroes the allocation budget.
     pub(crate) fn flush_slot_caches(&self) {
         self.budget.set(0);
-        let mut space = None;
+        let mut space = self.space.borrow_mut();
         for cache in &self.slot_caches {
             let bits = cache.bits.replace(0);
             if bits != 0 {
-                let space = space.get_or_insert_with(|| self.space.borrow_mut());
                 space.unclaim(cache.page.get(), cache.word.get(), bits);
             }
         }
+        space.settle_claims();
     }
 
     /// Bytes of claimed slots not handed out yet (counted in the space's bytes).

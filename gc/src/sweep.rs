@@ -86,6 +86,7 @@ pub(crate) fn condemn_page(
     weak: &mut WeakTable,
     doomed: &mut Vec<Doomed>,
 ) {
+    debug_assert!(space.walkable(), "sweeping with slot caches not flushed");
     space.page(page).for_each_object(|slot, object| {
         // SAFETY: a taken slot holds an object (its header initialised at allocation).
         let header = unsafe { object.as_ref() };
