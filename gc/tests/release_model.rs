@@ -15,8 +15,9 @@
 //! (overwriting a slot drops its old handle), clones and drops local handles, keeps and
 //! upgrades weak handles, moves handles into and out of a `LocalPool` (drained by every full
 //! cycle of either heap), allocates batches of garbage (trees and cycles, pointing at held
-//! nodes, sometimes while a held node's cell is mutably borrowed) so young cycles run between
-//! the checks, and collects.
+//! nodes, some weakly referenced so that an upgrade can resurrect them before a release, some
+//! built while a held node's cell is mutably borrowed) so young cycles run between the
+//! checks, and collects.
 //!
 //! # What is checked when
 //! The model knows every node's heap and slots, the local handles, the pooled handles, and
@@ -91,8 +92,9 @@ enum Op {
         slots: [Option<usize>; SLOTS],
     },
     /// `count` nodes in heap `heap % 2`, built bottom-up with random edges to each other and
-    /// to local handles (drawn from `seed`), closed into a cycle if `cycle`, then dropped; all
-    /// while the cell of local `borrowed` (if any) is mutably borrowed.
+    /// to local handles and a weak handle kept to some (drawn from `seed`), closed into a
+    /// cycle if `cycle`, then dropped; all while the cell of local `borrowed` (if any) is
+    /// mutably borrowed.
     Garbage {
         heap: usize,
         count: usize,
@@ -288,13 +290,13 @@ fn node_id(handle: &Gc<Node>) -> usize {
 }
 
 fn run(program: &[Op], config: &Config) -> Result<Observed, TestCaseError> {
-    // Declared first, dropped last: B before A, as B's nodes hold A's.
-    let heaps = [
-        Heap::with_config(config.clone()),
-        Heap::with_config(config.clone()),
-    ];
+    // Declared first, dropped last, B before A (B's nodes hold A's): a heap dropped while
+    // handles into it live (when a check fails) leaks what they name.
+    let heap_a = Heap::with_config(config.clone());
+    let heap_b = Heap::with_config(config.clone());
+    let heaps = [&heap_a, &heap_b];
     let observed = Rc::new(Cell::new(Observed::default()));
-    for heap in &heaps {
+    for heap in heaps {
         let observed = observed.clone();
         heap.on_cycle(move |cycle| {
             let mut o = observed.get();
@@ -376,10 +378,15 @@ fn run(program: &[Op], config: &Config) -> Result<Observed, TestCaseError> {
                     }
                     let ids = handles.each_ref().map(|h| h.as_ref().map(node_id));
                     let id = model.add(heap, ids);
-                    batch.push(heaps[heap].alloc(Node {
+                    let node = heaps[heap].alloc(Node {
                         id: id as u64,
                         edges: GcCell::new(handles),
-                    }));
+                    });
+                    if next(&mut rng) % 4 == 0 {
+                        // Releasing it must empty its weak slot before anything is dropped.
+                        weaks.push((id, Gc::downgrade(&node)));
+                    }
+                    batch.push(node);
                 }
                 if cycle && count >= 2 {
                     let (first, last) = (&batch[0], &batch[count - 1]);
@@ -472,7 +479,7 @@ fn run(program: &[Op], config: &Config) -> Result<Observed, TestCaseError> {
                     sync_pool(&mut model)?;
                     model.collected(heap);
                 }
-                check_exact(&heaps, &model, &locals, &weaks)?;
+                check_exact(heaps, &model, &locals, &weaks)?;
             }
             Op::CollectOne(heap) => {
                 let heap = heap % 2;
@@ -484,7 +491,7 @@ fn run(program: &[Op], config: &Config) -> Result<Observed, TestCaseError> {
             _ => {}
         }
         sync_pool(&mut model)?;
-        check_bounds(&heaps, &model, &locals)?;
+        check_bounds(heaps, &model, &locals)?;
     }
 
     for heap in [B, A] {
@@ -492,7 +499,7 @@ fn run(program: &[Op], config: &Config) -> Result<Observed, TestCaseError> {
         sync_pool(&mut model)?;
         model.collected(heap);
     }
-    check_exact(&heaps, &model, &locals, &weaks)?;
+    check_exact(heaps, &model, &locals, &weaks)?;
     drop(locals);
     model.locals.clear();
     for heap in [B, A] {
@@ -512,7 +519,7 @@ fn run(program: &[Op], config: &Config) -> Result<Observed, TestCaseError> {
 
 /// The checks that hold at every step (see the module docs): R ⊆ E ⊆ P bounds the counts.
 fn check_bounds(
-    heaps: &[Heap; 2],
+    heaps: [&Heap; 2],
     model: &Model,
     locals: &[Gc<Node>],
 ) -> Result<(), TestCaseError> {
@@ -561,7 +568,7 @@ fn check_bounds(
 
 /// The checks right after both heaps were collected (B first): the model is exact.
 fn check_exact(
-    heaps: &[Heap; 2],
+    heaps: [&Heap; 2],
     model: &Model,
     locals: &[Gc<Node>],
     weaks: &[(usize, WeakGc<Node>)],
