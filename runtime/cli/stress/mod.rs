@@ -65,15 +65,22 @@ struct ThreadReport {
 /// Steps between explicit collections, at most (the exact count is random).
 const MAX_STEPS_BETWEEN_CHECKS: u64 = 4000;
 
+/// The main heaps' nursery: a young cycle every few hundred allocations.
+const MAIN_NURSERY: usize = 16 << 10;
+
+/// The nursery of the odd threads' second heaps: a young cycle every few dozen holders.
+const SIDE_NURSERY: usize = 2 << 10;
+
 fn run_thread(thread: usize, seed: u64, deadline: Instant, steps_done: &AtomicU64) -> ThreadReport {
     let mut rng =
         SmallRng::seed_from_u64(seed ^ (thread as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    // A small floor so pacing collections run often between the explicit ones.
+    // Young cycles on, with a small nursery so they run often (several between two explicit
+    // collections): their release step is the newest and riskiest code in the collector, and
+    // the model checks what a young cycle may and must free. A small floor also makes pacing
+    // start full cycles (lazy ones) between the explicit ones.
     let heap = Heap::with_config(Config {
         min_heap_bytes: 64 << 10,
-        // Full cycles only: the model treats every cycle as one that drains the pools and
-        // finds everything unreachable dead, which young cycles (prologue-gc's default) do not.
-        young_bytes: 0,
+        young_bytes: MAIN_NURSERY,
         ..Config::default()
     });
     let limits = if short_mode() {
@@ -87,10 +94,18 @@ fn run_thread(thread: usize, seed: u64, deadline: Instant, steps_done: &AtomicU6
             objects: 4000,
         }
     };
-    // A second heap whose objects hold handles into the first.
-    let side = Heap::with_config(Config {
-        young_bytes: 0, // as above: its cycles must drain the local pool
-        ..Config::default()
+    // A second heap whose objects hold handles into the first. Even threads give it the
+    // default config (what every program gets: cycles here are mostly the explicit ones); odd
+    // threads a tiny nursery, so its young cycles free released holders between explicit
+    // collections, and their release step drops handles into the main heap.
+    let side = Heap::with_config(if thread % 2 == 0 {
+        Config::default()
+    } else {
+        Config {
+            min_heap_bytes: 16 << 10,
+            young_bytes: SIDE_NURSERY,
+            ..Config::default()
+        }
     });
     let mut graph = Graph::new(&heap, &side, limits);
     let mut hands = buffers::BufferHands::new(thread);
@@ -240,8 +255,13 @@ struct Summary {
     steps: u64,
     objects_allocated: u64,
     cycles: u64,
+    young_cycles: u64,
+    objects_released: u64,
+    young_garbage_checked: u64,
+    side_cycles: u64,
     full_checks: u64,
     weak_checks: u64,
+    weak_revived: u64,
     peak_model_objects: usize,
     buffer_gets: u64,
     buffer_news: u64,
@@ -269,8 +289,13 @@ impl Summary {
             steps: sum(|r| r.steps),
             objects_allocated: sum(|r| r.graph.allocated),
             cycles: sum(|r| r.graph.cycles),
+            young_cycles: sum(|r| r.graph.young_cycles),
+            objects_released: sum(|r| r.graph.released),
+            young_garbage_checked: sum(|r| r.graph.young_garbage),
+            side_cycles: sum(|r| r.graph.side_cycles),
             full_checks: sum(|r| r.graph.checks),
             weak_checks: sum(|r| r.graph.weak_checks),
+            weak_revived: sum(|r| r.graph.revived),
             peak_model_objects: reports
                 .iter()
                 .map(|r| r.graph.peak_objects)
@@ -299,12 +324,19 @@ impl Summary {
         };
         row("steps", self.steps.to_string());
         row("objects allocated", self.objects_allocated.to_string());
-        row("collections", self.cycles.to_string());
+        row(
+            "collections",
+            format!(
+                "{} ({} young, {} objects released); {} of the second heaps",
+                self.cycles, self.young_cycles, self.objects_released, self.side_cycles
+            ),
+        );
         row(
             "checks",
             format!(
-                "{} full heap checks, {} weak upgrades",
-                self.full_checks, self.weak_checks
+                "{} full heap checks, {} weak upgrades ({} revived), \
+                 {} young garbage objects proven freed",
+                self.full_checks, self.weak_checks, self.weak_revived, self.young_garbage_checked
             ),
         );
         row(

@@ -1,31 +1,44 @@
-//! The checks of a [`Graph`] against its model: bringing the model up to date after cycles,
-//! comparing objects, the full check after an explicit collection, and the final one.
+//! The checks of a [`Graph`] against its model: comparing objects, walking what the thread
+//! reaches, the full check after an explicit collection, and the final one.
 
-use super::{tally_live, Graph, GraphCounts, Obj};
-use prologue::Gc;
+use super::objects::{tally_live, Edge, Kind};
+use super::{Graph, GraphCounts};
 use std::collections::HashSet;
 
 impl Graph<'_> {
-    /// Compares one reachable object with the model.
-    pub(super) fn check_obj(&mut self, obj: &Obj) {
-        let found = match self.model.get(&obj.id) {
+    /// Compares one reachable object with the model; `false` if it is dead (so its fields
+    /// must not be read).
+    pub(super) fn check_obj(&mut self, obj: &Edge) -> bool {
+        if obj.is_dead() {
+            self.fail(format!(
+                "a reachable {:?} was freed by the collector (its handle names a dead object)",
+                obj.kind()
+            ));
+            return false;
+        }
+        let id = obj.id();
+        let found = match self.model.get(&id) {
             None => Some(format!(
-                "object {} is reachable but the model thinks it is dead",
-                obj.id
+                "object {id} is reachable but the model thinks it is dead"
             )),
             Some(m) => {
-                let edges: Vec<u64> = obj.edges.borrow().iter().map(|e| e.id).collect();
-                if m.value != obj.value.get() {
+                let edges = obj.edge_ids();
+                if m.kind != obj.kind() {
                     Some(format!(
-                        "object {} holds value {:#x}, the model says {:#x}",
-                        obj.id,
-                        obj.value.get(),
+                        "object {id} is a {:?}, the model says a {:?}",
+                        obj.kind(),
+                        m.kind
+                    ))
+                } else if m.value != obj.value() {
+                    Some(format!(
+                        "object {id} holds value {:#x}, the model says {:#x}",
+                        obj.value(),
                         m.value
                     ))
                 } else if m.edges != edges {
                     Some(format!(
-                        "object {} has edges {edges:?}, the model says {:?}",
-                        obj.id, m.edges
+                        "object {id} has edges {edges:?}, the model says {:?}",
+                        m.edges
                     ))
                 } else {
                     None
@@ -35,53 +48,62 @@ impl Graph<'_> {
         if let Some(message) = found {
             self.fail(message);
         }
+        true
     }
 
-    /// After a cycle of the second heap: it drained the thread's pools, so the local pool's
-    /// handles are gone (what only they held is dead at the main heap's next cycle).
-    pub(super) fn sync_side_cycles(&mut self) {
-        let seen = self.side_cycles_seen.get();
-        if seen != self.side_cycles_handled {
-            self.side_cycles_handled = seen;
-            self.parked_ids.clear();
-        }
-    }
-
-    /// After any cycle: the local pool was drained, and what the roots do not reach is dead.
-    /// `held` names objects a caller holds handles to outside the roots.
-    pub(super) fn sync_cycles(&mut self, held: &[u64]) {
-        let seen = self.cycles_seen.get();
-        if seen == self.cycles_handled {
-            return;
-        }
-        self.counts.cycles += seen - self.cycles_handled;
-        self.cycles_handled = seen;
-        self.parked_ids.clear();
-        let live = self.reachable(held);
-        self.model.retain(|id, _| live.contains(id));
-        self.counts.peak_objects = self.counts.peak_objects.max(self.model.len());
-    }
-
-    /// The model's objects reachable from the roots, the parked handles, the holders on the
-    /// second heap and `held`.
-    fn reachable(&self, held: &[u64]) -> HashSet<u64> {
-        let mut live = HashSet::new();
-        let mut stack: Vec<u64> = self
-            .roots
-            .iter()
-            .map(|r| r.id)
-            .chain(self.parked_ids.iter().copied())
-            .chain(self.holders.iter().map(|h| h.target.id))
-            .chain(held.iter().copied())
-            .collect();
-        while let Some(id) = stack.pop() {
-            if live.insert(id) {
-                if let Some(m) = self.model.get(&id) {
-                    stack.extend(m.edges.iter().copied());
-                }
+    /// Checks `start` and at most `limit` objects it reaches.
+    pub(super) fn check_around(&mut self, start: &Edge, limit: usize) {
+        let mut seen = HashSet::new();
+        let mut stack = vec![start.clone()];
+        while let Some(obj) = stack.pop() {
+            if seen.len() >= limit {
+                break;
+            }
+            if self.check_obj(&obj) && seen.insert(obj.id()) {
+                stack.extend(obj.targets());
             }
         }
-        live
+    }
+
+    /// Checks every object the roots and the holders (released ones not yet freed included)
+    /// reach, and each holder's own record; returns the ids reached.
+    pub(super) fn walk_and_check(&mut self) -> HashSet<u64> {
+        let mut stack: Vec<Edge> = self.roots.clone();
+        let mut broken = Vec::new();
+        for (holder, _) in &self.holders {
+            stack.push(holder.target().clone());
+            if holder.recorded_id() != holder.target().id() {
+                broken.push(format!(
+                    "a holder of object {} holds object {}",
+                    holder.recorded_id(),
+                    holder.target().id()
+                ));
+            }
+        }
+        for released in &self.released_holders {
+            match released.weak.upgrade() {
+                Some(holder) => stack.push(holder.target().clone()),
+                None => broken.push(format!(
+                    "a released holder of object {} is gone, but no cycle of the second heap \
+                     ran since it was last seen",
+                    released.target
+                )),
+            }
+        }
+        for message in broken {
+            self.fail(message);
+        }
+        let mut visited = HashSet::new();
+        while let Some(obj) = stack.pop() {
+            if !obj.is_dead() && visited.contains(&obj.id()) {
+                continue;
+            }
+            if self.check_obj(&obj) {
+                visited.insert(obj.id());
+                stack.extend(obj.targets());
+            }
+        }
+        visited
     }
 
     /// Collects, then checks the whole heap against the model.
@@ -90,48 +112,46 @@ impl Graph<'_> {
         self.counts.checks += 1;
         self.sync_cycles(&[]);
         // The collector's own invariants (handles point to live objects of the right heap,
-        // counts agree, free lists hold only free slots); a broken one panics, which the
-        // main thread reports as a failure of this thread.
+        // counts agree, free lists hold only free slots, the young list is exactly the
+        // objects not yet old); a broken one panics, which the main thread reports as a
+        // failure of this thread.
         self.heap.verify();
         self.side.verify();
 
-        let mut visited = HashSet::new();
-        let mut stack: Vec<Gc<Obj>> = self.roots.clone();
-        stack.extend(self.holders.iter().map(|h| h.target.clone()));
-        while let Some(obj) = stack.pop() {
-            if visited.insert(obj.id) {
-                self.check_obj(&obj);
-                stack.extend(obj.edges.borrow().iter().cloned());
-            }
-        }
+        let visited = self.walk_and_check();
         let objects = self.heap.stats().objects;
         let live = tally_live();
         let model = self.model.len() as u64;
-        if visited.len() as u64 != model || objects as u64 != model || live != model {
+        let model_objs = self.model.values().filter(|m| m.kind == Kind::Obj).count() as u64;
+        if visited.len() as u64 != model || objects as u64 != model || live != model_objs {
             self.fail(format!(
                 "after collect: {} objects reachable, the heap counts {objects}, \
-                 {live} created and not dropped; the model has {model}",
+                 {live} with destructors created and not dropped; the model has {model} \
+                 ({model_objs} with destructors)",
                 visited.len()
             ));
         }
     }
 
-    /// Drops every handle, collects, and checks that every object was dropped.
+    /// Drops every handle, collects both heaps, and checks that every object was dropped.
     pub fn finish(mut self) -> (GraphCounts, Vec<String>) {
         self.collect_and_check();
         self.roots.clear();
         self.holders.clear();
+        self.released_holders.clear();
         self.side.collect();
         self.weak.clear();
         self.parked_ids.clear();
         while self.parked.try_get().is_some() {}
         self.heap.collect();
         let objects = self.heap.stats().objects;
+        let holders = self.side.stats().objects;
         let live = tally_live();
-        if objects != 0 || live != 0 {
+        if objects != 0 || holders != 0 || live != 0 {
             self.fail(format!(
-                "with every handle dropped and a collection run: the heap counts {objects} \
-                 objects and {live} were created but not dropped"
+                "with every handle dropped and both heaps collected: the heap counts {objects} \
+                 objects, the second heap {holders}, and {live} objects with destructors were \
+                 created but not dropped"
             ));
         }
         (self.counts, self.failures)

@@ -1,80 +1,53 @@
 //! One `prologue stress` thread's heap: a random object graph mutated step by step, mirrored in
 //! a model, and checked against it.
 //!
-//! The model knows every object's value and edges, which handles the thread holds (its roots),
-//! and which handles sit in the thread's `LocalPool`. The collector may run at any allocation;
-//! the thread sees each cycle through [`Heap::on_cycle`] and then updates the model: the local
-//! pool was drained (so its handles are gone), and whatever the roots no longer reach is dead.
-//! From then on the model predicts exactly what `WeakGc::upgrade` and `LocalPool::try_get` must
-//! return. After every explicit `collect()` the thread checks the whole heap: every object the
-//! roots reach holds the model's value and edges, the heap counts exactly the model's objects,
-//! and creations minus drops (counted by the objects themselves) equal the model's size; and
-//! `Heap::verify` checks the collector's own invariants.
+//! The model knows every object's kind, value and edges, which handles the thread holds (its
+//! roots), which handles sit in the thread's `LocalPool`, and which objects were allocated since
+//! the heap's last cycle (the young ones). The collector may run at any allocation; the thread
+//! sees each cycle through [`Heap::on_cycle`] and then updates the model (`cycles.rs`):
 //!
-//! A second heap on the same thread holds "holders", objects with a handle into the main heap:
-//! for the main heap those handles are held from outside, so their targets must survive. A
-//! holder is only released together with a collection of the second heap, which keeps the
-//! model exact. Every cycle of either heap drains the thread's `LocalPool`; only the main heap's
-//! cycles decide what in the main heap is dead.
+//! - after a **full** cycle the local pool was drained (its handles are gone) and whatever the
+//!   roots no longer reach is dead: the model forgets it, and from then on predicts exactly what
+//!   `WeakGc::upgrade` and `LocalPool::try_get` return;
+//! - after a **young** cycle nothing was drained, and an unreachable object may or may not be
+//!   gone: the release step frees acyclic garbage, but garbage cycles through old objects, and
+//!   what only they reach, wait for a full cycle. The model keeps such objects as *doubtful*
+//!   (a weak handle may still upgrade to them, and they must then be intact). What it can
+//!   demand: the cycle frees no reachable object, and at least every young object that neither
+//!   a root nor an old object reaches (that garbage cannot survive a young cycle), and at most
+//!   the unreachable ones.
+//!
+//! After every explicit `collect()` (a full cycle) the thread checks the whole heap exactly:
+//! every object the roots reach holds the model's value and edges, the heap counts exactly the
+//! model's objects, and creations minus drops of the objects with destructors equal the
+//! model's count of them; and `Heap::verify` checks the collector's own invariants.
+//!
+//! The graph mixes two kinds of objects (`objects.rs`), one freed by its destructor and one
+//! freed by a trace (`Trace::DROP_IS_TRACE`), so both release paths run. A second heap on the
+//! same thread holds "holders", objects with a handle into the main heap: for the main heap
+//! those handles are held from outside, so their targets must survive. A released holder is
+//! freed by the second heap's next full cycle, or by its next young one if it was still young;
+//! until the model has seen it freed, its target counts as held.
 
-use prologue::{Gc, GcCell, Heap, LocalPool, Trace, WeakGc};
+use prologue::{Heap, LocalPool, Trigger};
 use rand::rngs::SmallRng;
 use rand::Rng;
-use std::cell::Cell;
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 mod check;
+mod cycles;
+mod objects;
 
-thread_local! {
-    static CREATED: Cell<u64> = const { Cell::new(0) };
-    static DROPPED: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Counts the creation and the drop of the object that holds it (per thread: objects never
-/// leave the thread whose heap holds them).
-struct Tally;
-
-impl Tally {
-    fn new() -> Tally {
-        CREATED.with(|c| c.set(c.get() + 1));
-        Tally
-    }
-}
-
-impl Drop for Tally {
-    fn drop(&mut self) {
-        DROPPED.with(|c| c.set(c.get() + 1));
-    }
-}
-
-/// Objects created minus objects dropped on this thread.
-fn tally_live() -> u64 {
-    CREATED.with(Cell::get) - DROPPED.with(Cell::get)
-}
-
-/// A heap object: an id, a mutable value and mutable edges.
-#[derive(Trace)]
-struct Obj {
-    #[trace(skip)]
-    id: u64,
-    #[trace(skip)]
-    value: Cell<u64>,
-    #[trace(skip)]
-    _tally: Tally,
-    edges: GcCell<Vec<Gc<Obj>>>,
-}
-
-/// An object of the second heap holding a handle into the main one.
-#[derive(Trace)]
-struct Holder {
-    target: Gc<Obj>,
-}
+use objects::{Edge, HolderRef, Kind, WeakEdge, WeakHolder, NODE_SLOTS};
 
 /// What the model knows of one object.
 struct ModelObj {
+    kind: Kind,
     value: u64,
-    edges: Vec<u64>,
+    /// An `Obj`'s edge list (every entry present) or a `Node`'s slots.
+    edges: Vec<Option<u64>>,
 }
 
 /// Limits on the graph's size, so the model stays cheap to check.
@@ -91,66 +64,118 @@ pub struct Limits {
 pub struct GraphCounts {
     /// Objects allocated.
     pub allocated: u64,
-    /// Cycles seen (explicit and paced).
+    /// Cycles of the main heap seen (explicit, paced and young).
     pub cycles: u64,
+    /// Young cycles among them.
+    pub young_cycles: u64,
+    /// Objects the young cycles' release steps freed (from their statistics).
+    pub released: u64,
+    /// Young garbage the model proved each young cycle had to free (it did).
+    pub young_garbage: u64,
+    /// Cycles of the second heap seen.
+    pub side_cycles: u64,
     /// Explicit collections, each followed by a full check.
     pub checks: u64,
     /// The most objects the model tracked at once.
     pub peak_objects: usize,
     /// Weak upgrades checked against the model.
     pub weak_checks: u64,
+    /// Weak upgrades of objects no root reached that a young cycle had left (checked intact).
+    pub revived: u64,
+}
+
+/// A holder the thread dropped, which the second heap has not been seen to free.
+struct ReleasedHolder {
+    target: u64,
+    /// The second heap's cycle count when the holder was allocated.
+    born: u64,
+    weak: WeakHolder,
+}
+
+/// What an observer recorded of one cycle.
+struct CycleNote {
+    trigger: Trigger,
+    freed: usize,
+    released: usize,
+}
+
+/// The cycles of one heap not yet applied to the model.
+type CycleLog = Rc<RefCell<Vec<CycleNote>>>;
+
+fn watch(heap: &Heap) -> CycleLog {
+    let log = CycleLog::default();
+    let notes = Rc::clone(&log);
+    heap.on_cycle(move |cycle| {
+        notes.borrow_mut().push(CycleNote {
+            trigger: cycle.trigger,
+            freed: cycle.objects_freed,
+            released: cycle.objects_released,
+        })
+    });
+    log
 }
 
 /// One thread's heap, graph and model.
 pub struct Graph<'h> {
     heap: &'h Heap,
     side: &'h Heap,
-    holders: Vec<Gc<Holder>>,
     limits: Limits,
-    roots: Vec<Gc<Obj>>,
-    weak: Vec<(u64, WeakGc<Obj>)>,
-    parked: LocalPool<Option<Gc<Obj>>>,
+    roots: Vec<Edge>,
+    /// Holders on the second heap, with the second heap's cycle count at their allocation.
+    holders: Vec<(HolderRef, u64)>,
+    released_holders: Vec<ReleasedHolder>,
+    weak: Vec<(u64, WeakEdge)>,
+    parked: LocalPool<Option<Edge>>,
     parked_ids: Vec<u64>,
+    /// Every object that exists or may still exist (doubtful ones after young cycles).
     model: HashMap<u64, ModelObj>,
+    /// Objects allocated since the main heap's last cycle.
+    young: HashSet<u64>,
     next_id: u64,
-    cycles_seen: Rc<Cell<u64>>,
-    cycles_handled: u64,
-    side_cycles_seen: Rc<Cell<u64>>,
-    side_cycles_handled: u64,
+    main_cycles: CycleLog,
+    side_cycles: CycleLog,
+    /// Cycles of the second heap applied to the model.
+    side_epoch: u64,
+    /// A young cycle ran: walk everything reachable at the next step.
+    walk_due: bool,
     /// What the thread did.
     pub counts: GraphCounts,
     /// Mismatches found so far.
     pub failures: Vec<String>,
 }
 
-fn no_parked_handle() -> Option<Gc<Obj>> {
+fn no_parked_handle() -> Option<Edge> {
     None
+}
+
+fn random_kind(rng: &mut SmallRng) -> Kind {
+    if rng.random_bool(0.5) {
+        Kind::Obj
+    } else {
+        Kind::Node
+    }
 }
 
 impl<'h> Graph<'h> {
     /// A graph on `heap`, with holders on `side` (two distinct heaps that hold nothing else).
     pub fn new(heap: &'h Heap, side: &'h Heap, limits: Limits) -> Graph<'h> {
-        let counting = |heap: &Heap| {
-            let seen = Rc::new(Cell::new(0));
-            let counter = Rc::clone(&seen);
-            heap.on_cycle(move |_| counter.set(counter.get() + 1));
-            seen
-        };
         Graph {
             heap,
             side,
-            holders: Vec::new(),
             limits,
             roots: Vec::new(),
+            holders: Vec::new(),
+            released_holders: Vec::new(),
             weak: Vec::new(),
             parked: LocalPool::new(no_parked_handle),
             parked_ids: Vec::new(),
             model: HashMap::new(),
+            young: HashSet::new(),
             next_id: 0,
-            cycles_seen: counting(heap),
-            cycles_handled: 0,
-            side_cycles_seen: counting(side),
-            side_cycles_handled: 0,
+            main_cycles: watch(heap),
+            side_cycles: watch(side),
+            side_epoch: 0,
+            walk_due: false,
             counts: GraphCounts::default(),
             failures: Vec::new(),
         }
@@ -164,105 +189,136 @@ impl<'h> Graph<'h> {
 
     /// One random step.
     pub fn step(&mut self, rng: &mut SmallRng) {
+        if std::mem::take(&mut self.walk_due) {
+            self.walk_and_check();
+        }
         if self.roots.is_empty() {
             self.alloc(rng);
             return;
         }
         match rng.random_range(0..100) {
-            0..30 => self.alloc(rng),
-            30..44 => self.link(rng),
-            44..54 => self.unlink(rng),
-            54..66 => self.drop_root(rng),
-            66..72 => self.root_interior(rng),
-            72..78 => self.set_value(rng),
-            78..84 => self.read_check(rng),
-            84..88 => self.park(rng),
-            88..92 => self.unpark(),
-            92..94 => self.downgrade(rng),
-            94..96 => self.upgrade(rng),
-            96 => self.hold_from_side(rng),
-            97 => self.release_from_side(rng),
+            0..28 => self.alloc(rng),
+            28..42 => self.link(rng),
+            42..52 => self.unlink(rng),
+            52..64 => self.drop_root(rng),
+            64..70 => self.root_interior(rng),
+            70..75 => self.set_value(rng),
+            75..80 => self.read_check(rng),
+            80..84 => self.park(rng),
+            84..88 => self.unpark(),
+            88..91 => self.downgrade(rng),
+            91..94 => self.upgrade(rng),
+            94..96 => self.hold_from_side(rng),
+            96..98 => self.release_from_side(rng),
             _ => self.alloc_while_borrowed(rng),
         }
     }
 
     /// A handle to a random reachable object: a random root, then a short random walk.
-    fn pick(&self, rng: &mut SmallRng) -> Gc<Obj> {
+    fn pick(&self, rng: &mut SmallRng) -> Edge {
         let mut at = self.roots[rng.random_range(0..self.roots.len())].clone();
         for _ in 0..rng.random_range(0..4) {
-            let next = {
-                let edges = at.edges.borrow();
-                if edges.is_empty() {
-                    break;
-                }
-                edges[rng.random_range(0..edges.len())].clone()
-            };
-            at = next;
+            let mut targets = at.targets();
+            if targets.is_empty() {
+                break;
+            }
+            at = targets.swap_remove(rng.random_range(0..targets.len()));
         }
         at
-    }
-
-    fn new_obj(&mut self, rng: &mut SmallRng, edges: Vec<Gc<Obj>>) -> (Obj, u64) {
-        self.next_id += 1;
-        let id = self.next_id;
-        let value = rng.random::<u64>();
-        let ids = edges.iter().map(|e| e.id).collect();
-        self.model.insert(id, ModelObj { value, edges: ids });
-        let obj = Obj {
-            id,
-            value: Cell::new(value),
-            _tally: Tally::new(),
-            edges: GcCell::new(edges),
-        };
-        (obj, id)
     }
 
     fn alloc(&mut self, rng: &mut SmallRng) {
         if self.roots.len() >= self.limits.roots || self.model.len() >= self.limits.objects {
             self.drop_root(rng);
         }
-        let edges = if self.roots.is_empty() {
-            Vec::new()
-        } else {
-            (0..rng.random_range(0..4))
-                .map(|_| self.pick(rng))
-                .collect()
+        let kind = random_kind(rng);
+        let targets: Vec<Option<Edge>> = match kind {
+            _ if self.roots.is_empty() => Vec::new(),
+            Kind::Obj => (0..rng.random_range(0..4))
+                .map(|_| Some(self.pick(rng)))
+                .collect(),
+            Kind::Node => (0..NODE_SLOTS)
+                .map(|_| rng.random_bool(0.6).then(|| self.pick(rng)))
+                .collect(),
         };
-        let (obj, id) = self.new_obj(rng, edges);
-        // The new object is in the model before the cycle an allocation may run; it is
-        // reachable (its handle comes back) so the cycle's model update must keep it.
-        let handle = self.alloc_then_sync(obj, id);
+        let handle = self.alloc_then_sync(rng, kind, targets);
         self.roots.push(handle);
     }
 
-    /// Allocates `obj`, then brings the model up to date with any cycle that ran meanwhile.
-    /// `id` names the object being allocated, which counts as held during that update.
-    fn alloc_then_sync(&mut self, obj: Obj, id: u64) -> Gc<Obj> {
-        let handle = self.heap.alloc(obj);
+    /// Allocates an object of `kind` pointing to `targets` (see [`Edge::build`]), then brings
+    /// the model up to date with any cycle that ran meanwhile. The new object is in the model
+    /// before that cycle, and counts as held during the update (its handle comes back).
+    fn alloc_then_sync(
+        &mut self,
+        rng: &mut SmallRng,
+        kind: Kind,
+        targets: Vec<Option<Edge>>,
+    ) -> Edge {
+        self.next_id += 1;
+        let id = self.next_id;
+        let value = rng.random::<u64>();
+        let mut edges: Vec<Option<u64>> = match kind {
+            Kind::Obj => targets.iter().flatten().map(|e| Some(e.id())).collect(),
+            Kind::Node => targets.iter().map(|t| t.as_ref().map(Edge::id)).collect(),
+        };
+        if kind == Kind::Node {
+            edges.resize(NODE_SLOTS, None);
+        }
+        self.model.insert(id, ModelObj { kind, value, edges });
+        let handle = Edge::build(kind, id, value, targets).alloc_in(self.heap);
         self.counts.allocated += 1;
         self.sync_cycles(&[id]);
+        // Any cycle ran before the object was placed: it starts young.
+        self.young.insert(id);
         handle
     }
 
     fn link(&mut self, rng: &mut SmallRng) {
         let from = self.pick(rng);
         let to = self.pick(rng);
-        if let Some(m) = self.model.get_mut(&from.id) {
-            m.edges.push(to.id);
+        let to_id = to.id();
+        let slot = match &from {
+            Edge::Obj(o) => {
+                o.edges.borrow_mut().push(to);
+                None
+            }
+            Edge::Node(n) => {
+                let i = rng.random_range(0..NODE_SLOTS);
+                *n.slots[i].borrow_mut() = Some(to);
+                Some(i)
+            }
+        };
+        if let Some(m) = self.model.get_mut(&from.id()) {
+            match slot {
+                None => m.edges.push(Some(to_id)),
+                Some(i) => m.edges[i] = Some(to_id),
+            }
         }
-        from.edges.borrow_mut().push(to);
     }
 
     fn unlink(&mut self, rng: &mut SmallRng) {
         let from = self.pick(rng);
-        let mut edges = from.edges.borrow_mut();
-        if edges.is_empty() {
-            return;
-        }
-        let i = rng.random_range(0..edges.len());
-        edges.remove(i);
-        if let Some(m) = self.model.get_mut(&from.id) {
-            m.edges.remove(i);
+        let id = from.id();
+        match &from {
+            Edge::Obj(o) => {
+                let mut edges = o.edges.borrow_mut();
+                if edges.is_empty() {
+                    return;
+                }
+                let i = rng.random_range(0..edges.len());
+                edges.remove(i);
+                if let Some(m) = self.model.get_mut(&id) {
+                    m.edges.remove(i);
+                }
+            }
+            Edge::Node(n) => {
+                // A node's slot is emptied in place.
+                let i = rng.random_range(0..NODE_SLOTS);
+                n.slots[i].borrow_mut().take();
+                if let Some(m) = self.model.get_mut(&id) {
+                    m.edges[i] = None;
+                }
+            }
         }
     }
 
@@ -283,8 +339,8 @@ impl<'h> Graph<'h> {
     fn set_value(&mut self, rng: &mut SmallRng) {
         let obj = self.pick(rng);
         let value = rng.random::<u64>();
-        obj.value.set(value);
-        if let Some(m) = self.model.get_mut(&obj.id) {
+        obj.set_value(value);
+        if let Some(m) = self.model.get_mut(&obj.id()) {
             m.value = value;
         }
     }
@@ -299,14 +355,14 @@ impl<'h> Graph<'h> {
             let handle = self
                 .roots
                 .swap_remove(rng.random_range(0..self.roots.len()));
-            self.parked_ids.push(handle.id);
+            self.parked_ids.push(handle.id());
             self.parked.put(Some(handle));
         }
     }
 
     fn unpark(&mut self) {
         match self.parked.get() {
-            Some(handle) => match self.parked_ids.iter().position(|&id| id == handle.id) {
+            Some(handle) => match self.parked_ids.iter().position(|&id| id == handle.id()) {
                 Some(i) => {
                     self.parked_ids.swap_remove(i);
                     self.check_obj(&handle);
@@ -314,11 +370,11 @@ impl<'h> Graph<'h> {
                 }
                 None => self.fail(format!(
                     "the local pool returned object {}, which was not parked there",
-                    handle.id
+                    handle.id()
                 )),
             },
             None if !self.parked_ids.is_empty() => self.fail(format!(
-                "the local pool is empty but {} handles were parked since the last cycle",
+                "the local pool is empty but {} handles were parked since the last full cycle",
                 self.parked_ids.len()
             )),
             None => {}
@@ -330,9 +386,12 @@ impl<'h> Graph<'h> {
             self.weak.swap_remove(rng.random_range(0..self.weak.len()));
         }
         let obj = self.pick(rng);
-        self.weak.push((obj.id, Gc::downgrade(&obj)));
+        self.weak.push((obj.id(), obj.downgrade()));
     }
 
+    /// Upgrades a random weak handle and compares the outcome with the model. An object no
+    /// root reaches may have survived a young cycle: upgrading it revives it (it becomes a
+    /// root again), and it and what it reaches must then be intact.
     fn upgrade(&mut self, rng: &mut SmallRng) {
         if self.weak.is_empty() {
             return;
@@ -342,24 +401,43 @@ impl<'h> Graph<'h> {
         self.counts.weak_checks += 1;
         match (upgraded, self.model.contains_key(&id)) {
             (Some(handle), true) => {
-                if handle.id != id {
+                if handle.is_dead() || handle.id() != id {
                     self.fail(format!(
-                        "a weak handle to object {id} upgraded to object {}",
-                        handle.id
+                        "a weak handle to object {id} upgraded to a dead or different object"
                     ));
+                    return;
                 }
-                self.check_obj(&handle);
+                if !self.young.contains(&id) && !self.reachable(&[]).contains(&id) {
+                    self.counts.revived += 1;
+                }
+                self.check_around(&handle, 64);
                 if self.roots.len() < self.limits.roots {
                     self.roots.push(handle);
                 }
             }
             (Some(handle), false) => self.fail(format!(
-                "a weak handle to object {id} upgraded after a cycle found it dead (to object {})",
-                handle.id
+                "a weak handle to object {id} upgraded after a full cycle found it dead \
+                 (to object {})",
+                if handle.is_dead() { 0 } else { handle.id() }
             )),
-            (None, true) => self.fail(format!(
-                "a weak handle to object {id} failed to upgrade, but the object is reachable"
-            )),
+            (None, true) => {
+                if self.young.contains(&id) {
+                    self.fail(format!(
+                        "a weak handle to object {id} failed to upgrade, but no cycle ran since \
+                         the object was allocated"
+                    ));
+                } else if self.reachable(&[]).contains(&id) {
+                    self.fail(format!(
+                        "a weak handle to object {id} failed to upgrade, but the object is \
+                         reachable"
+                    ));
+                } else {
+                    // A young cycle freed this doubtful object: the model forgets it (if an
+                    // object still pointed to it, the next walk that reaches it fails).
+                    self.model.remove(&id);
+                }
+                self.weak.swap_remove(i);
+            }
             (None, false) => {
                 self.weak.swap_remove(i);
             }
@@ -370,31 +448,66 @@ impl<'h> Graph<'h> {
     /// there: a collection during that allocation must keep everything the cell reaches.
     fn alloc_while_borrowed(&mut self, rng: &mut SmallRng) {
         let from = self.pick(rng);
-        let (obj, id) = self.new_obj(rng, Vec::new());
-        let mut edges = from.edges.borrow_mut();
-        let handle = self.alloc_then_sync(obj, id);
-        edges.push(handle);
-        drop(edges);
-        if let Some(m) = self.model.get_mut(&from.id) {
-            m.edges.push(id);
+        let from_id = from.id();
+        let kind = random_kind(rng);
+        let targets = match kind {
+            Kind::Obj => Vec::new(),
+            Kind::Node => vec![None; NODE_SLOTS],
+        };
+        let (id, slot) = match &from {
+            Edge::Obj(o) => {
+                let mut edges = o.edges.borrow_mut();
+                let handle = self.alloc_then_sync(rng, kind, targets);
+                let id = handle.id();
+                edges.push(handle);
+                (id, None)
+            }
+            Edge::Node(n) => {
+                let i = rng.random_range(0..NODE_SLOTS);
+                let mut slot = n.slots[i].borrow_mut();
+                let handle = self.alloc_then_sync(rng, kind, targets);
+                let id = handle.id();
+                *slot = Some(handle);
+                (id, Some(i))
+            }
+        };
+        if let Some(m) = self.model.get_mut(&from_id) {
+            match slot {
+                None => m.edges.push(Some(id)),
+                Some(i) => m.edges[i] = Some(id),
+            }
         }
     }
 
-    /// Stores a handle to a reachable object in a new holder on the second heap.
+    /// Stores a handle to a reachable object in a new holder on the second heap (freed by its
+    /// destructor or by a trace, at random).
     fn hold_from_side(&mut self, rng: &mut SmallRng) {
         if self.holders.len() < self.limits.roots {
             let target = self.pick(rng);
-            let holder = self.side.alloc(Holder { target });
-            self.holders.push(holder);
+            let holder = HolderRef::alloc(self.side, target, rng.random_bool(0.5));
             self.sync_side_cycles();
+            // Any cycle ran before the holder was placed: it is young in this epoch.
+            self.holders.push((holder, self.side_epoch));
         }
     }
 
-    /// Drops a holder and collects the second heap, which drops the holder's handle.
+    /// Drops a holder; then, half the time, collects the second heap, which must free it
+    /// (otherwise the second heap's next young cycle frees it if it is still young, and its
+    /// next full cycle in any case).
     fn release_from_side(&mut self, rng: &mut SmallRng) {
-        if !self.holders.is_empty() {
-            self.holders
-                .swap_remove(rng.random_range(0..self.holders.len()));
+        if self.holders.is_empty() {
+            return;
+        }
+        let (holder, born) = self
+            .holders
+            .swap_remove(rng.random_range(0..self.holders.len()));
+        self.released_holders.push(ReleasedHolder {
+            target: holder.target().id(),
+            born,
+            weak: holder.downgrade(),
+        });
+        drop(holder);
+        if rng.random_bool(0.5) {
             let cycle = self.side.collect();
             self.sync_side_cycles();
             if cycle.objects_freed == 0 {
