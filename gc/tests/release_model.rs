@@ -45,7 +45,8 @@
 //!   upgrades iff its node is reachable, and `verify()` passes on both heaps;
 //! - at the end, with every handle dropped, both heaps are empty and every weak handle
 //!   dangles; over all programs of a config with a small nursery, young cycles ran and
-//!   released objects (so the release path was exercised).
+//!   released objects (so the release path was exercised), and with a small pacing goal,
+//!   pacing started full cycles (lazily swept) between the young ones.
 //!
 //! `PROLOGUE_SHORT=1` makes the runs small (CI runs this under valgrind);
 //! `PROLOGUE_GC_TORTURE=1` collects at every allocation (every check still holds).
@@ -274,6 +275,8 @@ struct Observed {
     objects_released: usize,
     /// Full cycles of either heap: each drains the pool.
     full_cycles: usize,
+    /// Full cycles pacing started (their sweep is lazy).
+    paced_cycles: usize,
 }
 
 /// A tiny deterministic generator for the shape of garbage batches (splitmix64).
@@ -305,6 +308,7 @@ fn run(program: &[Op], config: &Config) -> Result<Observed, TestCaseError> {
                 o.objects_released += cycle.objects_released;
             } else {
                 o.full_cycles += 1;
+                o.paced_cycles += usize::from(cycle.trigger == Trigger::Pacing);
             }
             observed.set(o);
         });
@@ -631,10 +635,12 @@ fn check_exact(
     Ok(())
 }
 
-fn run_programs(heap_config: Config, expect_releases: bool) {
+/// Runs the fixed-seed programs on heaps with `heap_config`; returns what the observers saw
+/// over all of them.
+fn run_programs(heap_config: Config) -> Observed {
     assert!(drop_is_trace::<Node>(), "Node must be released by a trace");
     let short = std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1");
-    let (cases, max_len) = if short { (16, 60) } else { (256, 200) };
+    let (cases, max_len) = if short { (24, 60) } else { (256, 200) };
     let config = RunnerConfig {
         cases,
         failure_persistence: None,
@@ -650,11 +656,16 @@ fn run_programs(heap_config: Config, expect_releases: bool) {
             totals.young_cycles += seen.young_cycles;
             totals.objects_released += seen.objects_released;
             totals.full_cycles += seen.full_cycles;
+            totals.paced_cycles += seen.paced_cycles;
             Ok(())
         })
         .unwrap();
-    let totals = totals.into_inner();
-    if expect_releases && !heap_config.torture {
+    totals.into_inner()
+}
+
+/// Young cycles ran and released objects (unless torture mode made every cycle full).
+fn assert_released(totals: &Observed, config: &Config) {
+    if !config.torture {
         assert!(totals.young_cycles > 0, "no young cycle ran");
         assert!(
             totals.objects_released > 0,
@@ -666,32 +677,46 @@ fn run_programs(heap_config: Config, expect_releases: bool) {
 /// A nursery of four nodes: a young cycle (release step first) every few allocations.
 #[test]
 fn release_by_trace_matches_the_model_with_a_tiny_nursery() {
-    run_programs(
-        Config {
-            young_bytes: 256,
-            min_heap_bytes: 1 << 30,
-            ..Config::default()
-        },
-        true,
-    );
+    let config = Config {
+        young_bytes: 256,
+        min_heap_bytes: 1 << 30,
+        ..Config::default()
+    };
+    assert_released(&run_programs(config.clone()), &config);
 }
 
 /// A nursery of a few batches: releases cascade through whole garbage trees, and more
 /// survivors are promoted per cycle.
 #[test]
 fn release_by_trace_matches_the_model_with_a_small_nursery() {
-    run_programs(
-        Config {
-            young_bytes: 1024,
-            min_heap_bytes: 1 << 30,
-            ..Config::default()
-        },
-        true,
-    );
+    let config = Config {
+        young_bytes: 1024,
+        min_heap_bytes: 1 << 30,
+        ..Config::default()
+    };
+    assert_released(&run_programs(config.clone()), &config);
+}
+
+/// A small pacing goal: full cycles started by pacing (which drain the pool and sweep
+/// lazily) come between the young ones, so releases meet old objects in unswept pages and
+/// pool drains the program did not ask for.
+#[test]
+fn release_by_trace_matches_the_model_between_paced_full_cycles() {
+    let config = Config {
+        young_bytes: 512,
+        min_heap_bytes: 512,
+        gc_percent: 25,
+        ..Config::default()
+    };
+    let totals = run_programs(config.clone());
+    assert_released(&totals, &config);
+    if !config.torture {
+        assert!(totals.paced_cycles > 0, "no full cycle was paced");
+    }
 }
 
 /// The default configuration: young cycles are rare here, explicit collections do the work.
 #[test]
 fn release_by_trace_matches_the_model_with_the_default_config() {
-    run_programs(Config::default(), false);
+    run_programs(Config::default());
 }
