@@ -353,7 +353,7 @@ impl ObjectSpace {
             }
             None => {
                 // SAFETY: the header is still allocated and its vtable tells the layout.
-                let object = unsafe { (header.as_ref().vtable.layout)(header) };
+                let object = unsafe { (header.as_ref().vtable().layout)(header) };
                 // SAFETY: the allocation starts `header_offset` bytes before the header.
                 let base = unsafe { header.cast::<u8>().as_ptr().sub(object.header_offset) };
                 if self.poison {

@@ -132,7 +132,7 @@ impl Heap {
         for &object in ready {
             // SAFETY: a ready object was marked this cycle, so it survives the sweep and its
             // value is intact; its vtable was made by `FinalizedVTable`.
-            let finalize = unsafe { object.as_ref() }.vtable.finalize;
+            let finalize = unsafe { object.as_ref() }.vtable().finalize;
             if let Some(finalize) = finalize {
                 // SAFETY: as above.
                 let result = catch_unwind(AssertUnwindSafe(|| unsafe { finalize(object) }));

@@ -160,7 +160,7 @@ impl<T: ?Sized> Deref for Gc<T> {
     fn deref(&self) -> &T {
         let header = self.header();
         if header.is_dead() {
-            dead_object("dereferenced", (header.vtable.type_name)());
+            dead_object("dereferenced", (header.vtable().type_name)());
         }
         // SAFETY: the object is allocated (this handle is counted) and its value is not dropped
         // (it is not dead); the returned reference borrows `self`, so it cannot outlive it.
@@ -173,7 +173,7 @@ impl<T: ?Sized> Clone for Gc<T> {
     fn clone(&self) -> Gc<T> {
         let header = self.header();
         if header.is_dead() {
-            dead_object("cloned", (header.vtable.type_name)());
+            dead_object("cloned", (header.vtable().type_name)());
         }
         header.inc_handles();
         // SAFETY: the count now includes the new handle.

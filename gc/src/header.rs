@@ -1,27 +1,39 @@
 //! The object header every heap object starts with, and the per-type vtable it points to.
 //!
-//! An object is a [`GcBox<T>`]: a 24-byte [`Header`] followed by the value (`#[repr(C)]`, so the
+//! An object is a [`GcBox<T>`]: a 16-byte [`Header`] followed by the value (`#[repr(C)]`, so the
 //! header is at offset 0 and a thin `NonNull<Header>` names the object whatever `T` is).
 //!
-//! | field      | bytes | why |
-//! |------------|------:|-----|
-//! | `vtable`   | 8 | type-erased trace / drop / layout, so the collector walks objects without knowing `T` |
-//! | `handles`  | 4 | how many `Gc` handles exist (clone +1, drop -1): the root-counting design needs it |
-//! | `internal` | 4 | scratch for root discovery: how many of those handles live inside this heap's objects |
-//! | `heap_id`  | 4 | which heap owns the object, so a handle from another heap is not counted as internal |
-//! | `flags`    | 4 | marked, dead, value dropped, weak-registered, finalized, pending, zombie, old; the size class in the high bits |
+//! | field        | bytes | why |
+//! |--------------|------:|-----|
+//! | `vtable_off` | 4 | the type-erased trace / drop / layout table, so the collector walks objects without knowing `T`: a signed offset from an anchor in this crate's static data |
+//! | `handles`    | 4 | how many `Gc` handles exist (clone +1, drop -1): the root-counting design needs it |
+//! | `heap_id`    | 4 | which heap owns the object, so a handle from another heap is not counted as internal |
+//! | `flags`      | 4 | bits 0-7: marked, dead, value dropped, weak-registered, finalized, pending, zombie, old; bits 8-12: the size class; bits 13-31: the internal count, scratch for root discovery (how many of the handles live inside this heap's objects) |
 //!
 //! Unsized values (`str`, `[T]`) also store their length in one `usize` *before* the header, so
 //! the collector can rebuild the fat pointer from the thin one; sized values pay nothing for it.
 //!
-//! Why the header did not shrink when the pages came: the count and mark passes read the
-//! target's header at every edge anyway (its handle count, or its mark bit), so keeping the
-//! heap id and the mark bit there costs no extra cache line, whereas a page-header heap id or a
-//! mark bitmap would add one per edge; and large objects have no page to carry them. Both the
-//! handle count and the internal count must be per object. So one object costs 24 bytes of
-//! header plus its rounding up to a size class (none for 16-byte values such as a binary-trees
-//! node: 40-byte objects fill the 40-byte class exactly), against `Box`'s 8-byte malloc chunk
-//! header plus glibc's 16-byte rounding.
+//! Why 16 bytes and not 24 (a vtable pointer, two counts, heap id and flags): binary-trees
+//! nodes (16-byte values) then take 32-byte slots, like `Box`'s malloc chunks, instead of 40,
+//! and every pass of the collector and the program touches a fifth fewer cache lines. Two
+//! fields paid for it:
+//! - the vtable is a 32-bit offset from [`VTABLE_ANCHOR`] instead of a pointer. Vtables are
+//!   statics of the program, so they lie within 2 GiB of the anchor in any binary that links
+//!   this crate statically; an allocation whose vtable does not (this crate and the caller in
+//!   different dynamic libraries loaded far apart) panics with a clear message rather than
+//!   store a wrong offset. The vtable's address is exposed at allocation (a pointer-to-integer
+//!   cast) and the pointer rebuilt from it (an integer-to-pointer cast);
+//! - the internal count shares the flags word and saturates at 2^19 - 1. A saturated count
+//!   can only be too low, which makes the object look held from outside: it survives one
+//!   more cycle (until some of its referrers are gone), which is safe, where a count too high
+//!   would free a reachable object.
+//!
+//! The heap id stays in the header: the count and mark passes read the target's header at
+//! every edge anyway, whereas a page-header heap id would add a cache line per edge, and large
+//! objects have no page to carry one. So one object costs 16 bytes of header plus its rounding
+//! up to a size class (none for 16-byte values such as a binary-trees node: 32-byte objects
+//! fill the 32-byte class exactly), against `Box`'s 8-byte malloc chunk header plus glibc's
+//! 16-byte rounding.
 
 use std::alloc::Layout;
 use std::cell::Cell;
@@ -52,20 +64,64 @@ pub(crate) const OLD: u32 = 1 << 7;
 /// The flags' bits from here up hold the object's size class plus one (0 for a large object),
 /// so the mark can add up live bytes without a vtable call.
 const CLASS_SHIFT: u32 = 8;
+/// The size class field's bits (26 classes plus "large" fit in 5).
+const CLASS_MASK: u32 = 0x1F << CLASS_SHIFT;
+/// The flags' bits from here up hold the internal count (root discovery's scratch).
+const INTERNAL_SHIFT: u32 = 13;
+/// The largest internal count; counting saturates there (see the module docs).
+const INTERNAL_MAX: u32 = u32::MAX >> INTERNAL_SHIFT;
+
+/// The address every vtable is stored relative to (see the module docs).
+static VTABLE_ANCHOR: u8 = 0;
+
+/// The anchor's address.
+#[inline(always)]
+fn anchor() -> usize {
+    &raw const VTABLE_ANCHOR as usize
+}
+
+/// `vtable` as an offset from the anchor.
+///
+/// # Panics
+/// If the vtable lies 2 GiB or more from the anchor.
+#[inline]
+fn encode_vtable(vtable: &'static VTable) -> i32 {
+    // A pointer-to-integer cast exposes the provenance, so `vtable()` may rebuild a pointer
+    // from the address (an integer-to-pointer cast takes exposed provenance).
+    let address = vtable as *const VTable as usize;
+    match i32::try_from(address.wrapping_sub(anchor()) as isize) {
+        Ok(offset) => offset,
+        Err(_) => vtable_too_far(),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn vtable_too_far() -> ! {
+    panic!(
+        "prologue-gc: a type's vtable lies 2 GiB or more from prologue-gc's static data (the \
+         allocating code and prologue-gc are in dynamic libraries loaded far apart); link \
+         prologue-gc statically into the code that allocates"
+    )
+}
 
 /// The header in front of every heap object.
-#[repr(C)]
+#[repr(C, align(8))]
 pub(crate) struct Header {
-    pub(crate) vtable: &'static VTable,
+    vtable_off: i32,
     handles: Cell<u32>,
-    internal: Cell<u32>,
     pub(crate) heap_id: u32,
     flags: Cell<u32>,
 }
 
+const _: () = assert!(std::mem::size_of::<Header>() == 16);
+
 impl Header {
     /// A header for a new object of `heap_id` in size class `class` (`None`: large),
     /// holding one handle (the one `alloc` returns), young unless `old`.
+    ///
+    /// # Panics
+    /// If `vtable` cannot be stored (see the module docs).
     #[inline]
     pub(crate) fn new(
         vtable: &'static VTable,
@@ -75,25 +131,34 @@ impl Header {
     ) -> Header {
         let tag = class.map_or(0, |c| u32::from(c) + 1);
         Header {
-            vtable,
+            vtable_off: encode_vtable(vtable),
             handles: Cell::new(1),
-            internal: Cell::new(0),
             heap_id,
             flags: Cell::new(tag << CLASS_SHIFT | if old { OLD } else { 0 }),
         }
     }
 
+    /// The object's vtable.
+    #[inline(always)]
+    pub(crate) fn vtable(&self) -> &'static VTable {
+        let address = anchor().wrapping_add_signed(self.vtable_off as isize);
+        // SAFETY: `vtable_off` was made by `encode_vtable` from a `&'static VTable` whose
+        // address it exposed, and headers are only ever written by `Header::new`; so the
+        // address is that vtable's, and the exposed provenance covers it for 'static.
+        unsafe { &*(address as *const VTable) }
+    }
+
     /// Clears the internal count and makes the object old (a full cycle's root pass).
     #[inline]
     pub(crate) fn reset_internal_and_age(&self) {
-        self.internal.set(0);
-        self.flags.set(self.flags.get() | OLD);
+        self.flags
+            .set(self.flags.get() & !(INTERNAL_MAX << INTERNAL_SHIFT) | OLD);
     }
 
     /// The size class the object's slot belongs to, `None` for a large object.
     #[inline]
     pub(crate) fn class(&self) -> Option<u8> {
-        match self.flags.get() >> CLASS_SHIFT {
+        match (self.flags.get() & CLASS_MASK) >> CLASS_SHIFT {
             0 => None,
             tag => Some((tag - 1) as u8),
         }
@@ -110,7 +175,7 @@ impl Header {
         match header.class() {
             Some(class) => crate::size_class::CLASS_SIZES[class as usize] as usize,
             // SAFETY: forwarded to the caller.
-            None => unsafe { (header.vtable.layout)(this) }.layout.size(),
+            None => unsafe { (header.vtable().layout)(this) }.layout.size(),
         }
     }
 
@@ -137,19 +202,25 @@ impl Header {
         self.handles.set(n.wrapping_sub(1));
     }
 
+    /// The internal count (root discovery's scratch; zero between cycles).
     #[inline]
     pub(crate) fn internal(&self) -> u32 {
-        self.internal.get()
+        self.flags.get() >> INTERNAL_SHIFT
     }
 
+    /// One more internal reference, saturating (a count too low only keeps the object).
     #[inline]
     pub(crate) fn add_internal(&self) {
-        self.internal.set(self.internal.get().saturating_add(1));
+        let flags = self.flags.get();
+        if flags >> INTERNAL_SHIFT != INTERNAL_MAX {
+            self.flags.set(flags + (1 << INTERNAL_SHIFT));
+        }
     }
 
     #[inline]
     pub(crate) fn reset_internal(&self) {
-        self.internal.set(0);
+        self.flags
+            .set(self.flags.get() & !(INTERNAL_MAX << INTERNAL_SHIFT));
     }
 
     #[inline]

@@ -50,8 +50,8 @@
 //!    `collect()` or allocate.
 //!
 //! # How roots are found: counting, not rooting
-//! Each object starts with a 24-byte header (see `header.rs`): a vtable pointer, a count of
-//! the `Gc` handles that exist for it, a scratch count, the owning heap's id and flags. Cloning
+//! Each object starts with a 16-byte header (see `header.rs`): its vtable, a count of the
+//! `Gc` handles that exist for it, the owning heap's id, and flags with a scratch count. Cloning
 //! a handle increments the count, dropping it decrements it; nothing else happens outside a
 //! collection. A cycle then:
 //!
@@ -121,10 +121,11 @@
 //! reserve go back to the system allocator after an eager sweep. Larger or over-aligned objects
 //! are one system allocation each.
 //!
-//! One object costs its 24-byte header (vtable, handle count, internal count, heap id, flags;
-//! `header.rs` says why it stays 24 bytes) plus rounding up to its class, and 8 more bytes for
-//! the length of a `str` or slice; a page adds 8 bytes and about 400 bytes of side table
-//! (0.6%). A binary-trees node (16-byte value) takes 40 bytes, a `Box` node 32.
+//! One object costs its 16-byte header (a vtable offset, the handle count, the heap id, and
+//! flags that also carry the size class and root discovery's internal count; `header.rs` says
+//! how 24 bytes became 16) plus rounding up to its class, and 8 more bytes for the length of a
+//! `str` or slice; a page adds 8 bytes and about 400 bytes of side table (0.6%). A
+//! binary-trees node (16-byte value) takes 32 bytes, as a `Box` node does.
 //!
 //! bumpalo is not used: besides the objects, a cycle needs only the mark stack and a few
 //! scratch lists (condemned objects, the young list, the release step's worklist and released

@@ -21,9 +21,9 @@ pub(crate) fn mark(tracer: &mut Tracer) -> usize {
         // SAFETY: only live objects of this heap are pushed (roots, or targets of handles
         // found in marked objects), so the header is allocated and the value initialised.
         let header = unsafe { object.as_ref() };
-        if header.vtable.needs_trace {
+        if header.vtable().needs_trace {
             // SAFETY: as above.
-            unsafe { (header.vtable.trace)(object, tracer) };
+            unsafe { (header.vtable().trace)(object, tracer) };
         }
     }
     tracer.marked_bytes += bytes;

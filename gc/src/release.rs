@@ -66,7 +66,7 @@ fn releasable(header: &Header) -> bool {
     header.handles() == 0
         && !header.has(DEAD | PENDING)
         && header.class().is_some()
-        && header.vtable.finalize.is_none()
+        && header.vtable().finalize.is_none()
 }
 
 impl Heap {
@@ -146,7 +146,7 @@ impl Heap {
             self.weak.borrow_mut().invalidate(object);
             header.clear(WEAK);
         }
-        let vtable = header.vtable;
+        let vtable = header.vtable();
         let by_trace = vtable.drop_is_trace;
         if vtable.needs_trace {
             tracer.mode = if by_trace {

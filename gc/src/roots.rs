@@ -30,11 +30,11 @@ pub(crate) fn discover_roots(space: &ObjectSpace, tracer: &mut Tracer) -> usize 
     space.for_each_object(|object| {
         // SAFETY: every object in the space is allocated.
         let header = unsafe { object.as_ref() };
-        if header.has(DEAD | PENDING) || !header.vtable.needs_trace {
+        if header.has(DEAD | PENDING) || !header.vtable().needs_trace {
             return;
         }
         // SAFETY: the object is live and built, so its value is initialised and not dropped.
-        unsafe { (header.vtable.trace)(object, tracer) };
+        unsafe { (header.vtable().trace)(object, tracer) };
     });
     let mut roots = 0;
     space.for_each_object(|object| {
@@ -72,11 +72,11 @@ pub(crate) fn discover_young_roots(young: &[NonNull<Header>], tracer: &mut Trace
         }
         // SAFETY: the young list holds allocated objects of this heap.
         let header = unsafe { object.as_ref() };
-        if header.has(DEAD | PENDING) || !header.vtable.needs_trace {
+        if header.has(DEAD | PENDING) || !header.vtable().needs_trace {
             continue;
         }
         // SAFETY: live and built: the value is initialised.
-        unsafe { (header.vtable.trace)(object, tracer) };
+        unsafe { (header.vtable().trace)(object, tracer) };
     }
     let mut roots = 0;
     for (i, &object) in young.iter().enumerate() {

@@ -135,10 +135,10 @@ pub(crate) fn drop_values(doomed: &[Doomed], outcome: &mut SweepOutcome) {
         }
         header.set(VALUE_DROPPED);
         outcome.objects_freed += 1;
-        if !header.vtable.needs_drop {
+        if !header.vtable().needs_drop {
             continue;
         }
-        let drop_value = header.vtable.drop_value;
+        let drop_value = header.vtable().drop_value;
         let object = entry.header;
         // SAFETY: the value is initialised and dropped exactly once (VALUE_DROPPED is set only
         // here, right before).
@@ -224,7 +224,7 @@ mod tests {
         drop(heap.alloc(2u64));
         kept.header().set(MARKED);
         let out = sweep_first_page(&heap);
-        assert_eq!((out.objects_freed, out.bytes_freed), (1, 32));
+        assert_eq!((out.objects_freed, out.bytes_freed), (1, 24));
         assert!(!kept.header().has(MARKED));
         assert_eq!(*kept, 1);
         heap.verify();
@@ -241,7 +241,7 @@ mod tests {
         heap.verify();
         drop(held);
         let out = sweep_first_page(&heap);
-        assert_eq!((out.objects_freed, out.bytes_freed), (0, 32));
+        assert_eq!((out.objects_freed, out.bytes_freed), (0, 24));
         assert_eq!(heap.space.borrow().zombies, 0);
         assert_eq!(heap.stats().bytes, 0);
         heap.verify();

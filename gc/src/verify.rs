@@ -82,7 +82,7 @@ impl Heap {
         for &object in &listed {
             // SAFETY: every object of the space is allocated.
             let header = unsafe { object.as_ref() };
-            let name = (header.vtable.type_name)();
+            let name = (header.vtable().type_name)();
             assert_eq!(
                 header.heap_id, self.id,
                 "prologue-gc verify: a {name} object of heap {} is listed in heap {}",
@@ -118,9 +118,9 @@ impl Heap {
                 continue;
             }
             live += 1;
-            if header.vtable.needs_trace {
+            if header.vtable().needs_trace {
                 // SAFETY: a live object's value is initialised.
-                unsafe { (header.vtable.trace)(object, &mut tracer) };
+                unsafe { (header.vtable().trace)(object, &mut tracer) };
             }
             for target in tracer.stack.drain(..) {
                 assert!(
@@ -160,7 +160,7 @@ impl Heap {
             assert!(
                 u64::from(header.handles()) >= count,
                 "prologue-gc verify: a {} object has {} handles but {count} references from inside the heap",
-                (header.vtable.type_name)(),
+                (header.vtable().type_name)(),
                 header.handles()
             );
         }

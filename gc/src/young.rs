@@ -104,8 +104,8 @@ impl Heap {
                 header.clear(WEAK);
             }
             outcome.objects_freed += 1;
-            if header.vtable.needs_drop {
-                let drop_value = header.vtable.drop_value;
+            if header.vtable().needs_drop {
+                let drop_value = header.vtable().drop_value;
                 // SAFETY: the value is initialised and dropped exactly once (the object is
                 // flagged dead and leaves the young list).
                 let result = catch_unwind(AssertUnwindSafe(|| unsafe { drop_value(object) }));
