@@ -68,8 +68,8 @@ const MAX_STEPS_BETWEEN_CHECKS: u64 = 4000;
 /// The main heaps' nursery: a young cycle every few hundred allocations.
 const MAIN_NURSERY: usize = 16 << 10;
 
-/// The nursery of the odd threads' second heaps: a young cycle every few dozen holders.
-const SIDE_NURSERY: usize = 2 << 10;
+/// The nursery of the odd threads' second heaps: a young cycle every eight holders or so.
+const SIDE_NURSERY: usize = 512;
 
 fn run_thread(thread: usize, seed: u64, deadline: Instant, steps_done: &AtomicU64) -> ThreadReport {
     let mut rng =
@@ -131,6 +131,9 @@ fn run_thread(thread: usize, seed: u64, deadline: Instant, steps_done: &AtomicU6
                 record(&mut buffer_failures, hands.take_guarded(victim, keep))
             }
             _ => graph.step(&mut rng),
+        }
+        if graph.has_failed() {
+            break;
         }
         if steps == next_check {
             graph.collect_and_check();
@@ -259,6 +262,7 @@ struct Summary {
     objects_released: u64,
     young_garbage_checked: u64,
     side_cycles: u64,
+    side_holders_freed_young: u64,
     full_checks: u64,
     weak_checks: u64,
     weak_revived: u64,
@@ -293,6 +297,7 @@ impl Summary {
             objects_released: sum(|r| r.graph.released),
             young_garbage_checked: sum(|r| r.graph.young_garbage),
             side_cycles: sum(|r| r.graph.side_cycles),
+            side_holders_freed_young: sum(|r| r.graph.holders_freed_young),
             full_checks: sum(|r| r.graph.checks),
             weak_checks: sum(|r| r.graph.weak_checks),
             weak_revived: sum(|r| r.graph.revived),
@@ -327,8 +332,13 @@ impl Summary {
         row(
             "collections",
             format!(
-                "{} ({} young, {} objects released); {} of the second heaps",
-                self.cycles, self.young_cycles, self.objects_released, self.side_cycles
+                "{} ({} young, {} objects released); {} of the second heaps \
+                 (their young cycles freed {} released holders)",
+                self.cycles,
+                self.young_cycles,
+                self.objects_released,
+                self.side_cycles,
+                self.side_holders_freed_young
             ),
         );
         row(

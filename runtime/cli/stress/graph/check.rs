@@ -35,6 +35,12 @@ impl Graph<'_> {
                         obj.value(),
                         m.value
                     ))
+                } else if edges.contains(&Some(Edge::FREED)) {
+                    Some(format!(
+                        "object {id} is reachable and points to an object the collector freed \
+                         (edges {edges:?}, 0 is the freed one; the model says {:?})",
+                        m.edges
+                    ))
                 } else if m.edges != edges {
                     Some(format!(
                         "object {id} has edges {edges:?}, the model says {:?}",
@@ -133,8 +139,18 @@ impl Graph<'_> {
         }
     }
 
+    /// Whether a check has failed: the model no longer matches the heap, so the thread stops
+    /// (going on would dereference the freed objects the failure is about).
+    pub fn has_failed(&self) -> bool {
+        !self.failures.is_empty()
+    }
+
     /// Drops every handle, collects both heaps, and checks that every object was dropped.
+    /// After a failure, only reports it.
     pub fn finish(mut self) -> (GraphCounts, Vec<String>) {
+        if self.has_failed() {
+            return (self.counts, self.failures);
+        }
         self.collect_and_check();
         self.roots.clear();
         self.holders.clear();

@@ -173,6 +173,8 @@ impl Graph<'_> {
                 }
                 if !freed {
                     kept.push(released);
+                } else if !full {
+                    self.counts.holders_freed_young += 1;
                 }
             }
             self.released_holders = kept;

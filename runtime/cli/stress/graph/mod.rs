@@ -74,6 +74,8 @@ pub struct GraphCounts {
     pub young_garbage: u64,
     /// Cycles of the second heap seen.
     pub side_cycles: u64,
+    /// Released holders the second heap's young cycles freed.
+    pub holders_freed_young: u64,
     /// Explicit collections, each followed by a full check.
     pub checks: u64,
     /// The most objects the model tracked at once.
@@ -191,6 +193,9 @@ impl<'h> Graph<'h> {
     pub fn step(&mut self, rng: &mut SmallRng) {
         if std::mem::take(&mut self.walk_due) {
             self.walk_and_check();
+            if self.has_failed() {
+                return;
+            }
         }
         if self.roots.is_empty() {
             self.alloc(rng);
@@ -491,7 +496,7 @@ impl<'h> Graph<'h> {
         }
     }
 
-    /// Drops a holder; then, half the time, collects the second heap, which must free it
+    /// Drops a holder; then, one time in sixteen, collects the second heap, which must free it
     /// (otherwise the second heap's next young cycle frees it if it is still young, and its
     /// next full cycle in any case).
     fn release_from_side(&mut self, rng: &mut SmallRng) {
@@ -507,7 +512,7 @@ impl<'h> Graph<'h> {
             weak: holder.downgrade(),
         });
         drop(holder);
-        if rng.random_bool(0.5) {
+        if rng.random_ratio(1, 16) {
             let cycle = self.side.collect();
             self.sync_side_cycles();
             if cycle.objects_freed == 0 {

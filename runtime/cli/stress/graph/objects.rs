@@ -157,14 +157,32 @@ impl Edge {
         }
     }
 
+    /// The id of a target the collector freed; ids of real objects start at 1.
+    pub(super) const FREED: u64 = 0;
+
+    /// The id, or [`Edge::FREED`] if the object is dead (reading it would panic).
+    fn id_or_freed(&self) -> u64 {
+        if self.is_dead() {
+            Edge::FREED
+        } else {
+            self.id()
+        }
+    }
+
     /// The edges as the model records them: an `Obj`'s list (all present), a `Node`'s slots.
+    /// A freed target shows as [`Edge::FREED`].
     pub(super) fn edge_ids(&self) -> Vec<Option<u64>> {
         match self {
-            Edge::Obj(o) => o.edges.borrow().iter().map(|e| Some(e.id())).collect(),
+            Edge::Obj(o) => o
+                .edges
+                .borrow()
+                .iter()
+                .map(|e| Some(e.id_or_freed()))
+                .collect(),
             Edge::Node(n) => n
                 .slots
                 .iter()
-                .map(|s| s.borrow().as_ref().map(Edge::id))
+                .map(|s| s.borrow().as_ref().map(Edge::id_or_freed))
                 .collect(),
         }
     }
