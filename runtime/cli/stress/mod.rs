@@ -62,8 +62,9 @@ struct ThreadReport {
     failures: Vec<String>,
 }
 
-/// Steps between explicit collections, at most (the exact count is random).
-const MAX_STEPS_BETWEEN_CHECKS: u64 = 4000;
+/// Steps between explicit collections, at most (the exact count is random): long enough for
+/// several young cycles in between, so old garbage outlives young cycles.
+const MAX_STEPS_BETWEEN_CHECKS: u64 = 10_000;
 
 /// The main heaps' nursery: a young cycle every few hundred allocations.
 const MAIN_NURSERY: usize = 16 << 10;

@@ -145,43 +145,4 @@ impl Graph<'_> {
         self.model.retain(|id, _| !must_free.contains(id));
         self.young.clear();
     }
-
-    /// Applies the second heap's cycles since the last call: a full one drained the local
-    /// pool; any cycle must have freed the released holders that were young, and a full one
-    /// all of them. A freed holder no longer holds its target.
-    pub(super) fn sync_side_cycles(&mut self) {
-        let notes = std::mem::take(&mut *self.side_cycles.borrow_mut());
-        for note in notes {
-            self.counts.side_cycles += 1;
-            let full = note.trigger != Trigger::Young;
-            if full {
-                self.parked_ids.clear();
-            }
-            let epoch = self.side_epoch;
-            let mut kept = Vec::with_capacity(self.released_holders.len());
-            let mut failures = Vec::new();
-            for released in self.released_holders.drain(..) {
-                let freed = released.weak.upgrade().is_none();
-                if !freed && (full || released.born == epoch) {
-                    failures.push(format!(
-                        "a {} cycle of the second heap kept a released holder of object {} \
-                         (allocated in its epoch {}, now {epoch})",
-                        if full { "full" } else { "young" },
-                        released.target,
-                        released.born
-                    ));
-                }
-                if !freed {
-                    kept.push(released);
-                } else if !full {
-                    self.counts.holders_freed_young += 1;
-                }
-            }
-            self.released_holders = kept;
-            for message in failures {
-                self.fail(message);
-            }
-            self.side_epoch += 1;
-        }
-    }
 }

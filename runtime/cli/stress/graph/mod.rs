@@ -25,9 +25,7 @@
 //! The graph mixes two kinds of objects (`objects.rs`), one freed by its destructor and one
 //! freed by a trace (`Trace::DROP_IS_TRACE`), so both release paths run. A second heap on the
 //! same thread holds "holders", objects with a handle into the main heap: for the main heap
-//! those handles are held from outside, so their targets must survive. A released holder is
-//! freed by the second heap's next full cycle, or by its next young one if it was still young;
-//! until the model has seen it freed, its target counts as held.
+//! those handles are held from outside, so their targets must survive (`side.rs`).
 
 use prologue::{Heap, LocalPool, Trigger};
 use rand::rngs::SmallRng;
@@ -39,6 +37,7 @@ use std::rc::Rc;
 mod check;
 mod cycles;
 mod objects;
+mod side;
 
 use objects::{Edge, HolderRef, Kind, WeakEdge, WeakHolder, NODE_SLOTS};
 
@@ -82,7 +81,8 @@ pub struct GraphCounts {
     pub peak_objects: usize,
     /// Weak upgrades checked against the model.
     pub weak_checks: u64,
-    /// Weak upgrades of objects no root reached that a young cycle had left (checked intact).
+    /// Weak upgrades of old objects no root reached (a young cycle may leave such garbage;
+    /// revived, it and what it reaches must be intact).
     pub revived: u64,
 }
 
@@ -480,43 +480,6 @@ impl<'h> Graph<'h> {
             match slot {
                 None => m.edges.push(Some(id)),
                 Some(i) => m.edges[i] = Some(id),
-            }
-        }
-    }
-
-    /// Stores a handle to a reachable object in a new holder on the second heap (freed by its
-    /// destructor or by a trace, at random).
-    fn hold_from_side(&mut self, rng: &mut SmallRng) {
-        if self.holders.len() < self.limits.roots {
-            let target = self.pick(rng);
-            let holder = HolderRef::alloc(self.side, target, rng.random_bool(0.5));
-            self.sync_side_cycles();
-            // Any cycle ran before the holder was placed: it is young in this epoch.
-            self.holders.push((holder, self.side_epoch));
-        }
-    }
-
-    /// Drops a holder; then, one time in sixteen, collects the second heap, which must free it
-    /// (otherwise the second heap's next young cycle frees it if it is still young, and its
-    /// next full cycle in any case).
-    fn release_from_side(&mut self, rng: &mut SmallRng) {
-        if self.holders.is_empty() {
-            return;
-        }
-        let (holder, born) = self
-            .holders
-            .swap_remove(rng.random_range(0..self.holders.len()));
-        self.released_holders.push(ReleasedHolder {
-            target: holder.target().id(),
-            born,
-            weak: holder.downgrade(),
-        });
-        drop(holder);
-        if rng.random_ratio(1, 16) {
-            let cycle = self.side.collect();
-            self.sync_side_cycles();
-            if cycle.objects_freed == 0 {
-                self.fail("collecting the second heap freed no released holder".to_string());
             }
         }
     }
