@@ -15,9 +15,11 @@
 //! visits (`Trace::DROP_IS_TRACE`, rule 7: a node of `Gc`s, `Option`s and numbers) is traced
 //! once, the tracer decrementing each target's count in place of the skipped drop glue; any
 //! other value is dropped normally (its destructor runs), after a trace that lists its
-//! targets. Either way, an *old* target whose count reaches zero (a structure promoted while
-//! it was being built, then dropped) is released too, from a worklist, so old garbage without
-//! a cycle does not wait for a full collection.
+//! targets. Either way, a target whose count reaches zero is released too, from a worklist,
+//! if the walk cannot reach it any more: an *old* object (a structure promoted while it was
+//! being built, then dropped), so old garbage without a cycle does not wait for a full
+//! collection, or a young one the walk has already passed (flagged `MARKED` when kept: an
+//! object newer than what held it, as in a tree built top-down).
 //!
 //! This is deferred reference counting done at collection time: the mutator's handle
 //! operations stay a plain increment and decrement, and no destructor runs where a handle is
@@ -30,8 +32,10 @@
 //!   empties the weak slot before anything else, so a released object's count stays zero;
 //! - a young object is freed when the walk reaches its entry, and no other entry names it
 //!   (destructors' allocations go to the heap's new young list, not this one);
-//! - old objects (the only ones the worklist holds, possibly twice) are flagged dead when
-//!   released and freed only at the end of the step, so a second look finds the flag;
+//! - objects the worklist releases (old ones, and young ones whose entry the walk has passed;
+//!   the worklist may hold one twice) are flagged dead when released and freed only after the
+//!   walk, so a second look finds the flag; a young entry the walk frees is never on the
+//!   worklist (only passed entries are);
 //! - the trace is a hint except under rule 7: an object is released only after its own count
 //!   has been read as zero;
 //! - objects left alone: large ones (kept in the space's list), finalizable ones (their
@@ -44,7 +48,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 
-use crate::header::{Header, DEAD, OLD, PENDING, VALUE_DROPPED, WEAK};
+use crate::header::{Header, DEAD, MARKED, OLD, PENDING, VALUE_DROPPED, WEAK};
 use crate::heap::Heap;
 use crate::prefetch::{prefetch_read, DISTANCE};
 use crate::sweep::SweepOutcome;
@@ -82,8 +86,12 @@ impl Heap {
         tracer.stack = std::mem::take(&mut *self.release_stack.borrow_mut());
         let mut old = std::mem::take(&mut *self.released.borrow_mut());
         let mut released = Released::default();
-        // Kept entries are moved to the back, in order: `young[kept..]` is the new list.
+        // Kept entries are moved to the back, in order: `young[kept..]` is the new list. Each
+        // is flagged `MARKED` ("visited"), so that if a later release brings its count to
+        // zero (an object newer than what held it: a tree built top-down) the worklist
+        // releases it too; it is freed after the walk. Root discovery clears the flag.
         let mut kept = young.len();
+        let mut released_late = 0;
         for i in (0..young.len()).rev() {
             if let Some(ahead) = i.checked_sub(DISTANCE) {
                 prefetch_read(young[ahead].as_ptr());
@@ -94,6 +102,7 @@ impl Heap {
             // Entries are freed at once below; only old objects go through the worklist.
             debug_assert!(!header.has(OLD), "an old object on the young list");
             if !releasable(header) {
+                header.set(MARKED);
                 kept -= 1;
                 young[kept] = object;
                 continue;
@@ -105,16 +114,25 @@ impl Heap {
             // entry `i` named it.
             outcome.bytes_freed += unsafe { self.free_released(object) };
             while let Some(next) = tracer.stack.pop() {
-                // SAFETY: old objects the tracer listed are allocated: they had a handle when
-                // listed, and released old objects are freed only below.
-                if releasable(unsafe { next.as_ref() }) {
+                // SAFETY: the tracer lists old objects and visited young ones, which are
+                // allocated: they had a handle when listed, and released ones are freed only
+                // after the walk.
+                let header = unsafe { next.as_ref() };
+                if releasable(header) {
                     self.release_one(next, &mut tracer, outcome);
                     released.objects += 1;
-                    old.push(next);
+                    if header.has(OLD) {
+                        old.push(next);
+                    } else {
+                        released_late += 1;
+                    }
                 }
             }
         }
         young.drain(..kept);
+        if released_late > 0 {
+            self.free_released_late(young, outcome);
+        }
         for object in old.drain(..) {
             // SAFETY: released old objects are small, dead, unnamed, and listed once here (a
             // second listing found them dead); no other list of the heap holds them.
@@ -174,6 +192,23 @@ impl Heap {
                 outcome.first_panic.get_or_insert(payload);
             }
         }
+    }
+
+    /// Frees the kept entries of `young` the worklist released after the walk had passed
+    /// them, and drops their entries.
+    #[cold]
+    #[inline(never)]
+    fn free_released_late(&self, young: &mut Vec<NonNull<Header>>, outcome: &mut SweepOutcome) {
+        young.retain(|&object| {
+            // SAFETY: kept entries are allocated until freed here, once each.
+            if !unsafe { object.as_ref() }.has(DEAD) {
+                return true;
+            }
+            // SAFETY: released (dead, handles dropped, count zero for good), young, and its
+            // only list entry is being removed.
+            outcome.bytes_freed += unsafe { self.free_released(object) };
+            false
+        });
     }
 
     /// Frees a released object's slot; returns its bytes.

@@ -85,6 +85,8 @@ pub(crate) fn discover_young_roots(young: &[NonNull<Header>], tracer: &mut Trace
         }
         // SAFETY: as above.
         let header = unsafe { object.as_ref() };
+        // The release walk flagged every entry it kept as visited (`MARKED`).
+        header.clear(MARKED);
         if header.has(DEAD) {
             continue;
         }

@@ -69,11 +69,13 @@ pub(crate) enum TraceMode {
     /// Verification: record every edge into this heap.
     Collect,
     /// The release step (`release.rs`) on a value whose drop is its trace: decrement each
-    /// target's count (the drop the collector skips), and list the old objects of this heap
-    /// whose count reaches zero.
+    /// target's count (the drop the collector skips), and list the objects of this heap whose
+    /// count reaches zero and that the release walk will not reach: old ones, and young ones
+    /// it has passed (`MARKED`).
     Release,
-    /// The release step on a value that is dropped normally: list the live old objects of
-    /// this heap it points to, to check their counts after the drop.
+    /// The release step on a value that is dropped normally: list the live objects of this
+    /// heap it points to that the walk will not reach (as for `Release`), to check their
+    /// counts after the drop.
     Candidates,
 }
 
@@ -118,7 +120,7 @@ impl Tracer {
                 header.dec_handles();
                 if header.handles() == 0
                     && header.heap_id == self.heap_id
-                    && header.has(OLD)
+                    && header.has(OLD | MARKED)
                     && !header.has(DEAD)
                 {
                     self.stack.push(target);
@@ -126,7 +128,7 @@ impl Tracer {
                 return;
             }
             TraceMode::Candidates => {
-                if header.heap_id == self.heap_id && header.has(OLD) && !header.has(DEAD) {
+                if header.heap_id == self.heap_id && header.has(OLD | MARKED) && !header.has(DEAD) {
                     self.stack.push(target);
                 }
                 return;

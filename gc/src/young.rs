@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 
 use std::ptr::NonNull;
 
-use crate::header::{Header, DEAD, OLD, VALUE_DROPPED, WEAK};
+use crate::header::{Header, DEAD, MARKED, OLD, VALUE_DROPPED, WEAK};
 use crate::heap::{Heap, Phase};
 use crate::mark::mark;
 use crate::prefetch::{prefetch_read, DISTANCE};
@@ -187,8 +187,9 @@ impl Heap {
                     // SAFETY: young objects are allocated.
                     let header = unsafe { object.as_ref() };
                     header.reset_internal();
-                    // Marked ones were promoted: every object of the list was young.
-                    header.clear(OLD);
+                    // Marked ones were promoted: every object of the list was young. Clear
+                    // the release walk's "visited" flag too.
+                    header.clear(OLD | MARKED);
                 }
                 // Still young: put them back in front of anything allocated since.
                 let mut list = self.young.borrow_mut();

@@ -363,3 +363,60 @@ fn an_object_a_released_destructor_allocates_survives_while_reachable() {
     heap.verify();
     assert_eq!(holder.slot.borrow().as_ref().unwrap().value, 77);
 }
+
+#[derive(Trace)]
+struct TopDown {
+    children: GcCell<Option<(Gc<TopDown>, Gc<TopDown>)>>,
+}
+
+/// A tree built top-down, as GCBench's `Populate` does: each parent is allocated before its
+/// children, so the walk (newest first) meets the children before the parent that holds them.
+fn top_down(heap: &Heap, depth: u32) -> Gc<TopDown> {
+    let node = heap.alloc(TopDown {
+        children: GcCell::new(None),
+    });
+    if depth > 0 {
+        let left = heap.alloc(TopDown {
+            children: GcCell::new(None),
+        });
+        let right = heap.alloc(TopDown {
+            children: GcCell::new(None),
+        });
+        *node.children.borrow_mut() = Some((left.clone(), right.clone()));
+        populate(heap, &left, depth - 1);
+        populate(heap, &right, depth - 1);
+    }
+    node
+}
+
+fn populate(heap: &Heap, node: &Gc<TopDown>, depth: u32) {
+    if depth == 0 {
+        return;
+    }
+    let left = heap.alloc(TopDown {
+        children: GcCell::new(None),
+    });
+    let right = heap.alloc(TopDown {
+        children: GcCell::new(None),
+    });
+    *node.children.borrow_mut() = Some((left.clone(), right.clone()));
+    populate(heap, &left, depth - 1);
+    populate(heap, &right, depth - 1);
+}
+
+#[test]
+fn a_dead_tree_built_top_down_is_released_too() {
+    let heap = young_heap();
+    let keep = top_down(&heap, 3);
+    drop(top_down(&heap, 9));
+    let cycle = run_young_cycle(&heap);
+    assert!(
+        cycle.objects_released >= nodes(9),
+        "released {} of a {}-node tree built top-down",
+        cycle.objects_released,
+        nodes(9)
+    );
+    assert_eq!(heap.stats().objects, nodes(3) + 1);
+    assert!(keep.children.borrow().is_some());
+    heap.verify();
+}
