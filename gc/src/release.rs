@@ -113,20 +113,8 @@ impl Heap {
             // empty, so its zero count stays zero), young (so small and in a page), and only
             // entry `i` named it.
             outcome.bytes_freed += unsafe { self.free_released(object) };
-            while let Some(next) = tracer.stack.pop() {
-                // SAFETY: the tracer lists old objects and visited young ones, which are
-                // allocated: they had a handle when listed, and released ones are freed only
-                // after the walk.
-                let header = unsafe { next.as_ref() };
-                if releasable(header) {
-                    self.release_one(next, &mut tracer, outcome);
-                    released.objects += 1;
-                    if header.has(OLD) {
-                        old.push(next);
-                    } else {
-                        released_late += 1;
-                    }
-                }
+            if !tracer.stack.is_empty() {
+                released_late += self.release_listed(&mut tracer, &mut old, &mut released, outcome);
             }
         }
         young.drain(..kept);
@@ -192,6 +180,36 @@ impl Heap {
                 outcome.first_panic.get_or_insert(payload);
             }
         }
+    }
+
+    /// Releases what the tracer listed whose count is zero, and what that lists in turn (old
+    /// objects go to `old`). Returns how many young objects it released (entries the walk
+    /// has passed; freed after the walk).
+    #[inline(never)]
+    fn release_listed(
+        &self,
+        tracer: &mut Tracer,
+        old: &mut Vec<NonNull<Header>>,
+        released: &mut Released,
+        outcome: &mut SweepOutcome,
+    ) -> usize {
+        let mut young = 0;
+        while let Some(next) = tracer.stack.pop() {
+            // SAFETY: the tracer lists old objects and visited young ones, which are
+            // allocated: they had a handle when listed, and released ones are freed only after
+            // the walk.
+            let header = unsafe { next.as_ref() };
+            if releasable(header) {
+                self.release_one(next, tracer, outcome);
+                released.objects += 1;
+                if header.has(OLD) {
+                    old.push(next);
+                } else {
+                    young += 1;
+                }
+            }
+        }
+        young
     }
 
     /// Frees the kept entries of `young` the worklist released after the walk had passed
