@@ -47,7 +47,10 @@
 //!    [`Heap::alloc_with_finalizer`] for cleanup that needs the object graph;
 //! 5. `NEEDS_TRACE = false` only for types that can never hold a handle;
 //! 6. `trace` may panic (the cycle is undone and the heap stays usable), but must not call
-//!    `collect()` or allocate.
+//!    `collect()` or allocate;
+//! 7. `DROP_IS_TRACE = true` only for types whose drop does nothing but drop the handles
+//!    `trace` visits (the derive computes it): the collector may then free the value by one
+//!    trace that decrements those handles' counts, without running its drop glue.
 //!
 //! # How roots are found: counting, not rooting
 //! Each object starts with a 16-byte header (see `header.rs`): its vtable, a count of the
