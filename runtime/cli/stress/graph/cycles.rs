@@ -1,6 +1,7 @@
 //! Bringing a [`Graph`]'s model up to date after the cycles its heaps ran (see the parent
 //! module's docs for what each kind of cycle lets the model conclude).
 
+use super::objects::Edge;
 use super::{CycleNote, Graph};
 use prologue::Trigger;
 use std::collections::HashSet;
@@ -9,12 +10,13 @@ impl Graph<'_> {
     /// The model's objects reachable from the roots, the parked handles, the holders on the
     /// second heap (released ones it has not freed yet included) and `held`.
     pub(super) fn reachable(&self, held: &[u64]) -> HashSet<u64> {
+        // A freed root (a collector bug, reported by `sync_cycles`) shows as `Edge::FREED`.
         let stack: Vec<u64> = self
             .roots
             .iter()
-            .map(|r| r.id())
+            .map(Edge::id_or_freed)
             .chain(self.parked_ids.iter().copied())
-            .chain(self.holders.iter().map(|(h, _)| h.target().id()))
+            .chain(self.holders.iter().map(|(h, _)| h.target().id_or_freed()))
             .chain(self.released_holders.iter().map(|r| r.target))
             .chain(held.iter().copied())
             .collect();
@@ -40,6 +42,19 @@ impl Graph<'_> {
         let notes = std::mem::take(&mut *self.main_cycles.borrow_mut());
         if notes.is_empty() {
             return;
+        }
+        let freed_roots = self.roots.iter().filter(|r| r.is_dead()).count()
+            + self
+                .holders
+                .iter()
+                .filter(|(h, _)| h.target().is_dead())
+                .count();
+        if freed_roots > 0 {
+            self.fail(format!(
+                "a cycle ({:?}) freed {freed_roots} objects the thread or the second heap holds \
+                 handles to",
+                notes.iter().map(|n| n.trigger).collect::<Vec<_>>()
+            ));
         }
         let mut young_cycles = false;
         for note in notes {

@@ -161,7 +161,7 @@ impl Edge {
     pub(super) const FREED: u64 = 0;
 
     /// The id, or [`Edge::FREED`] if the object is dead (reading it would panic).
-    fn id_or_freed(&self) -> u64 {
+    pub(super) fn id_or_freed(&self) -> u64 {
         if self.is_dead() {
             Edge::FREED
         } else {
