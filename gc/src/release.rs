@@ -236,11 +236,7 @@ impl Heap {
     /// the heap names it any more.
     #[inline]
     unsafe fn free_released(&self, object: NonNull<Header>) -> usize {
-        let mut space = self.space.borrow_mut();
-        space.note_peak();
-        // SAFETY: small objects live in a page (forwarded to the caller).
-        let place = unsafe { space.locate(object) };
-        // SAFETY: forwarded to the caller.
-        unsafe { space.free(object, Some(place)) }
+        // SAFETY: forwarded to the caller (released objects are small, so in a page).
+        unsafe { self.space.borrow_mut().free_small(object) }
     }
 }
