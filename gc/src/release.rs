@@ -138,7 +138,7 @@ impl Heap {
     /// Releases one object: flags it dead, empties its weak slot and drops its handles (by a
     /// `Release` trace, or by its destructor after a `Candidates` trace). Old targets whose
     /// count may now be zero are left on the tracer's stack.
-    #[inline]
+    #[inline(always)]
     fn release_one(
         &self,
         object: NonNull<Header>,
