@@ -328,7 +328,7 @@ impl ObjectSpace {
     ///
     /// # Safety
     /// As [`free`](Self::free), and the object is in a page of this space.
-    #[inline]
+    #[inline(always)]
     pub(crate) unsafe fn free_small(&mut self, header: NonNull<Header>) -> usize {
         self.note_peak();
         // SAFETY: forwarded to the caller: the object is in a page.

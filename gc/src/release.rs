@@ -234,7 +234,7 @@ impl Heap {
     /// # Safety
     /// The object was released (dead, handles dropped, count zero), is small, and no list of
     /// the heap names it any more.
-    #[inline]
+    #[inline(always)]
     unsafe fn free_released(&self, object: NonNull<Header>) -> usize {
         // SAFETY: forwarded to the caller (released objects are small, so in a page).
         unsafe { self.space.borrow_mut().free_small(object) }
