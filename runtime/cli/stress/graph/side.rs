@@ -58,6 +58,13 @@ impl Graph<'_> {
         for note in notes {
             self.counts.side_cycles += 1;
             let full = note.trigger != Trigger::Young;
+            if note.trigger == Trigger::Pacing {
+                // A paced cycle sweeps lazily: a freed holder's handle would be dropped at some
+                // later allocation, which the model cannot follow. The floor rules it out.
+                self.fail(
+                    "the second heap ran a paced cycle: raise its min_heap_bytes".to_string(),
+                );
+            }
             if full {
                 self.parked_ids.clear();
             }
