@@ -66,6 +66,7 @@ impl Heap {
     /// let list = heap.alloc(vec![1, 2, 3]);
     /// assert_eq!(list.iter().sum::<i32>(), 6);
     /// ```
+    #[inline]
     #[track_caller]
     pub fn alloc<T: Trace + 'static>(&self, value: T) -> Gc<T> {
         match self.try_alloc(value) {
@@ -84,6 +85,7 @@ impl Heap {
     /// assert!(heap.try_alloc([0u8; 512]).is_ok());
     /// assert!(heap.try_alloc([0u8; 4096]).is_err());
     /// ```
+    #[inline]
     pub fn try_alloc<T: Trace + 'static>(&self, value: T) -> Result<Gc<T>, AllocError> {
         self.alloc_sized(value, SizedVTable::<T>::VTABLE)
     }
@@ -113,6 +115,7 @@ impl Heap {
     }
 
     /// Allocates a sized object with the given vtable (which must be made for `T`).
+    #[inline]
     fn alloc_sized<T: Trace + 'static>(
         &self,
         value: T,
