@@ -91,6 +91,8 @@ impl Heap {
         let _idle_on_exit = PhaseGuard(&self.phase);
         let start = Instant::now();
         self.flush_slot_caches();
+        // This cycle frees the old garbage a young release left listed: forget the list.
+        self.drop_release_carry_over();
 
         // 0. What the last lazy sweep left is finished before anything is counted.
         let sweep_finish_panic = self.finish_sweep();

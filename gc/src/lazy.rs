@@ -42,6 +42,9 @@ impl Heap {
     pub(crate) fn sweep_part(&self, part: Unswept) -> Option<Box<dyn Any + Send>> {
         // Freeing notes the heap's peak size: give claimed slots back first so it is exact.
         self.flush_slot_caches();
+        // The page may hold old objects a young release left listed for later: forget them
+        // (if garbage, this sweep or a later one frees them).
+        self.drop_release_carry_over();
         let _restore = RestorePhase(&self.phase, self.phase.replace(Phase::Sweep));
         let mut doomed = self.doomed.borrow_mut();
         doomed.clear();

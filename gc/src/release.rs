@@ -21,6 +21,12 @@
 //! collection, or a young one the walk has already passed (flagged `MARKED` when kept: an
 //! object newer than what held it, as in a tree built top-down).
 //!
+//! The old objects one cycle releases are bounded ([`OldBudget`]: as many as the young list
+//! holds, at least 16 Ki): when the last handle to a large promoted structure goes, the rest
+//! stays listed and the following young cycles continue, so a young pause stays of the order
+//! of the nursery's work. A full cycle or a page sweep, which may free those objects itself,
+//! forgets the list first (what it held then waits for a sweep, as old garbage did before).
+//!
 //! This is deferred reference counting done at collection time: the mutator's handle
 //! operations stay a plain increment and decrement, and no destructor runs where a handle is
 //! dropped.
@@ -63,6 +69,25 @@ pub(crate) struct Released {
     pub(crate) old_bytes: usize,
 }
 
+/// How many old objects one young cycle's release may free: as many as the young list holds
+/// (at least [`OldBudget::MIN`]), so a young pause stays of the order of the nursery's work
+/// even when the last handle to a large promoted structure goes; the rest is released by the
+/// following young cycles.
+#[derive(Clone, Copy)]
+pub(crate) struct OldBudget {
+    objects: usize,
+}
+
+impl OldBudget {
+    const MIN: usize = 16 * 1024;
+
+    fn for_cycle(young: usize) -> OldBudget {
+        OldBudget {
+            objects: young.max(Self::MIN),
+        }
+    }
+}
+
 /// Whether `header`'s object can be released: no handle names it, and it is an ordinary
 /// small, built, live object without a finalizer.
 #[inline]
@@ -83,15 +108,22 @@ impl Heap {
         outcome: &mut SweepOutcome,
     ) -> Released {
         let mut tracer = Tracer::new(self.id);
+        // What an earlier young cycle's release left over (old objects past its budget) comes
+        // first.
         tracer.stack = std::mem::take(&mut *self.release_stack.borrow_mut());
         let mut old = std::mem::take(&mut *self.released.borrow_mut());
         let mut released = Released::default();
+        let budget = OldBudget::for_cycle(young.len());
+        let mut released_late = 0;
+        if !tracer.stack.is_empty() {
+            released_late +=
+                self.release_listed(&mut tracer, &mut old, &mut released, budget, outcome);
+        }
         // Kept entries are moved to the back, in order: `young[kept..]` is the new list. Each
         // is flagged `MARKED` ("visited"), so that if a later release brings its count to
         // zero (an object newer than what held it: a tree built top-down) the worklist
         // releases it too; it is freed after the walk. Root discovery clears the flag.
         let mut kept = young.len();
-        let mut released_late = 0;
         for i in (0..young.len()).rev() {
             if let Some(ahead) = i.checked_sub(DISTANCE) {
                 prefetch_read(young[ahead].as_ptr());
@@ -114,10 +146,19 @@ impl Heap {
             // entry `i` named it.
             outcome.bytes_freed += unsafe { self.free_released(object) };
             if !tracer.stack.is_empty() {
-                released_late += self.release_listed(&mut tracer, &mut old, &mut released, outcome);
+                released_late +=
+                    self.release_listed(&mut tracer, &mut old, &mut released, budget, outcome);
             }
         }
         young.drain(..kept);
+        // Past the budget, old objects stay listed for the next young cycle; young entries
+        // (visited and kept) and anything already released (listed twice) are dropped, before
+        // the released ones are freed below.
+        tracer.stack.retain(|&object| {
+            // SAFETY: listed objects are allocated until the frees below.
+            let header = unsafe { object.as_ref() };
+            header.has(OLD) && !header.has(DEAD)
+        });
         if released_late > 0 {
             self.free_released_late(young, outcome);
         }
@@ -130,9 +171,15 @@ impl Heap {
         }
         outcome.objects_freed += released.objects;
         *self.released.borrow_mut() = old;
-        tracer.stack.clear();
         *self.release_stack.borrow_mut() = tracer.stack;
         released
+    }
+
+    /// Forgets the old objects a release left for the next young cycle (they wait for a
+    /// sweep instead). Called before anything else may free them: a full cycle, a page
+    /// sweep.
+    pub(crate) fn drop_release_carry_over(&self) {
+        self.release_stack.borrow_mut().clear();
     }
 
     /// Releases one object: flags it dead, empties its weak slot and drops its handles (by a
@@ -191,10 +238,14 @@ impl Heap {
         tracer: &mut Tracer,
         old: &mut Vec<NonNull<Header>>,
         released: &mut Released,
+        budget: OldBudget,
         outcome: &mut SweepOutcome,
     ) -> usize {
         let mut young = 0;
-        while let Some(next) = tracer.stack.pop() {
+        while old.len() < budget.objects {
+            let Some(next) = tracer.stack.pop() else {
+                break;
+            };
             // SAFETY: the tracer lists old objects and visited young ones, which are
             // allocated: they had a handle when listed, and released ones are freed only after
             // the walk.
