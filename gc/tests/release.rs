@@ -5,7 +5,10 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use prologue_gc::{Config, CycleStats, Gc, GcCell, Heap, Trace, Tracer, Trigger};
+use prologue_gc::{Config, Gc, GcCell, Heap, Trace, Tracer};
+
+mod common;
+use common::run_young_cycle;
 
 #[derive(Trace)]
 struct Tree {
@@ -33,24 +36,6 @@ fn young_heap() -> Heap {
         torture: false,
         ..Config::default()
     })
-}
-
-/// Allocates small garbage until a young cycle runs; returns its statistics. The allocation
-/// that started the cycle is left behind as one garbage object.
-fn run_young_cycle(heap: &Heap) -> CycleStats {
-    let seen = Rc::new(RefCell::new(None));
-    let sink = seen.clone();
-    heap.on_cycle(move |c| {
-        sink.borrow_mut().get_or_insert_with(|| c.clone());
-    });
-    let mut i = 0u64;
-    while seen.borrow().is_none() {
-        drop(heap.alloc(i));
-        i += 1;
-    }
-    let cycle = seen.borrow_mut().take().unwrap();
-    assert_eq!(cycle.trigger, Trigger::Young);
-    cycle
 }
 
 fn drop_is_trace<T: Trace + ?Sized>() -> bool {
@@ -375,17 +360,7 @@ fn top_down(heap: &Heap, depth: u32) -> Gc<TopDown> {
     let node = heap.alloc(TopDown {
         children: GcCell::new(None),
     });
-    if depth > 0 {
-        let left = heap.alloc(TopDown {
-            children: GcCell::new(None),
-        });
-        let right = heap.alloc(TopDown {
-            children: GcCell::new(None),
-        });
-        *node.children.borrow_mut() = Some((left.clone(), right.clone()));
-        populate(heap, &left, depth - 1);
-        populate(heap, &right, depth - 1);
-    }
+    populate(heap, &node, depth);
     node
 }
 

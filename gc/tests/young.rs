@@ -5,8 +5,11 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use prologue_gc::{Config, CycleStats, Gc, GcCell, Heap, Trace, Tracer, Trigger};
+use prologue_gc::{Config, Gc, GcCell, Heap, Trace, Tracer, Trigger};
 use prologue_pool::LocalPool;
+
+mod common;
+use common::run_young_cycle;
 
 #[derive(Trace)]
 struct Node {
@@ -29,23 +32,6 @@ fn young_heap() -> Heap {
         torture: false,
         ..Config::default()
     })
-}
-
-/// Allocates garbage until a young cycle has run; returns its statistics.
-fn run_young_cycle(heap: &Heap) -> CycleStats {
-    let seen = Rc::new(RefCell::new(None));
-    let sink = seen.clone();
-    heap.on_cycle(move |c| {
-        sink.borrow_mut().get_or_insert_with(|| c.clone());
-    });
-    let mut i = 0;
-    while seen.borrow().is_none() {
-        drop(node(heap, i));
-        i += 1;
-    }
-    let cycle = seen.borrow_mut().take().unwrap();
-    assert_eq!(cycle.trigger, Trigger::Young);
-    cycle
 }
 
 #[test]
