@@ -15,7 +15,8 @@ use std::rc::Rc;
 use prologue_gc::{Config, Gc, GcCell, Heap, Trace, WeakGc};
 use prologue_pool::LocalPool;
 use proptest::prelude::*;
-use proptest::test_runner::{Config as RunnerConfig, RngAlgorithm, TestRng, TestRunner};
+
+mod common;
 
 /// Records its id in the shared log when dropped.
 struct DropLog {
@@ -248,15 +249,7 @@ fn random_programs_match_the_model_with_frequent_young_cycles() {
 }
 
 fn run_programs(heap_config: Config) {
-    let short = std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1");
-    let (cases, max_len) = if short { (24, 60) } else { (256, 200) };
-    let config = RunnerConfig {
-        cases,
-        failure_persistence: None,
-        ..RunnerConfig::default()
-    };
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let (mut runner, max_len) = common::seeded_runner();
     runner
         .run(&prop::collection::vec(op(), 1..max_len), |program| {
             run(&program, heap_config.clone())

@@ -58,7 +58,8 @@ use std::rc::Rc;
 use prologue_gc::{Config, Gc, GcCell, Heap, Trace, Trigger, WeakGc};
 use prologue_pool::LocalPool;
 use proptest::prelude::*;
-use proptest::test_runner::{Config as RunnerConfig, RngAlgorithm, TestRng, TestRunner};
+
+mod common;
 
 /// Slots per node.
 const SLOTS: usize = 3;
@@ -639,15 +640,7 @@ fn check_exact(
 /// over all of them.
 fn run_programs(heap_config: Config) -> Observed {
     assert!(drop_is_trace::<Node>(), "Node must be released by a trace");
-    let short = std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1");
-    let (cases, max_len) = if short { (24, 60) } else { (256, 200) };
-    let config = RunnerConfig {
-        cases,
-        failure_persistence: None,
-        ..RunnerConfig::default()
-    };
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let (mut runner, max_len) = common::seeded_runner();
     let totals = RefCell::new(Observed::default());
     runner
         .run(&prop::collection::vec(op(), 1..max_len), |program| {

@@ -8,6 +8,7 @@ use prologue_gc::{CycleStats, Heap, Trigger};
 /// Allocates small garbage until a young cycle runs on `heap` (whose pacing goal must be far
 /// enough away that no full cycle comes first); returns the cycle's statistics. The allocation
 /// that started the cycle is left behind as one garbage object.
+#[allow(dead_code)] // not every test file runs young cycles
 pub fn run_young_cycle(heap: &Heap) -> CycleStats {
     let seen = Rc::new(RefCell::new(None));
     let sink = seen.clone();
@@ -22,4 +23,21 @@ pub fn run_young_cycle(heap: &Heap) -> CycleStats {
     let cycle = seen.borrow_mut().take().expect("a cycle ran");
     assert_eq!(cycle.trigger, Trigger::Young);
     cycle
+}
+
+/// A proptest runner with a fixed seed (ChaCha, deterministic) that writes no failure files,
+/// and the longest program to generate: 24 programs of up to 60 steps with
+/// `PROLOGUE_SHORT=1` (CI's valgrind and torture passes), 256 of up to 200 otherwise.
+#[allow(dead_code)] // not every test file runs programs
+pub fn seeded_runner() -> (proptest::test_runner::TestRunner, usize) {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let short = std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1");
+    let (cases, max_len) = if short { (24, 60) } else { (256, 200) };
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    (runner, max_len)
 }
