@@ -137,7 +137,6 @@ struct PrologueSide(Heap);
 
 #[allow(dead_code)]
 #[derive(Trace)]
-#[trace(crate = "prologue")]
 struct Node {
     left: GcCell<Option<Gc<Node>>>,
     right: GcCell<Option<Gc<Node>>>,

@@ -28,7 +28,6 @@ use prologue_benches::{env_flag, env_list, env_usize, median};
 use std::time::Duration;
 
 #[derive(Trace)]
-#[trace(crate = "prologue")]
 struct Node {
     left: Option<Gc<Node>>,
     right: Option<Gc<Node>>,

@@ -9,7 +9,6 @@ use std::rc::Rc;
 use std::time::Duration;
 
 #[derive(Trace)]
-#[trace(crate = "prologue")]
 struct Node {
     children: Option<(Gc<Node>, Gc<Node>)>,
 }
