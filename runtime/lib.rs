@@ -3,9 +3,9 @@
 //!
 //! A [`Heap`] owns objects reached through [`Gc`] handles that work anywhere safe Rust puts a
 //! value; no rooting discipline is asked of you. Object pools ([`Pool`], [`LocalPool`]) cache
-//! values for reuse the way Go's `sync.Pool` does, and every collection starts by draining them
-//! (Go's `clearpools`), so a pool never keeps memory alive across collections longer than its
-//! [`DrainPolicy`] says. This crate is the one to depend on: it re-exports the collector
+//! values for reuse the way Go's `sync.Pool` does, and every full collection starts by draining
+//! them (Go's `clearpools`), so a pool never keeps memory alive across collections longer than
+//! its [`DrainPolicy`] says (the young collections in between leave pools alone). This crate is the one to depend on: it re-exports the collector
 //! (`prologue-gc`, including `#[derive(Trace)]`) and the pools (`prologue-pool`), and adds the
 //! [`workloads`] that `prologue bench` and the benchmarks run.
 //!

@@ -1,4 +1,4 @@
-//! prologue-gc: a sound mark-sweep heap of [`Gc<T>`] handles whose every cycle starts by
+//! prologue-gc: a sound mark-sweep heap of [`Gc<T>`] handles whose every full cycle starts by
 //! draining the object pools.
 //!
 //! # When to use it

@@ -115,7 +115,7 @@ pub struct Ctx {
     /// Where `display` and `write` go.
     pub out: Box<dyn Write>,
     /// Argument vectors of calls in progress; a vector becomes a closure's frame or comes
-    /// back here. Drained by every collection.
+    /// back here. Drained by every full collection.
     pub args_pool: LocalPool<Vec<Value>>,
     /// The step and time budget.
     pub budget: Budget,

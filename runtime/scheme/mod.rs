@@ -21,7 +21,7 @@
 //!
 //! Pools are used where an interpreter would use them: argument vectors come from a
 //! [`LocalPool`](prologue::LocalPool) (a vector either becomes a closure's frame or goes back),
-//! and string buffers from a global [`Pool`](prologue::Pool); every collection drains both.
+//! and string buffers from a global [`Pool`](prologue::Pool); every full collection drains both.
 //!
 //! The interpreter has no file, network or process primitives: a script reads nothing and
 //! can only write to standard output and fail with an error.

@@ -1,7 +1,7 @@
 //! Workloads shared by the `prologue bench` command and the benchmarks in `benches/`.
 //!
 //! Each workload runs on two engines: [`Engine::Prologue`] (objects on a [`Heap`](crate::Heap),
-//! buffers from static [`Pool`](crate::Pool)s drained by every collection) and
+//! buffers from static [`Pool`](crate::Pool)s drained by every full collection) and
 //! [`Engine::Baseline`] (the same program written with plain `Box` and `Vec`). Both return a
 //! [`RunResult`] whose `output` is the program's text output and must be identical across engines,
 //! so a wrong collector shows up as a wrong answer, not only as a different time.
