@@ -413,3 +413,50 @@ unsafe fn str_layout(header: NonNull<Header>) -> ObjectLayout {
     let len = unsafe { slice_len(header) };
     slice_object_layout::<u8>(len).expect("layout was valid at allocation")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(class: Option<u8>, old: bool) -> Header {
+        Header::new(SizedVTable::<u64>::VTABLE, 7, class, old)
+    }
+
+    #[test]
+    fn the_vtable_survives_its_offset_encoding() {
+        let h = header(Some(3), false);
+        assert!(std::ptr::eq(h.vtable(), SizedVTable::<u64>::VTABLE));
+        let s = Header::new(STR_VTABLE, 7, None, true);
+        assert!(std::ptr::eq(s.vtable(), STR_VTABLE));
+        assert_eq!((s.vtable().type_name)(), "str");
+    }
+
+    #[test]
+    fn the_internal_count_saturates_without_touching_flags_or_class() {
+        let h = header(Some(25), true);
+        h.set(MARKED | WEAK);
+        for _ in 0..INTERNAL_MAX + 10 {
+            h.add_internal();
+        }
+        // Saturated: a count too low only makes the object look held from outside.
+        assert_eq!(h.internal(), INTERNAL_MAX);
+        assert_eq!(h.class(), Some(25));
+        assert!(h.has(MARKED | WEAK | OLD) && !h.has(DEAD));
+        h.reset_internal();
+        assert_eq!(h.internal(), 0);
+        assert_eq!(h.class(), Some(25));
+        assert!(h.has(MARKED) && h.has(WEAK) && h.has(OLD));
+        h.clear(MARKED | WEAK);
+        h.add_internal();
+        h.reset_internal_and_age();
+        assert_eq!((h.internal(), h.class()), (0, Some(25)));
+        assert!(h.has(OLD) && !h.has(MARKED));
+    }
+
+    #[test]
+    fn large_objects_have_no_class() {
+        let h = header(None, true);
+        h.add_internal();
+        assert_eq!((h.class(), h.internal()), (None, 1));
+    }
+}
