@@ -35,12 +35,12 @@ use crate::alloc::ObjectSpace;
 use crate::header::{Header, DEAD, MARKED, PENDING, VALUE_DROPPED, WEAK, ZOMBIE};
 use crate::weak::WeakTable;
 
-/// A dead object the sweep is handling: its header, and its page and slot (`None` for a
-/// large object).
+/// A dead object the sweep is handling. Only its header is kept (8 bytes an entry: an eager
+/// sweep of a large heap lists every dead object): its page and slot are found again from
+/// its address when it is freed.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Doomed {
     pub(crate) header: NonNull<Header>,
-    pub(crate) place: Option<(u32, u32)>,
 }
 
 /// What a sweep did.
@@ -87,14 +87,11 @@ pub(crate) fn condemn_page(
     doomed: &mut Vec<Doomed>,
 ) {
     debug_assert!(space.walkable(), "sweeping with slot caches not flushed");
-    space.page(page).for_each_object(|slot, object| {
+    space.page(page).for_each_object(|_, object| {
         // SAFETY: a taken slot holds an object (its header initialised at allocation).
         let header = unsafe { object.as_ref() };
         if condemn_one(header, weak, object) {
-            doomed.push(Doomed {
-                header: object,
-                place: Some((page, slot)),
-            });
+            doomed.push(Doomed { header: object });
         }
     });
 }
@@ -111,10 +108,7 @@ pub(crate) fn condemn_large(
         // SAFETY: every listed large object is allocated.
         let header = unsafe { object.as_ref() };
         if condemn_one(header, weak, object) {
-            doomed.push(Doomed {
-                header: object,
-                place: None,
-            });
+            doomed.push(Doomed { header: object });
             false
         } else {
             true
@@ -162,6 +156,8 @@ pub(crate) fn free_dead(
         let object = entry.header;
         // SAFETY: still allocated: only this loop frees, once per object.
         let header = unsafe { object.as_ref() };
+        // SAFETY (closure): an object with a size class lives in a page of this space.
+        let place = header.class().map(|_| unsafe { space.locate(object) });
         if header.handles() > 0 {
             if !header.has(ZOMBIE) {
                 header.set(ZOMBIE);
@@ -169,7 +165,7 @@ pub(crate) fn free_dead(
                 // SAFETY: allocated, and the vtable matches the allocation.
                 space.zombie_bytes += unsafe { Header::footprint(object) };
             }
-            if entry.place.is_none() {
+            if place.is_none() {
                 space.insert_large(object);
             }
             continue;
@@ -181,7 +177,7 @@ pub(crate) fn free_dead(
         }
         // SAFETY: dead (value dropped now or in an earlier sweep), no handle names it, and it
         // is in no list any more.
-        outcome.bytes_freed += unsafe { space.free(object, entry.place) };
+        outcome.bytes_freed += unsafe { space.free(object, place) };
     }
 }
 

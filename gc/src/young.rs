@@ -114,16 +114,12 @@ impl Heap {
                     outcome.first_panic.get_or_insert(payload);
                 }
             }
-            // SAFETY: young objects are small (large ones start old), so they are in a page.
-            let place = Some(unsafe { self.space.borrow().locate(object) });
             if header.handles() == 0 {
-                // SAFETY: dead, value dropped, no handle names it, in no list any more.
-                outcome.bytes_freed += unsafe { self.space.borrow_mut().free(object, place) };
+                // SAFETY: dead, value dropped, no handle names it, in no list any more; young
+                // objects are small (large ones start old), so it is in a page.
+                outcome.bytes_freed += unsafe { self.space.borrow_mut().free_small(object) };
             } else {
-                deferred.push(Doomed {
-                    header: object,
-                    place,
-                });
+                deferred.push(Doomed { header: object });
             }
         }
     }
