@@ -41,7 +41,9 @@ use crate::heap::{Heap, Phase};
 use crate::mark::mark;
 use crate::roots::discover_roots;
 use crate::stats::{CycleStats, Trigger};
-use crate::sweep::{condemn_large, condemn_page, drop_values, free_dead, SweepOutcome};
+use crate::sweep::{
+    condemn_large, condemn_page_in_place, drop_values, free_dead, list_dead, SweepOutcome,
+};
 
 /// A cycle's first phase, Go's `gcStart` -> `clearpools`: detaches the contents of every
 /// registered pool (O(pools): no value is touched) and drops right away the values taken from
@@ -148,11 +150,17 @@ impl Heap {
             self.weak.borrow_mut().invalidate_unmarked();
             self.space.borrow_mut().begin_lazy_sweep();
         } else {
+            // Small objects are flagged in place (the pages holding any are noted); large ones
+            // are listed.
             doomed.clear();
+            let mut dead_pages = self.dead_pages.borrow_mut();
+            dead_pages.clear();
             let mut space = self.space.borrow_mut();
             let mut weak = self.weak.borrow_mut();
             for page in 0..space.page_count() {
-                condemn_page(&space, page, &mut weak, &mut doomed);
+                if condemn_page_in_place(&space, page, &mut weak) {
+                    dead_pages.push(page);
+                }
             }
             condemn_large(&mut space, &mut weak, &mut doomed);
         }
@@ -166,10 +174,28 @@ impl Heap {
             (finalize_start.elapsed(), panics, first)
         };
         if !lazy {
+            // Every value is dropped before anything is freed; each page's dead objects are
+            // found again in the page (destructors may allocate meanwhile: new objects are not
+            // dead, and the pages noted are not released before the end).
+            let dead_pages = std::mem::take(&mut *self.dead_pages.borrow_mut());
+            let mut page_doomed = std::mem::take(&mut *self.page_doomed.borrow_mut());
+            for &page in &dead_pages {
+                page_doomed.clear();
+                list_dead(&self.space.borrow(), page, true, &mut page_doomed);
+                drop_values(&page_doomed, &mut outcome);
+            }
             drop_values(&doomed, &mut outcome);
             let mut space = self.space.borrow_mut();
+            for &page in &dead_pages {
+                page_doomed.clear();
+                list_dead(&space, page, false, &mut page_doomed);
+                free_dead(&mut space, &mut page_doomed, &mut outcome);
+            }
             free_dead(&mut space, &mut doomed, &mut outcome);
             space.rebuild_lists();
+            drop(space);
+            *self.dead_pages.borrow_mut() = dead_pages;
+            *self.page_doomed.borrow_mut() = page_doomed;
         }
         drop(doomed);
         let sweep_time = sweep_start.elapsed().saturating_sub(finalize);

@@ -105,6 +105,10 @@ pub struct Heap {
     pub(crate) tracer: RefCell<Tracer>,
     /// Scratch list of condemned objects, reused by every sweep.
     pub(crate) doomed: RefCell<Vec<Doomed>>,
+    /// Scratch list of an eager sweep: the pages holding dead objects.
+    pub(crate) dead_pages: RefCell<Vec<u32>>,
+    /// Scratch list of an eager sweep: one page's dead objects.
+    pub(crate) page_doomed: RefCell<Vec<Doomed>>,
     /// Live objects whose finalizer has not run yet.
     pub(crate) finalizable: RefCell<Vec<NonNull<Header>>>,
     pub(crate) recorder: RefCell<Recorder>,
@@ -167,6 +171,8 @@ impl Heap {
             bytes_allocated: Cell::new(0),
             tracer: RefCell::new(Tracer::new(id)),
             doomed: RefCell::new(Vec::new()),
+            dead_pages: RefCell::new(Vec::new()),
+            page_doomed: RefCell::new(Vec::new()),
             finalizable: RefCell::new(Vec::new()),
             recorder: RefCell::new(Recorder::new()),
             weak,
