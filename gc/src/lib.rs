@@ -165,14 +165,14 @@
 //!
 //! | live objects | dead | pause | root discovery | mark | sweep |
 //! |---:|---:|---:|---:|---:|---:|
-//! | 1 M | 0.5 M | 58 ms | 21 ms (72 M objects/s) | 12 ms (81 M live/s) | 25 ms |
-//! | 1 M | 0 | 31 ms | 14-15 ms (69-72 M/s) | 11-13 ms (80-87 M/s) | 5 ms |
-//! | 10 M | 5 M | 544 ms | 209 ms (72 M/s) | 108 ms (92 M/s) | 226 ms |
-//! | 10 M | 0 | 281-283 ms | 120-134 ms (74-83 M/s) | 102-114 ms (87-98 M/s) | 45-49 ms |
+//! | 1 M | 0.5 M | 53 ms | 21 ms (71 M objects/s) | 11 ms (91 M live/s) | 21 ms |
+//! | 1 M | 0 | 30 ms | 14 ms (72-73 M/s) | 11 ms (90-95 M/s) | 5 ms |
+//! | 10 M | 5 M | 511 ms | 193 ms (78 M/s) | 116 ms (86 M/s) | 203 ms |
+//! | 10 M | 0 | 297-299 ms | 136 ms (73-74 M/s) | 111-113 ms (89-90 M/s) | 50 ms |
 //!
-//! So a full cycle costs about 28-31 ms per million live objects, plus about 14 ns per dead
-//! object for counting and, in an eager sweep, about 25 ns per dead object for dropping and
-//! freeing it (a lazy sweep moves that part out of the pause;
+//! So a full cycle costs about 28-31 ms per million live objects (the figure drifts with the
+//! machine's load), plus about 12 ns per dead object for counting and, in an eager sweep,
+//! about 30 ns per dead object for dropping and freeing it (a lazy sweep moves that part out of the pause;
 //! `PROLOGUE_SHORT=1 cargo bench -p prologue-benches --bench gc_pause` gives +40 ns per dead
 //! object in all).
 //!
