@@ -9,8 +9,8 @@ use std::ptr::NonNull;
 use crate::finalize::{Finalize, FinalizedVTable};
 use crate::gc::Gc;
 use crate::header::{
-    slice_object_layout, GcBox, Header, ObjectLayout, SizedVTable, SliceVTable, VTable, PENDING,
-    STR_VTABLE,
+    slice_object_layout, GcBox, Header, ObjectLayout, SizedVTable, SliceVTable, VTable, OLD,
+    PENDING, STR_VTABLE,
 };
 use crate::heap::{Heap, Phase};
 use crate::size_class::{class_for, CLASS_SIZES};
@@ -125,6 +125,7 @@ impl Heap {
         let class = const { class_for(Layout::new::<GcBox<T>>()) };
         let size = footprint(layout, class);
         self.make_room(size)?;
+        let old = self.starts_old(vtable, class);
         let memory = self.take_memory(layout, class, false);
         let boxed = memory.cast::<GcBox<T>>();
         // SAFETY: fresh memory with `GcBox<T>`'s layout (slots are 8-aligned and only objects
@@ -132,11 +133,11 @@ impl Heap {
         // writing the header, so no cycle can see the slot uninitialised.
         unsafe {
             boxed.as_ptr().write(GcBox {
-                header: Header::new(vtable, self.id, class, self.starts_old(vtable, class)),
+                header: Header::new(vtable, self.id, class, old),
                 value,
             });
         }
-        self.register(boxed.cast(), size, vtable, class.is_none());
+        self.register(boxed.cast(), size, vtable, class.is_none(), old);
         // SAFETY: the header was created with a count of one, owned by this handle.
         Ok(unsafe { Gc::from_counted(boxed) })
     }
@@ -304,27 +305,35 @@ impl Heap {
         self.take_slot(class, prefixed)
     }
 
-    /// Whether a new object joins the old generation at once (`register` makes the same
-    /// choice): large and finalizable objects
-    /// (young cycles neither run finalizers nor sweep large objects), and every object when
-    /// the young generation is off.
+    /// Whether a new object joins the old generation at once (its header says so, and
+    /// `register` counts it as old growth instead of listing it young): large and finalizable
+    /// objects (young cycles neither run finalizers nor sweep large objects), and every object
+    /// when the young generation is off.
     #[inline]
     fn starts_old(&self, vtable: &'static VTable, class: Option<u8>) -> bool {
         self.config.young_bytes == 0 || class.is_none() || vtable.finalize.is_some()
     }
 
     /// Adds an initialised object to the statistics (and a large one to the space's list, a
-    /// finalizable one to the pending finalizers). Reads nothing from the new object: its
+    /// finalizable one to the pending finalizers, a young one to the young list; `old` is
+    /// what [`starts_old`](Self::starts_old) said). Reads nothing from the new object: its
     /// cache line may still be on its way, and the caller knows everything needed.
     #[inline]
-    fn register(&self, header: NonNull<Header>, size: usize, vtable: &'static VTable, large: bool) {
+    fn register(
+        &self,
+        header: NonNull<Header>,
+        size: usize,
+        vtable: &'static VTable,
+        large: bool,
+        old: bool,
+    ) {
         if vtable.finalize.is_some() {
             self.finalizable.borrow_mut().push(header);
         }
         if large {
             self.space.borrow_mut().insert_large(header);
         }
-        if self.config.young_bytes == 0 || large || vtable.finalize.is_some() {
+        if old {
             self.paced.set(self.paced.get() + size);
         } else {
             self.young.borrow_mut().push(header);
@@ -341,7 +350,7 @@ impl Heap {
         // SAFETY: the header was initialised by `raw_unsized`.
         let h = unsafe { header.as_ref() };
         h.clear(PENDING);
-        self.register(header, size, vtable, h.class().is_none());
+        self.register(header, size, vtable, h.class().is_none(), h.has(OLD));
     }
 
     /// Runs the collections an allocation of `size` bytes calls for and enforces the limit:

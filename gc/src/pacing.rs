@@ -42,6 +42,12 @@ impl Pacer {
         self.next_goal
     }
 
+    /// How many bytes a heap of `bytes` may grow before the next cycle is due.
+    #[inline]
+    pub(crate) fn room(&self, bytes: usize) -> usize {
+        self.next_goal.saturating_sub(bytes)
+    }
+
     /// Whether allocating `request` more bytes on a heap of `bytes` should start a cycle.
     #[inline]
     pub(crate) fn due(&self, bytes: usize, request: usize) -> bool {
@@ -92,6 +98,14 @@ mod tests {
         assert!(!p.due(50, 50));
         assert!(p.due(50, 51));
         assert!(p.due(usize::MAX, 1));
+    }
+
+    #[test]
+    fn room_is_what_is_left_to_the_goal() {
+        let mut p = pacer(100, 100);
+        assert_eq!(p.end_cycle(1000), 2000);
+        assert_eq!(p.room(1500), 500);
+        assert_eq!(p.room(2500), 0);
     }
 
     #[test]

@@ -158,11 +158,7 @@ impl Heap {
         if self.phase.get() != Phase::Idle || self.config.torture {
             return 0;
         }
-        let to_goal = self
-            .pacer
-            .get()
-            .next_goal()
-            .saturating_sub(self.paced.get());
+        let to_goal = self.pacer.get().room(self.paced.get());
         let nursery = self.config.young_bytes;
         let mut budget = if nursery == 0 {
             to_goal

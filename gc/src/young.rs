@@ -55,11 +55,7 @@ impl Heap {
         if nursery == 0 {
             return None;
         }
-        let room = self
-            .pacer
-            .get()
-            .next_goal()
-            .saturating_sub(self.paced.get());
+        let room = self.pacer.get().room(self.paced.get());
         if self.young_bytes.get() + size <= nursery.min(room) {
             None
         } else if room < nursery / 16 {
