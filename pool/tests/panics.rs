@@ -25,6 +25,8 @@ fn panic_in_new_leaves_pool_usable() {
 
 #[test]
 fn panic_in_closure_leaves_pool_usable() {
+    // Its pool registers and, when dropped, deregisters: another test counts registrations.
+    let _serial = serial();
     let fail = AtomicBool::new(true);
     let fail: &'static AtomicBool = Box::leak(Box::new(fail));
     let p = Pool::from_fn(move || {
