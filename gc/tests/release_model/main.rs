@@ -2,7 +2,7 @@
 //! cycles frees by one trace (`Trace::DROP_IS_TRACE`) instead of their drop glue (proptest,
 //! fixed seed).
 //!
-//! `model.rs` checks reachability with a type that has a destructor, so its objects are
+//! `gc/tests/model.rs` checks reachability with a type that has a destructor, so its objects are
 //! released through `Candidates` traces and drop glue. Here every object is a [`Node`] of
 //! plain handles in a `GcCell`, so each release decrements its targets' counts itself
 //! (`TraceMode::Release`): a missed or doubled decrement shows up as a wrong
@@ -52,14 +52,21 @@
 //! `PROLOGUE_GC_TORTURE=1` collects at every allocation (every check still holds).
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use prologue_gc::{Config, Gc, GcCell, Heap, Trace, Trigger, WeakGc};
 use prologue_pool::LocalPool;
 use proptest::prelude::*;
 
+mod checks;
+#[path = "../common/mod.rs"]
 mod common;
+mod model;
+mod ops;
+
+use checks::{check_bounds, check_exact};
+use model::Model;
+use ops::{op, Op};
 
 /// Slots per node.
 const SLOTS: usize = 3;
@@ -83,190 +90,6 @@ fn drop_is_trace<T: Trace + ?Sized>() -> bool {
 /// heaps: those are never collected).
 fn may_point(from: usize, to: usize) -> bool {
     from == B || to == A
-}
-
-#[derive(Clone, Debug)]
-enum Op {
-    /// A new node in heap `heap % 2` whose slots name the given local handles (indices
-    /// modulo the count; a slot stays empty where the heaps forbid the edge): a new local.
-    Alloc {
-        heap: usize,
-        slots: [Option<usize>; SLOTS],
-    },
-    /// `count` nodes in heap `heap % 2`, built bottom-up with random edges to each other and
-    /// to local handles and a weak handle kept to some (drawn from `seed`), closed into a
-    /// cycle if `cycle`, then dropped; all while the cell of local `borrowed` (if any) is
-    /// mutably borrowed.
-    Garbage {
-        heap: usize,
-        count: usize,
-        seed: u64,
-        cycle: bool,
-        borrowed: Option<usize>,
-    },
-    /// Store a clone of local `to` in slot `slot` of local `from` (dropping the old handle).
-    Link {
-        from: usize,
-        slot: usize,
-        to: usize,
-    },
-    /// Empty a slot of a local (dropping its handle).
-    Unlink {
-        from: usize,
-        slot: usize,
-    },
-    /// Move a slot's handle out into a new local.
-    Take {
-        from: usize,
-        slot: usize,
-    },
-    DropLocal(usize),
-    CloneLocal(usize),
-    /// Put a clone of a local into the pool.
-    PoolPut(usize),
-    /// Move a local into the pool.
-    PoolMove(usize),
-    /// Take the newest pooled handle back as a local.
-    PoolGet,
-    /// Keep a weak handle to a local's node.
-    Downgrade(usize),
-    /// Upgrade a kept weak handle; a successful upgrade is a new local.
-    Upgrade(usize),
-    /// `collect()` heap B, then heap A, and check everything exactly.
-    Collect,
-    /// `collect()` one heap only.
-    CollectOne(usize),
-}
-
-fn op() -> impl Strategy<Value = Op> {
-    let slots = prop::array::uniform3(prop::option::of(any::<usize>()));
-    prop_oneof![
-        6 => (any::<usize>(), slots).prop_map(|(heap, slots)| Op::Alloc { heap, slots }),
-        5 => (
-            any::<usize>(),
-            1..12usize,
-            any::<u64>(),
-            any::<bool>(),
-            prop::option::weighted(0.2, any::<usize>()),
-        )
-            .prop_map(|(heap, count, seed, cycle, borrowed)| Op::Garbage {
-                heap,
-                count,
-                seed,
-                cycle,
-                borrowed,
-            }),
-        4 => (any::<usize>(), any::<usize>(), any::<usize>())
-            .prop_map(|(from, slot, to)| Op::Link { from, slot, to }),
-        2 => (any::<usize>(), any::<usize>()).prop_map(|(from, slot)| Op::Unlink { from, slot }),
-        1 => (any::<usize>(), any::<usize>()).prop_map(|(from, slot)| Op::Take { from, slot }),
-        4 => any::<usize>().prop_map(Op::DropLocal),
-        1 => any::<usize>().prop_map(Op::CloneLocal),
-        1 => any::<usize>().prop_map(Op::PoolPut),
-        1 => any::<usize>().prop_map(Op::PoolMove),
-        1 => Just(Op::PoolGet),
-        1 => any::<usize>().prop_map(Op::Downgrade),
-        2 => any::<usize>().prop_map(Op::Upgrade),
-        1 => Just(Op::Collect),
-        1 => any::<usize>().prop_map(Op::CollectOne),
-    ]
-}
-
-/// One node as the model sees it.
-struct ModelNode {
-    heap: usize,
-    slots: [Option<usize>; SLOTS],
-    /// In P: no explicit collection has proven it gone (see the module docs).
-    may_exist: bool,
-}
-
-/// The reference model: every node ever allocated, and the handles held outside the heaps.
-#[derive(Default)]
-struct Model {
-    nodes: Vec<ModelNode>,
-    /// Parallel to the real local handles.
-    locals: Vec<usize>,
-    /// Parallel to the real pool's contents (newest last).
-    pool: Vec<usize>,
-}
-
-impl Model {
-    fn add(&mut self, heap: usize, slots: [Option<usize>; SLOTS]) -> usize {
-        self.nodes.push(ModelNode {
-            heap,
-            slots,
-            may_exist: true,
-        });
-        self.nodes.len() - 1
-    }
-
-    /// The nodes reachable from `seeds` through slots.
-    fn closure(&self, seeds: impl IntoIterator<Item = usize>) -> Vec<bool> {
-        let mut seen = vec![false; self.nodes.len()];
-        let mut stack: Vec<usize> = seeds.into_iter().collect();
-        while let Some(id) = stack.pop() {
-            if !std::mem::replace(&mut seen[id], true) {
-                stack.extend(self.nodes[id].slots.iter().flatten());
-            }
-        }
-        seen
-    }
-
-    /// R: the nodes reachable from the local and pooled handles.
-    fn reachable(&self) -> Vec<bool> {
-        self.closure(self.locals.iter().chain(&self.pool).copied())
-    }
-
-    /// P: the nodes that may still exist.
-    fn may_exist(&self) -> Vec<bool> {
-        self.nodes.iter().map(|n| n.may_exist).collect()
-    }
-
-    /// `collect()` of `heap` returned: its nodes left are those reachable from the roots or
-    /// from the handles of the other heap's nodes that may still exist.
-    fn collected(&mut self, heap: usize) {
-        let held_from_other_heap: Vec<usize> = self
-            .nodes
-            .iter()
-            .filter(|n| n.heap != heap && n.may_exist)
-            .flat_map(|n| n.slots.iter().flatten().copied())
-            .collect();
-        let left = self.closure(
-            self.locals
-                .iter()
-                .chain(&self.pool)
-                .copied()
-                .chain(held_from_other_heap),
-        );
-        for (node, left) in self.nodes.iter_mut().zip(left) {
-            if node.heap == heap {
-                node.may_exist = left;
-            }
-        }
-    }
-
-    /// Each node's handle count if exactly the nodes in `holders` exist: local and pooled
-    /// handles plus the slots of the holders.
-    fn handle_counts(&self, holders: &[bool]) -> Vec<usize> {
-        let mut counts = vec![0; self.nodes.len()];
-        for &id in self.locals.iter().chain(&self.pool) {
-            counts[id] += 1;
-        }
-        for (node, _) in self.nodes.iter().zip(holders).filter(|(_, &h)| h) {
-            for &target in node.slots.iter().flatten() {
-                counts[target] += 1;
-            }
-        }
-        counts
-    }
-
-    fn count_in(&self, set: &[bool], heap: usize) -> usize {
-        self.nodes
-            .iter()
-            .zip(set)
-            .filter(|(n, &in_set)| in_set && n.heap == heap)
-            .count()
-    }
 }
 
 /// What the cycle observers saw.
@@ -520,120 +343,6 @@ fn run(program: &[Op], config: &Config) -> Result<Observed, TestCaseError> {
         prop_assert!(weak.is_dangling(), "node {} outlived every handle", id);
     }
     Ok(observed.get())
-}
-
-/// The checks that hold at every step (see the module docs): R ⊆ E ⊆ P bounds the counts.
-fn check_bounds(
-    heaps: [&Heap; 2],
-    model: &Model,
-    locals: &[Gc<Node>],
-) -> Result<(), TestCaseError> {
-    let reachable = model.reachable();
-    let may_exist = model.may_exist();
-    for (id, (&r, &p)) in reachable.iter().zip(&may_exist).enumerate() {
-        prop_assert!(!r || p, "model: reachable node {} counted gone", id);
-    }
-    for (heap_index, heap) in heaps.iter().enumerate() {
-        let objects = heap.stats().objects;
-        let (lo, hi) = (
-            model.count_in(&reachable, heap_index),
-            model.count_in(&may_exist, heap_index),
-        );
-        prop_assert!(
-            lo <= objects && objects <= hi,
-            "heap {} has {} objects, not within [{}, {}]",
-            heap_index,
-            objects,
-            lo,
-            hi
-        );
-    }
-    let lo = model.handle_counts(&reachable);
-    let hi = model.handle_counts(&may_exist);
-    for (handle, &id) in locals.iter().zip(&model.locals) {
-        prop_assert_eq!(node_id(handle), id);
-        let count = Gc::handle_count(handle);
-        prop_assert!(
-            lo[id] <= count && count <= hi[id],
-            "node {} has {} handles, not within [{}, {}]",
-            id,
-            count,
-            lo[id],
-            hi[id]
-        );
-        let slots = handle
-            .edges
-            .borrow()
-            .each_ref()
-            .map(|s| s.as_ref().map(node_id));
-        prop_assert_eq!(slots, model.nodes[id].slots, "slots of node {}", id);
-    }
-    Ok(())
-}
-
-/// The checks right after both heaps were collected (B first): the model is exact.
-fn check_exact(
-    heaps: [&Heap; 2],
-    model: &Model,
-    locals: &[Gc<Node>],
-    weaks: &[(usize, WeakGc<Node>)],
-) -> Result<(), TestCaseError> {
-    let reachable = model.reachable();
-    prop_assert_eq!(
-        &reachable,
-        &model.may_exist(),
-        "model: R = P after collecting both"
-    );
-    for (heap_index, heap) in heaps.iter().enumerate() {
-        prop_assert_eq!(
-            heap.stats().objects,
-            model.count_in(&reachable, heap_index),
-            "objects of heap {}",
-            heap_index
-        );
-        heap.verify();
-    }
-    // Walk the real graph, keeping exactly one extra handle per node seen.
-    let mut seen: HashMap<usize, Gc<Node>> = HashMap::new();
-    let mut stack: Vec<Gc<Node>> = locals.to_vec();
-    while let Some(handle) = stack.pop() {
-        let id = node_id(&handle);
-        if seen.contains_key(&id) {
-            continue;
-        }
-        prop_assert!(
-            reachable[id],
-            "reached node {} the model finds unreachable",
-            id
-        );
-        let edges = handle.edges.borrow();
-        let slots = edges.each_ref().map(|s| s.as_ref().map(node_id));
-        prop_assert_eq!(slots, model.nodes[id].slots, "slots of node {}", id);
-        stack.extend(edges.iter().flatten().cloned());
-        drop(edges);
-        seen.insert(id, handle);
-    }
-    prop_assert_eq!(seen.len(), reachable.iter().filter(|&&r| r).count());
-    let expected = model.handle_counts(&reachable);
-    for (&id, handle) in &seen {
-        prop_assert_eq!(
-            Gc::handle_count(handle),
-            expected[id] + 1,
-            "handles of node {} (one held by this check)",
-            id
-        );
-    }
-    drop(seen);
-    for (id, weak) in weaks {
-        let upgraded = weak.upgrade();
-        prop_assert_eq!(
-            upgraded.is_some(),
-            reachable[*id],
-            "weak handle of node {}",
-            id
-        );
-    }
-    Ok(())
 }
 
 /// Runs the fixed-seed programs on heaps with `heap_config`; returns what the observers saw
