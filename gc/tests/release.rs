@@ -5,10 +5,10 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use prologue_gc::{Config, Gc, GcCell, Heap, Trace, Tracer};
+use prologue_gc::{Config, Gc, GcCell, Heap, Trace, Tracer, Trigger};
 
 mod common;
-use common::run_young_cycle;
+use common::{run_young_cycle, run_young_cycle_with_filler, short};
 
 #[derive(Trace)]
 struct Tree {
@@ -30,9 +30,14 @@ fn nodes(depth: u32) -> usize {
 
 /// A heap whose full-cycle goal is far away, so only young cycles run unless asked.
 fn young_heap() -> Heap {
+    heap_with_nursery(256 << 10)
+}
+
+/// [`young_heap`] with a nursery of `young_bytes`.
+fn heap_with_nursery(young_bytes: usize) -> Heap {
     Heap::with_config(Config {
         min_heap_bytes: 256 << 20,
-        young_bytes: 256 << 10,
+        young_bytes,
         torture: false,
         ..Config::default()
     })
@@ -90,11 +95,11 @@ fn a_dead_tree_is_released_without_tracing_the_heap() {
     let keep = tree(&heap, 4);
     heap.collect(); // `keep` is old now
     drop(tree(&heap, 10));
-    let cycle = run_young_cycle(&heap);
-    assert!(
-        cycle.objects_released >= nodes(10),
-        "released {} of a {}-node tree",
-        cycle.objects_released,
+    let (cycle, filler) = run_young_cycle_with_filler(&heap);
+    assert_eq!(
+        cycle.objects_released - filler,
+        nodes(10),
+        "released the whole {}-node tree",
         nodes(10)
     );
     assert_eq!(
@@ -118,9 +123,9 @@ fn old_objects_whose_last_handle_a_release_drops_are_released_too() {
     drop(old);
     let before = heap.stats().objects;
     drop(holder);
-    let cycle = run_young_cycle(&heap);
+    let (cycle, filler) = run_young_cycle_with_filler(&heap);
     // The young holder goes, and with it the old tree it held twice.
-    assert!(cycle.objects_released > nodes(8), "{cycle:?}");
+    assert_eq!(cycle.objects_released - filler, 1 + nodes(8), "{cycle:?}");
     assert_eq!(heap.stats().objects, before - 1 - nodes(8) + 1);
     heap.verify();
     assert_eq!(
@@ -194,9 +199,9 @@ fn values_with_destructors_are_dropped_once_and_release_what_they_held() {
     }
     drop(old);
     let before = heap.stats().objects;
-    let cycle = run_young_cycle(&heap);
+    let (cycle, filler) = run_young_cycle_with_filler(&heap);
     assert_eq!(drops.get(), 10);
-    assert!(cycle.objects_released >= 10 + nodes(3));
+    assert_eq!(cycle.objects_released - filler, 10 + nodes(3));
     assert_eq!(heap.stats().objects, before - 10 - nodes(3) + 1);
     heap.collect();
     assert_eq!(drops.get(), 10, "dropped exactly once");
@@ -210,8 +215,10 @@ fn weak_handles_to_released_objects_stop_upgrading() {
     let weak = Gc::downgrade(&strong);
     assert!(weak.upgrade().is_some());
     drop(strong);
-    let cycle = run_young_cycle(&heap);
-    assert!(cycle.objects_released >= nodes(2));
+    let (cycle, filler) = run_young_cycle_with_filler(&heap);
+    // Released, not swept: the release step empties the weak slot itself.
+    assert_eq!(cycle.objects_released - filler, nodes(2));
+    assert_eq!(cycle.objects_freed, cycle.objects_released);
     assert!(weak.upgrade().is_none());
     heap.verify();
 }
@@ -260,20 +267,34 @@ fn a_lazily_swept_heap_releases_old_objects_in_unswept_pages_safely() {
     // Pacing cycles sweep lazily: old objects sit in unswept pages next to unswept garbage
     // when the next young cycle releases some of them.
     let heap = Heap::with_config(Config {
-        min_heap_bytes: 1 << 20,
+        min_heap_bytes: 64 << 10,
         young_bytes: 128 << 10,
         torture: false,
         ..Config::default()
     });
-    let short = std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1");
-    let rounds = if short { 20 } else { 200 };
+    let triggers = Rc::new(RefCell::new(Vec::new()));
+    let sink = triggers.clone();
+    heap.on_cycle(move |c| sink.borrow_mut().push(c.trigger));
+    let rounds = if short() { 20 } else { 200 };
     let mut kept: Vec<Gc<Tree>> = Vec::new();
+    // Trees that die old with no young holder: only a full cycle frees them, so the old
+    // generation grows and pacing starts (lazily swept) full cycles.
+    let mut dies_old: Vec<Gc<Tree>> = Vec::new();
     for round in 0..rounds {
         kept.push(tree(&heap, 6));
         drop(tree(&heap, 8));
+        dies_old.push(tree(&heap, 7));
+        if round % 4 == 3 {
+            dies_old.clear();
+        }
         if kept.len() > 8 {
-            // An old tree loses its last handle; a later young cycle releases it.
-            kept.remove(round % kept.len());
+            // An old tree loses its last handle through a young holder: the next young
+            // cycle releases the holder and, through it, the old tree.
+            let old = kept.remove(round % kept.len());
+            drop(heap.alloc(Tree {
+                children: Some((old.clone(), old)),
+                value: 0,
+            }));
         }
         if round % 16 == 0 {
             heap.verify();
@@ -283,7 +304,14 @@ fn a_lazily_swept_heap_releases_old_objects_in_unswept_pages_safely() {
         assert_eq!(t.value, 6);
         assert_eq!(t.children.as_ref().unwrap().1.value, 5);
     }
-    assert!(heap.stats().cycles > 2);
+    let triggers = triggers.borrow();
+    let count = |trigger| triggers.iter().filter(|&&t| t == trigger).count();
+    assert!(
+        count(Trigger::Pacing) > 0,
+        "no lazily swept cycle: {triggers:?}"
+    );
+    assert!(count(Trigger::Young) > 0, "no young cycle: {triggers:?}");
+    drop(triggers);
     heap.verify();
     drop(kept);
     heap.collect();
@@ -384,13 +412,16 @@ fn a_dead_tree_built_top_down_is_released_too() {
     let heap = young_heap();
     let keep = top_down(&heap, 3);
     drop(top_down(&heap, 9));
-    let cycle = run_young_cycle(&heap);
-    assert!(
-        cycle.objects_released >= nodes(9),
-        "released {} of a {}-node tree built top-down",
-        cycle.objects_released,
+    let (cycle, filler) = run_young_cycle_with_filler(&heap);
+    // Released, every node (none left for the young sweep), though the walk met each child
+    // before the parent holding it.
+    assert_eq!(
+        cycle.objects_released - filler,
+        nodes(9),
+        "released the whole {}-node tree built top-down",
         nodes(9)
     );
+    assert_eq!(cycle.objects_freed, cycle.objects_released);
     assert_eq!(heap.stats().objects, nodes(3) + 1);
     assert!(keep.children.borrow().is_some());
     heap.verify();
@@ -400,12 +431,7 @@ fn a_dead_tree_built_top_down_is_released_too() {
 fn a_large_old_structure_is_released_over_several_young_cycles() {
     // A 64 KiB nursery holds about 2,700 small objects, so one young cycle releases at most
     // the budget's minimum (16 Ki old objects); a 2^17-node tree takes several cycles.
-    let heap = Heap::with_config(Config {
-        min_heap_bytes: 256 << 20,
-        young_bytes: 64 << 10,
-        torture: false,
-        ..Config::default()
-    });
+    let heap = heap_with_nursery(64 << 10);
     let depth = 16;
     let old = tree(&heap, depth);
     heap.collect(); // old now
@@ -442,12 +468,7 @@ fn a_large_old_structure_is_released_over_several_young_cycles() {
 
 #[test]
 fn a_full_cycle_frees_what_a_release_left_listed() {
-    let heap = Heap::with_config(Config {
-        min_heap_bytes: 256 << 20,
-        young_bytes: 64 << 10,
-        torture: false,
-        ..Config::default()
-    });
+    let heap = heap_with_nursery(64 << 10);
     let old = tree(&heap, 16);
     heap.collect();
     drop(heap.alloc(Tree {

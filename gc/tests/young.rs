@@ -9,7 +9,7 @@ use prologue_gc::{Config, Gc, GcCell, Heap, Trace, Tracer, Trigger};
 use prologue_pool::LocalPool;
 
 mod common;
-use common::run_young_cycle;
+use common::{run_young_cycle, run_young_cycle_with_filler, short};
 
 #[derive(Trace)]
 struct Node {
@@ -102,8 +102,7 @@ fn weak_handles_to_young_garbage_stop_upgrading_after_a_young_cycle() {
 #[test]
 fn young_cycles_collect_young_garbage_cycles_and_keep_counts_exact() {
     let heap = young_heap();
-    let short = std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1");
-    let rounds = if short { 3 } else { 20 };
+    let rounds = if short() { 3 } else { 20 };
     let keep = node(&heap, 0);
     for round in 0..rounds {
         for i in 0..500 {
@@ -190,8 +189,12 @@ fn a_handle_resurrected_by_a_released_object_names_a_live_object() {
     // No handle names the resurrector: the release step drops it before anything is traced,
     // and the handle its destructor moves out keeps the target alive (not a zombie).
     drop(resurrector(&heap, false));
-    let cycle = run_young_cycle(&heap);
-    assert!(cycle.objects_released > 0);
+    let (cycle, filler) = run_young_cycle_with_filler(&heap);
+    assert_eq!(
+        cycle.objects_released - filler,
+        1,
+        "the release step, not the sweep, dropped the resurrector"
+    );
     let handle = RESURRECTED
         .with(|r| r.borrow_mut().pop())
         .expect("resurrected");

@@ -10,19 +10,37 @@ use prologue_gc::{CycleStats, Heap, Trigger};
 /// that started the cycle is left behind as one garbage object.
 #[allow(dead_code)] // not every test file runs young cycles
 pub fn run_young_cycle(heap: &Heap) -> CycleStats {
+    run_young_cycle_with_filler(heap).0
+}
+
+/// [`run_young_cycle`], and how many garbage integers it allocated before the cycle started:
+/// no handle names them, so the cycle's release step frees every one of them, and a test can
+/// tell exactly how many of `objects_released` were its own objects.
+#[allow(dead_code)] // not every test file runs young cycles
+pub fn run_young_cycle_with_filler(heap: &Heap) -> (CycleStats, usize) {
     let seen = Rc::new(RefCell::new(None));
     let sink = seen.clone();
     heap.on_cycle(move |c| {
         sink.borrow_mut().get_or_insert_with(|| c.clone());
     });
-    let mut i = 0u64;
-    while seen.borrow().is_none() {
-        drop(heap.alloc(i));
-        i += 1;
+    let mut filler = 0;
+    loop {
+        drop(heap.alloc(filler as u64));
+        if seen.borrow().is_some() {
+            break;
+        }
+        filler += 1;
     }
     let cycle = seen.borrow_mut().take().expect("a cycle ran");
     assert_eq!(cycle.trigger, Trigger::Young);
-    cycle
+    (cycle, filler)
+}
+
+/// Go's `testing.Short()`: `PROLOGUE_SHORT=1` asks for small sizes (CI's valgrind and torture
+/// passes).
+#[allow(dead_code)] // not every test file has a size knob
+pub fn short() -> bool {
+    std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1")
 }
 
 /// A proptest runner with a fixed seed (ChaCha, deterministic) that writes no failure files,
@@ -31,8 +49,7 @@ pub fn run_young_cycle(heap: &Heap) -> CycleStats {
 #[allow(dead_code)] // not every test file runs programs
 pub fn seeded_runner() -> (proptest::test_runner::TestRunner, usize) {
     use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-    let short = std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1");
-    let (cases, max_len) = if short { (24, 60) } else { (256, 200) };
+    let (cases, max_len) = if short() { (24, 60) } else { (256, 200) };
     let config = Config {
         cases,
         failure_persistence: None,

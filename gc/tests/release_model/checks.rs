@@ -13,6 +13,7 @@ pub fn check_bounds(
     heaps: [&Heap; 2],
     model: &Model,
     locals: &[Gc<Node>],
+    weaks: &[(usize, WeakGc<Node>)],
 ) -> Result<(), TestCaseError> {
     let reachable = model.reachable();
     let may_exist = model.may_exist();
@@ -53,6 +54,23 @@ pub fn check_bounds(
             .each_ref()
             .map(|s| s.as_ref().map(node_id));
         prop_assert_eq!(slots, model.nodes[id].slots, "slots of node {}", id);
+    }
+    // A weak handle of a node in P \ R may upgrade or not; upgrading it here would resurrect
+    // it, so only the two sure cases are tried (the upgraded handle is dropped at once).
+    for (id, weak) in weaks {
+        if reachable[*id] {
+            prop_assert!(
+                weak.upgrade().is_some(),
+                "the weak handle of reachable node {} failed",
+                id
+            );
+        } else if !may_exist[*id] {
+            prop_assert!(
+                weak.upgrade().is_none(),
+                "node {} upgraded after a collect freed it",
+                id
+            );
+        }
     }
     Ok(())
 }
