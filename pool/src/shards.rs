@@ -76,39 +76,29 @@ impl<T> ShardTable<T> {
     /// shard or two, those of the threads that use them).
     #[inline]
     pub(crate) fn prefetch(&self, max: usize) {
-        let used = self.used.load(Acquire);
-        let mut left = max;
-        for (bucket, slot) in self.buckets[..used].iter().enumerate() {
-            let base = slot.load(Acquire);
-            if base.is_null() {
-                continue;
-            }
-            for offset in 0..(1usize << bucket).min(left) {
-                // SAFETY: as in `get_or_alloc`.
-                unsafe { &*base.add(offset) }.prefetch();
-            }
-            left = left.saturating_sub(1 << bucket);
-            if left == 0 {
-                return;
-            }
-        }
+        self.iter().take(max).for_each(Shard::prefetch);
     }
 
     /// Calls `f` on every allocated shard.
-    pub(crate) fn for_each(&self, mut f: impl FnMut(&Shard<T>)) {
+    pub(crate) fn for_each(&self, f: impl FnMut(&Shard<T>)) {
+        self.iter().for_each(f);
+    }
+
+    /// Every allocated shard, in thread-index order.
+    fn iter(&self) -> impl Iterator<Item = &Shard<T>> {
         // A bucket published after this load is skipped: the values its shards receive wait for
         // the next drain (none is lost; this drain just does not see them).
         let used = self.used.load(Acquire);
-        for (bucket, slot) in self.buckets[..used].iter().enumerate() {
-            let base = slot.load(Acquire);
-            if base.is_null() {
-                continue;
-            }
-            for offset in 0..1usize << bucket {
-                // SAFETY: as in `get_or_alloc`.
-                f(unsafe { &*base.add(offset) });
-            }
-        }
+        self.buckets[..used]
+            .iter()
+            .enumerate()
+            .flat_map(|(bucket, slot)| {
+                let base = slot.load(Acquire);
+                let len = if base.is_null() { 0 } else { 1usize << bucket };
+                // SAFETY: as in `get_or_alloc` (`offset < len`, and `len` is 0 for a bucket
+                // not allocated yet).
+                (0..len).map(move |offset| unsafe { &*base.add(offset) })
+            })
     }
 }
 
