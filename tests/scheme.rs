@@ -19,6 +19,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 const PROLOGUE: &str = env!("CARGO_BIN_EXE_prologue");
@@ -108,7 +109,14 @@ fn variant(name: &str, src: &str, suffix: &str, (from, to): (&str, &str)) -> (St
     (name, dir)
 }
 
-fn programs() -> Vec<Program> {
+/// Every program, its variants written once per process: both suites run in parallel, and a
+/// variant rewritten while the other suite's `prologue` reads it would be read half-written.
+fn programs() -> &'static [Program] {
+    static PROGRAMS: OnceLock<Vec<Program>> = OnceLock::new();
+    PROGRAMS.get_or_init(load_programs)
+}
+
+fn load_programs() -> Vec<Program> {
     let mut names: Vec<String> = std::fs::read_dir(scheme_dir())
         .expect("tests/scheme exists")
         .filter_map(|e| {
@@ -220,7 +228,7 @@ fn run_suite(torture: bool) {
             continue;
         }
         ran += 1;
-        match check(&p, extra) {
+        match check(p, extra) {
             Ok(t) => eprintln!("ok   {:<28} {:>8.2?}", p.name, t),
             Err(e) => {
                 eprintln!("FAIL {}", p.name);
