@@ -7,6 +7,7 @@
 //! are `Value`s held by the store, which makes them roots for as long as the code exists.
 
 use super::error::Pos;
+use super::names::Names;
 use super::primitives::Primitive;
 use super::value::Value;
 
@@ -103,8 +104,7 @@ pub struct Lambda {
 pub struct Code {
     nodes: Vec<Node>,
     lambdas: Vec<Lambda>,
-    names: Vec<String>,
-    name_ids: std::collections::HashMap<String, u32>,
+    names: Names,
 }
 
 impl Code {
@@ -128,18 +128,12 @@ impl Code {
 
     /// The index of a variable name, for `Node::Local`.
     pub fn name_id(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.name_ids.get(name) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(name.to_string());
-        self.name_ids.insert(name.to_string(), id);
-        id
+        self.names.intern(name).0
     }
 
     /// The variable name with index `id`.
     pub fn name(&self, id: u32) -> &str {
-        self.names.get(id as usize).map_or("?", String::as_str)
+        self.names.get(id).unwrap_or("?")
     }
 
     /// The lambda at `id`.

@@ -1,28 +1,23 @@
 //! The global environment: one slot per top-level name, found by index at run time.
 
-use std::collections::HashMap;
-
+use super::names::Names;
 use super::value::Value;
 
 /// Top-level variables. The compiler turns each global name into an index once; the machine
 /// reads and writes `values` by that index. Values live in a Rust `Vec`, so each is a root.
 #[derive(Default)]
 pub struct Globals {
-    ids: HashMap<String, u32>,
-    names: Vec<String>,
+    names: Names,
     values: Vec<Value>,
 }
 
 impl Globals {
     /// The index of `name`, creating an unbound variable if it is new.
     pub fn id(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
+        let (id, new) = self.names.intern(name);
+        if new {
+            self.values.push(Value::Undefined);
         }
-        let id = self.values.len() as u32;
-        self.ids.insert(name.to_string(), id);
-        self.names.push(name.to_string());
-        self.values.push(Value::Undefined);
         id
     }
 
@@ -40,7 +35,7 @@ impl Globals {
 
     /// The name of variable `id`.
     pub fn name(&self, id: u32) -> &str {
-        &self.names[id as usize]
+        self.names.get(id).expect("a variable's id comes from `id`")
     }
 
     /// Defines `name` as `value`.

@@ -36,6 +36,7 @@ pub mod error;
 pub mod expand;
 pub mod globals;
 pub mod machine;
+pub mod names;
 pub mod primitives;
 pub mod printer;
 pub mod reader;
