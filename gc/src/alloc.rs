@@ -12,7 +12,10 @@
 //! beyond a reserve of a quarter of the pages in use: an empty page holds no object, so no
 //! handle can point into it.
 //!
-//! Large objects are one system allocation each, kept in a list.
+//! Large objects are one system allocation each, kept in a list. A lazy sweep moves that list
+//! aside as the *unswept* large objects, so a large object allocated before the sweep gets to
+//! them (by a finalizer, an observer, a destructor) joins the swept list and is never judged
+//! by a mark it did not exist for (rule 3 of the crate docs).
 
 use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
 use std::ptr::NonNull;
@@ -65,9 +68,11 @@ pub(crate) struct ObjectSpace {
     classes: Vec<ClassPages>,
     /// Empty pages, of any class.
     empty: Vec<u32>,
+    /// Large objects the last mark judged and a sweep has looked at, and every large object
+    /// allocated since.
     large: Vec<NonNull<Header>>,
-    /// The large objects have not been swept since the last cycle's mark.
-    large_unswept: bool,
+    /// Large objects a lazy sweep has still to look at (they existed at its mark).
+    large_unswept: Vec<NonNull<Header>>,
     /// Unswept pages, all classes together.
     unswept: usize,
     /// Bytes of every slot and large allocation in use (live objects, dead-but-held ones, and
@@ -94,7 +99,7 @@ impl ObjectSpace {
             classes: (0..CLASSES * 2).map(|_| ClassPages::default()).collect(),
             empty: Vec::new(),
             large: Vec::new(),
-            large_unswept: false,
+            large_unswept: Vec::new(),
             unswept: 0,
             bytes: 0,
             peak: 0,
@@ -184,8 +189,7 @@ impl ObjectSpace {
 
     /// Takes the next part of the heap a lazy sweep has left, if any.
     pub(crate) fn pop_any_unswept(&mut self) -> Option<Unswept> {
-        if self.large_unswept {
-            self.large_unswept = false;
+        if !self.large_unswept.is_empty() {
             return Some(Unswept::Large);
         }
         if self.unswept == 0 {
@@ -195,9 +199,9 @@ impl ObjectSpace {
         self.pop_unswept(kind).map(Unswept::Page)
     }
 
-    /// Takes the large objects' sweep if it is still due.
-    pub(crate) fn take_large_sweep(&mut self) -> bool {
-        std::mem::replace(&mut self.large_unswept, false)
+    /// Whether a lazy sweep has large objects left to look at.
+    pub(crate) fn large_sweep_due(&self) -> bool {
+        !self.large_unswept.is_empty()
     }
 
     /// A slot of `kind` from an empty page (of any class) or a new one.
@@ -249,28 +253,6 @@ impl ObjectSpace {
         self.large.push(header);
     }
 
-    /// Gives back memory from an `allocate_*` call that never became an object (the
-    /// initialisation of its value panicked).
-    ///
-    /// # Safety
-    /// `ptr` came from an `allocate_*` call for `layout`, and no object lives in it.
-    pub(crate) unsafe fn abandon(&mut self, ptr: NonNull<u8>, layout: Layout) {
-        self.note_peak();
-        if crate::size_class::class_for(layout).is_none() {
-            // SAFETY: forwarded to the caller: `allocate_large` gave it with this layout.
-            unsafe { dealloc(ptr.as_ptr(), layout) };
-            self.bytes -= layout.size();
-            return;
-        }
-        let page = self
-            .pages
-            .iter_mut()
-            .find(|page| page.contains(ptr.as_ptr()))
-            .expect("abandoned memory belongs to a page");
-        page.free_slot(page.slot_of(ptr.as_ptr()));
-        self.bytes -= page.slot_size();
-    }
-
     /// Calls `f` on every object (pages in order, each in address order, then the large ones).
     #[inline]
     pub(crate) fn for_each_object(&self, mut f: impl FnMut(NonNull<Header>)) {
@@ -281,7 +263,7 @@ impl ObjectSpace {
         for page in &self.pages {
             page.for_each_object(|_, header| f(header));
         }
-        for &header in &self.large {
+        for &header in self.large.iter().chain(&self.large_unswept) {
             f(header);
         }
     }
@@ -295,13 +277,18 @@ impl ObjectSpace {
         &self.pages[index as usize]
     }
 
-    /// Moves the large-object list out (the sweep filters it); objects allocated meanwhile
-    /// start a new list.
+    /// Moves out the large objects a sweep is to judge (the sweep filters them): those a lazy
+    /// sweep left, if any, else the whole list. Objects allocated meanwhile start a new list.
     pub(crate) fn take_large(&mut self) -> Vec<NonNull<Header>> {
-        std::mem::take(&mut self.large)
+        if self.large_unswept.is_empty() {
+            std::mem::take(&mut self.large)
+        } else {
+            std::mem::take(&mut self.large_unswept)
+        }
     }
 
-    /// Puts the filtered large-object list back, followed by those allocated meanwhile.
+    /// Puts the large objects a sweep kept back on the swept list, followed by those allocated
+    /// meanwhile.
     pub(crate) fn restore_large(&mut self, mut kept: Vec<NonNull<Header>>) {
         kept.append(&mut self.large);
         self.large = kept;
@@ -420,7 +407,11 @@ impl ObjectSpace {
         for class in &mut self.classes {
             class.unswept.reverse();
         }
-        self.large_unswept = true;
+        debug_assert!(
+            self.large_unswept.is_empty(),
+            "a lazy sweep left large objects"
+        );
+        self.large_unswept = std::mem::take(&mut self.large);
     }
 
     /// Files a page the lazy sweep has just finished: back to its class's available pages,
@@ -489,7 +480,10 @@ impl ObjectSpace {
         }
         self.empty.clear();
         self.unswept = 0;
-        self.large_unswept = false;
+        debug_assert!(
+            self.large_unswept.is_empty(),
+            "an eager sweep left large objects"
+        );
         for (index, page) in self.pages.iter_mut().enumerate() {
             page.state = SweepState::Swept;
             page.listed = !page.is_full() && page.used() > 0;
@@ -514,12 +508,12 @@ impl ObjectSpace {
             // Pages with objects are leaked: their memory is never given back.
         }
         self.large = Vec::new();
+        self.large_unswept = Vec::new();
         self.empty.clear();
         for class in &mut self.classes {
             *class = ClassPages::default();
         }
         self.unswept = 0;
-        self.large_unswept = false;
         self.bytes = 0;
     }
 }

@@ -99,9 +99,11 @@ impl Heap {
         true
     }
 
-    /// Sweeps the large objects for a large allocation, if a lazy sweep left them.
+    /// Sweeps the large objects for a large allocation, if a lazy sweep left them and the heap
+    /// is idle. (From a busy heap the allocation just takes memory: the new object joins the
+    /// swept list, which the pending sweep does not judge.)
     pub(crate) fn sweep_large_for_allocation(&self) {
-        if self.phase.get() != Phase::Idle || !self.space.borrow_mut().take_large_sweep() {
+        if self.phase.get() != Phase::Idle || !self.space.borrow().large_sweep_due() {
             return;
         }
         if let Some(payload) = self.sweep_part(Unswept::Large) {
