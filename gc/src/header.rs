@@ -52,9 +52,7 @@ pub(crate) const WEAK: u32 = 1 << 2;
 pub(crate) const VALUE_DROPPED: u32 = 1 << 3;
 /// Flag: the object's finalizer has run (it runs at most once).
 pub(crate) const FINALIZED: u32 = 1 << 4;
-/// Flag: the slot is taken but the value is still being built (a slice whose elements are
-/// being cloned); the collector neither traces nor sweeps it.
-pub(crate) const PENDING: u32 = 1 << 5;
+// Bit 5 is free: objects are never seen half built (rule 2 of the crate docs).
 /// Flag: a dead object kept by a sweep because handles to it remain (counted in the heap's
 /// zombies until it is freed).
 pub(crate) const ZOMBIE: u32 = 1 << 6;

@@ -10,7 +10,7 @@ use crate::finalize::{Finalize, FinalizedVTable};
 use crate::gc::Gc;
 use crate::header::{
     slice_object_layout, GcBox, Header, ObjectLayout, SizedVTable, SliceVTable, VTable, OLD,
-    PENDING, STR_VTABLE,
+    STR_VTABLE,
 };
 use crate::heap::{Heap, Phase};
 use crate::size_class::{class_for, CLASS_SIZES};
@@ -211,59 +211,65 @@ impl Heap {
         &self,
         items: &[T],
     ) -> Result<Gc<[T]>, AllocError> {
-        let object = slice_object_layout::<T>(items.len()).expect("slice too large for the heap");
-        let (header, size) = self.raw_unsized(object, items.len(), SliceVTable::<T>::VTABLE)?;
-        let fat = SliceVTable::<T>::boxed_uninit(header, items.len());
-        // SAFETY: the value area after the header has room for `items.len()` elements.
-        let first = unsafe { (&raw mut (*fat).value).cast::<T>() };
-        // Clone into place; if a `clone` panics, drop what was written and free the memory.
-        struct Partial<'a, T> {
-            heap: &'a Heap,
-            first: *mut T,
-            written: usize,
-            base: NonNull<u8>,
-            layout: Layout,
+        // Rule 2 of the crate docs: no user code runs while an object is half built. The
+        // elements' `Clone` may allocate, collect, verify or panic, so every clone is made
+        // before the object exists (its handles meanwhile count as held from outside the
+        // heap), and then moved in.
+        self.try_alloc_from_vec(items.to_vec())
+    }
+
+    /// Moves the elements of `items` into a new slice object, without cloning them (the
+    /// vector's buffer is freed).
+    ///
+    /// # Panics
+    /// As [`alloc`](Heap::alloc).
+    ///
+    /// ```
+    /// let heap = prologue_gc::Heap::new();
+    /// let names = heap.alloc_from_vec(vec![String::from("a"), String::from("b")]);
+    /// assert_eq!(names.concat(), "ab");
+    /// ```
+    #[track_caller]
+    pub fn alloc_from_vec<T: Trace + 'static>(&self, items: Vec<T>) -> Gc<[T]> {
+        match self.try_alloc_from_vec(items) {
+            Ok(gc) => gc,
+            Err(e) => panic!("prologue-gc: {e}"),
         }
-        impl<T> Drop for Partial<'_, T> {
-            fn drop(&mut self) {
-                // SAFETY: exactly `written` elements were initialised; the memory came from
-                // `allocate` and was never registered.
-                unsafe {
-                    std::ptr::drop_in_place(std::ptr::slice_from_raw_parts_mut(
-                        self.first,
-                        self.written,
-                    ));
-                    // (Flushed first: freeing notes the peak size, which claimed slots
-                    // must not inflate.)
-                    self.heap.flush_slot_caches();
-                    self.heap.space.borrow_mut().abandon(self.base, self.layout);
-                }
-            }
+    }
+
+    /// Like [`alloc_from_vec`](Heap::alloc_from_vec), but returns an error instead of panicking
+    /// when the slice would pass `max_heap_bytes` even after a collection (the elements are
+    /// then dropped).
+    #[track_caller]
+    pub fn try_alloc_from_vec<T: Trace + 'static>(
+        &self,
+        mut items: Vec<T>,
+    ) -> Result<Gc<[T]>, AllocError> {
+        let len = items.len();
+        let object = slice_object_layout::<T>(len).expect("slice too large for the heap");
+        // May run a cycle (user code); `items` is outside the heap meanwhile.
+        let (header, size) = self.raw_unsized(object, len, SliceVTable::<T>::VTABLE)?;
+        let fat = SliceVTable::<T>::boxed_uninit(header, len);
+        // SAFETY: the value area after the header has room for `len` elements of `T`, and the
+        // vector's elements are moved out exactly once: its length is set to zero before it is
+        // dropped, so only its buffer is freed. No user code runs between `raw_unsized`
+        // and `register_unsized` (a bitwise move runs none), so no cycle sees the object
+        // before its elements are written.
+        unsafe {
+            let first = (&raw mut (*fat).value).cast::<T>();
+            std::ptr::copy_nonoverlapping(items.as_ptr(), first, len);
+            items.set_len(0);
         }
-        let mut partial = Partial {
-            heap: self,
-            first,
-            written: 0,
-            // SAFETY: the allocation starts `header_offset` bytes before the header.
-            base: unsafe {
-                NonNull::new_unchecked(header.as_ptr().cast::<u8>().sub(object.header_offset))
-            },
-            layout: object.layout,
-        };
-        for item in items {
-            // SAFETY: in bounds (`written < items.len()`), uninitialised slot.
-            unsafe { first.add(partial.written).write(item.clone()) };
-            partial.written += 1;
-        }
-        std::mem::forget(partial);
+        drop(items);
         self.register_unsized(header, size, SliceVTable::<T>::VTABLE);
         // SAFETY: non-null; the count of one belongs to this handle.
         Ok(unsafe { Gc::from_counted(NonNull::new_unchecked(fat)) })
     }
 
-    /// Allocates an unsized object's memory, writes its length prefix and header (flagged
-    /// `PENDING` until [`register`](Self::register): the elements are not written yet), and
-    /// returns the header and the bytes the object takes.
+    /// Allocates an unsized object's memory and writes its length prefix and header, and
+    /// returns the header and the bytes the object takes. The caller writes the elements
+    /// and then calls [`register_unsized`](Self::register_unsized), running no user code in
+    /// between.
     #[track_caller]
     fn raw_unsized(
         &self,
@@ -289,7 +295,6 @@ impl Heap {
                 class,
                 self.starts_old(vtable, class),
             ));
-            (*header).set(PENDING);
             Ok((NonNull::new_unchecked(header), size))
         }
     }
@@ -349,7 +354,6 @@ impl Heap {
     fn register_unsized(&self, header: NonNull<Header>, size: usize, vtable: &'static VTable) {
         // SAFETY: the header was initialised by `raw_unsized`.
         let h = unsafe { header.as_ref() };
-        h.clear(PENDING);
         self.register(header, size, vtable, h.class().is_none(), h.has(OLD));
     }
 

@@ -254,11 +254,6 @@ impl Page {
         slot
     }
 
-    /// Whether `ptr` points into this page.
-    pub(crate) fn contains(&self, ptr: *const u8) -> bool {
-        (ptr as usize & !(PAGE_SIZE - 1)) == self.base.as_ptr() as usize
-    }
-
     /// Gives slot `slot` back.
     #[inline]
     pub(crate) fn free_slot(&mut self, slot: u32) {

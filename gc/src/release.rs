@@ -45,7 +45,7 @@
 //! - the trace is a hint except under rule 7: an object is released only after its own count
 //!   has been read as zero;
 //! - objects left alone: large ones (kept in the space's list), finalizable ones (their
-//!   finalizer runs in a full cycle), objects still being built (`PENDING`) and dead ones.
+//!   finalizer runs in a full cycle) and dead ones.
 //!
 //! Destructors run here as in a sweep (the heap's phase is `Sweep`: an allocation takes
 //! memory without starting a cycle, `collect()` panics); a panicking destructor or trace is
@@ -54,7 +54,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 
-use crate::header::{Header, DEAD, MARKED, OLD, PENDING, VALUE_DROPPED, WEAK};
+use crate::header::{Header, DEAD, MARKED, OLD, VALUE_DROPPED, WEAK};
 use crate::heap::Heap;
 use crate::prefetch::{prefetch_read, DISTANCE};
 use crate::sweep::SweepOutcome;
@@ -89,11 +89,11 @@ impl OldBudget {
 }
 
 /// Whether `header`'s object can be released: no handle names it, and it is an ordinary
-/// small, built, live object without a finalizer.
+/// small, live object without a finalizer.
 #[inline]
 fn releasable(header: &Header) -> bool {
     header.handles() == 0
-        && !header.has(DEAD | PENDING)
+        && !header.has(DEAD)
         && header.class().is_some()
         && header.vtable().finalize.is_none()
 }

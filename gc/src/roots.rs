@@ -11,7 +11,7 @@
 use std::ptr::NonNull;
 
 use crate::alloc::ObjectSpace;
-use crate::header::{Header, DEAD, MARKED, OLD, PENDING};
+use crate::header::{Header, DEAD, MARKED, OLD};
 use crate::prefetch::{prefetch_read, DISTANCE};
 use crate::trace::{TraceMode, Tracer};
 
@@ -20,17 +20,12 @@ use crate::trace::{TraceMode, Tracer};
 ///
 /// Dead objects (values dropped, memory kept for a resurrected handle) are neither traced nor
 /// counted: they hold no handles and can never be roots again.
-///
-/// Objects still being built (`PENDING`: a slice whose elements are being cloned) are marked
-/// but not traced: their value is not initialised yet. Their own handle is held by the allocating code,
-/// and the handles already cloned into them count as held from outside, so what they name
-/// survives.
 pub(crate) fn discover_roots(space: &ObjectSpace, tracer: &mut Tracer) -> usize {
     tracer.mode = TraceMode::Count;
     space.for_each_object(|object| {
         // SAFETY: every object in the space is allocated.
         let header = unsafe { object.as_ref() };
-        if header.has(DEAD | PENDING) || !header.vtable().needs_trace {
+        if header.has(DEAD) || !header.vtable().needs_trace {
             return;
         }
         // SAFETY: the object is live and built, so its value is initialised and not dropped.
@@ -41,11 +36,6 @@ pub(crate) fn discover_roots(space: &ObjectSpace, tracer: &mut Tracer) -> usize 
         // SAFETY: as above.
         let header = unsafe { object.as_ref() };
         if header.has(DEAD) {
-            return;
-        }
-        if header.has(PENDING) {
-            // Marked so that a lazy sweep of its page keeps it, but not traced.
-            header.set(MARKED);
             return;
         }
         if header.handles() > header.internal() {
@@ -72,7 +62,7 @@ pub(crate) fn discover_young_roots(young: &[NonNull<Header>], tracer: &mut Trace
         }
         // SAFETY: the young list holds allocated objects of this heap.
         let header = unsafe { object.as_ref() };
-        if header.has(DEAD | PENDING) || !header.vtable().needs_trace {
+        if header.has(DEAD) || !header.vtable().needs_trace {
             continue;
         }
         // SAFETY: live and built: the value is initialised.
@@ -88,11 +78,6 @@ pub(crate) fn discover_young_roots(young: &[NonNull<Header>], tracer: &mut Trace
         // The release walk flagged every entry it kept as visited (`MARKED`).
         header.clear(MARKED);
         if header.has(DEAD) {
-            continue;
-        }
-        if header.has(PENDING) {
-            // Still being built: kept, like a root, but not traced.
-            header.set(OLD);
             continue;
         }
         if header.handles() > header.internal() {

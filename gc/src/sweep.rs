@@ -36,7 +36,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 
 use crate::alloc::ObjectSpace;
-use crate::header::{Header, DEAD, MARKED, PENDING, VALUE_DROPPED, WEAK, ZOMBIE};
+use crate::header::{Header, DEAD, MARKED, VALUE_DROPPED, WEAK, ZOMBIE};
 use crate::weak::WeakTable;
 
 /// A dead object the sweep is handling. Only its header is kept (8 bytes an entry: an eager
@@ -64,10 +64,6 @@ pub(crate) struct SweepOutcome {
 fn condemn_one(header: &Header, weak: &mut WeakTable, object: NonNull<Header>) -> bool {
     if header.has(MARKED) {
         header.clear(MARKED);
-        return false;
-    }
-    if header.has(PENDING) {
-        // Still being built (its slice elements are being cloned): not garbage.
         return false;
     }
     if header.is_dead() {
