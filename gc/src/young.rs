@@ -65,45 +65,56 @@ impl Heap {
         }
     }
 
-    /// One pass over the young list, newest first: a marked (so promoted) object is skipped;
-    /// any other is flagged dead, its weak slot emptied, its value dropped, and its slot freed at
-    /// once if no handle names it (else it goes to `deferred`, for [`free_dead`] once every
-    /// value is dropped).
+    /// Sweeps the young list in two passes, like every other sweep (rule 4 of the crate
+    /// docs): first every unmarked object is flagged dead and its weak slot emptied, with no
+    /// user code running, so no destructor can upgrade a weak handle to an object this sweep
+    /// kills; then, newest first, each dead value is dropped and its slot freed at once if no
+    /// handle names it. What a handle still names stays in `deferred`, for [`free_dead`] once
+    /// every value is dropped. Marked objects were promoted (flag `OLD`) by the mark and are
+    /// skipped.
     ///
     /// Newest first because objects are built bottom-up: a parent is younger than what it
     /// points to, so dropping it first brings its children's counts to zero before the pass
     /// reaches them, and most garbage is freed in this one pass. Freeing before the other
     /// drops is safe: a count of zero means no handle to the object exists anywhere, so no
-    /// destructor run later can reach it. Destructors may meet young garbage not yet swept;
-    /// its value is still intact then (as in a lazy page sweep).
-    ///
-    /// The mark has already promoted the survivors (flag `OLD`); they are skipped.
+    /// destructor run later can reach it. A destructor that reaches a dead object not yet
+    /// dropped panics, as in an eager sweep.
     fn sweep_young(
         &self,
         young: &[NonNull<Header>],
         deferred: &mut Vec<Doomed>,
         outcome: &mut SweepOutcome,
     ) {
-        for (i, &object) in young.iter().enumerate().rev() {
-            if let Some(ahead) = i.checked_sub(DISTANCE) {
-                prefetch_read(young[ahead].as_ptr());
+        {
+            let mut weak = self.weak.borrow_mut();
+            for (i, &object) in young.iter().enumerate().rev() {
+                if let Some(ahead) = i.checked_sub(DISTANCE) {
+                    prefetch_read(young[ahead].as_ptr());
+                }
+                // SAFETY: young objects are allocated until the pass below frees them.
+                let header = unsafe { object.as_ref() };
+                if header.has(OLD) {
+                    continue;
+                }
+                header.set(DEAD | OLD);
+                if header.has(WEAK) {
+                    weak.invalidate(object);
+                    header.clear(WEAK);
+                }
+                deferred.push(Doomed { header: object });
             }
-            // SAFETY: young objects are allocated until this pass frees them, once each.
+        }
+        let mut kept = 0;
+        for i in 0..deferred.len() {
+            let object = deferred[i].header;
+            // SAFETY: condemned above and allocated until freed here or by `free_dead`.
             let header = unsafe { object.as_ref() };
-            if header.has(OLD) {
-                // Reachable (or still being built, which root discovery keeps): promoted.
-                continue;
-            }
-            header.set(DEAD | VALUE_DROPPED | OLD);
-            if header.has(WEAK) {
-                self.weak.borrow_mut().invalidate(object);
-                header.clear(WEAK);
-            }
+            header.set(VALUE_DROPPED);
             outcome.objects_freed += 1;
             if header.vtable().needs_drop {
                 let drop_value = header.vtable().drop_value;
                 // SAFETY: the value is initialised and dropped exactly once (the object is
-                // flagged dead and leaves the young list).
+                // flagged dead, so no other sweep drops it, and this entry is visited once).
                 let result = catch_unwind(AssertUnwindSafe(|| unsafe { drop_value(object) }));
                 if let Err(payload) = result {
                     outcome.destructor_panics += 1;
@@ -111,13 +122,16 @@ impl Heap {
                 }
             }
             if header.handles() == 0 {
-                // SAFETY: dead, value dropped, no handle names it, in no list any more; young
-                // objects are small (large ones start old), so it is in a page.
+                // SAFETY: dead, value dropped, no handle names it, and in no list once this
+                // entry is dropped below; young objects are small (large ones start old), so
+                // it is in a page.
                 outcome.bytes_freed += unsafe { self.space.borrow_mut().free_small(object) };
             } else {
-                deferred.push(Doomed { header: object });
+                deferred[kept] = deferred[i];
+                kept += 1;
             }
         }
+        deferred.truncate(kept);
     }
 
     /// Runs one young cycle (see the module docs). The heap must be idle.
