@@ -84,6 +84,70 @@
 //! A [`GcCell`] that is mutably borrowed during a cycle is not read at all (that would alias
 //! the `&mut`): its handles are then uncounted and their targets survive as roots.
 //!
+//! # What the collector relies on
+//! Each rule is an invariant the collector's code keeps and its soundness argument uses; the
+//! tests named fail without it.
+//!
+//! 1. **A cycle starts only from an idle heap, one at a time.** User code the collector calls
+//!    (destructors, finalizers, observers, pool drains) finds the heap *busy*: an allocation
+//!    there takes memory without starting a cycle, and `collect()` and `verify()` panic with a
+//!    message naming the phase (the table below). *Tests:* `tests/user_code.rs` (every action
+//!    at every point in every kind of cycle), `soundness.rs`.
+//! 2. **No user code runs while an object is half built.** Between taking an object's memory
+//!    and registering it only the collector's own code runs, so no cycle, `verify()` or page
+//!    sweep ever meets an object whose value is not written; `alloc_slice` clones every element
+//!    before the object exists. *Tests:* `busy_heap.rs`
+//!    (`a_slice_whose_clone_starts_cycles_survives_while_held`,
+//!    `verify_from_a_clone_inside_alloc_slice_sees_no_half_built_object`).
+//! 3. **A sweep judges only objects that existed at its mark.** An object allocated after a
+//!    mark goes to a swept or fresh page, or to the swept large-object list, never where a
+//!    pending lazy sweep will look; so an unmarked object in an unswept place is garbage.
+//!    *Tests:* `busy_heap.rs` (`a_large_object_allocated_by_*`).
+//! 4. **A sweep condemns before it drops.** Every sweep (eager, lazy page, young) flags all
+//!    the objects it kills dead and empties their weak slots before the first destructor runs,
+//!    so no destructor can upgrade a weak handle to, or dereference, an object that sweep
+//!    kills; a lazy cycle empties the weak slots of every unmarked object in its pause.
+//!    *Tests:* `busy_heap.rs` (`weak_upgrade_in_a_destructor_during_a_young_sweep_*`),
+//!    `soundness.rs` (`destructor_reaching_a_dead_object_panics_instead_of_reading_it`).
+//! 5. **An object is freed only when no handle names it.** A dead object still named stays as
+//!    a zombie (value dropped, use panics) until its count reaches zero, so a freed slot can
+//!    be reused while unswept dead objects exist: none of them can hold a handle to it.
+//!    *Tests:* `sweep_reuse.rs`, `soundness.rs`
+//!    (`a_handle_resurrected_by_a_destructor_never_dangles`).
+//! 6. **A handle count of zero is final once released.** A count can rise from zero only
+//!    through a weak upgrade, so the release step empties an object's weak slot before it
+//!    drops or frees anything, and reads the count right before each release. *Tests:*
+//!    `release.rs` (`weak_handles_to_released_objects_stop_upgrading`,
+//!    `a_handle_resurrected_by_a_released_object_names_a_live_object`).
+//! 7. **An object is a root when it has more handles than references from this heap's live
+//!    objects.** A handle root discovery cannot read (inside a mutably borrowed `GcCell`,
+//!    another heap, a `#[trace(skip)]` field) is therefore a root, never a missed edge.
+//!    *Tests:* `roots.rs` unit tests, `soundness.rs`
+//!    (`a_mutably_borrowed_cell_keeps_its_contents_alive_through_an_explicit_collect`).
+//!
+//! # What user code may do while the heap is busy
+//! Where the collector runs user code, and what each action does there. "Dying" means an
+//! object the running cycle has found unreachable. Dropping handles is allowed everywhere.
+//! Every cell is tested by `tests/user_code.rs`, natively, under valgrind and in torture
+//! mode.
+//!
+//! | user code runs in | heap | allocate | `collect()`, `verify()` | upgrade a weak handle to a dying object | clone or read a dying object |
+//! |---|---|---|---|---|---|
+//! | `Trace::trace` (counting, marking, `verify`) | busy | panics | panics | must not (the `Trace` contract) | must not |
+//! | a destructor run by an eager sweep (`collect()`, limit, torture, heap drop) | busy | takes memory; the object lives (rule 3) | panic | `None` (rule 4) | panics: already swept |
+//! | a destructor run by a lazy page sweep | busy | as above | panic | `None` | in this page: panics; in a page not swept yet: reads work, a clone is a zombie once that page is swept |
+//! | a destructor run by a young sweep | busy | as above | panic | `None` | panics |
+//! | a destructor run by a young cycle's release step | busy | as above | panic | `None` once released; before that a live handle, and the object survives (rule 6) | works until released, then panics |
+//! | a finalizer | busy | as above | panic | what the finalized object reaches: a live handle (kept one more cycle); other dying objects: `None` | what it reaches works; other dying objects as for a sweep's destructor |
+//! | a cycle observer ([`Heap::on_cycle`]) | busy | as above | panic | `None` | the cycle is over: dead objects panic |
+//! | a `LocalPool` value's `Drop` (in `gc_start`) | busy | as above | panic | a live handle (nothing is decided yet) | works |
+//! | a shared pool value's `Drop` (after the pause) | busy | as above | panic | values are `Send`: no handles | no handles |
+//! | an element's `Clone` in `alloc_slice` | idle | works, may collect | work | a live handle | works |
+//! | `Hash`/`Eq`/`Ord` of keys in traced collections | never called by the collector: tracing only iterates | | | | |
+//!
+//! While a heap is being dropped nothing can name it (its `Drop` has it mutably): user code
+//! its final cycles run may use other heaps, which are idle.
+//!
 //! # Pacing
 //! Like Go with `GOGC`: after a cycle that leaves `live` bytes, the next one starts when an
 //! allocation would take the heap past `max(min_heap_bytes, live * (1 + gc_percent / 100))`.

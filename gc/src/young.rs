@@ -18,10 +18,13 @@
 //!    promotes every survivor (flag `OLD`).
 //!
 //! Survivors are promoted at their first young cycle. A structure that was merely under
-//! construction then dies old, but as long as it holds no cycle the release step of a later
-//! young cycle frees it when its last handle goes, so early promotion costs little, while
-//! keeping survivors young for a second look would trace every one of them twice (measured on
-//! binary-trees depth 18: 1.74x `Box` promoting at once, 1.97x with a second look).
+//! construction then dies old. If its last handle was inside a young object, the release step
+//! of a later young cycle frees it (it follows released objects' handles into the old
+//! generation), as long as it holds no cycle. If its last handle was anywhere else (a local,
+//! a host struct, an old object's field), no young cycle looks at it: it waits for the next
+//! full cycle. Early promotion still costs little, while keeping survivors young for a second
+//! look would trace every one of them twice (measured on binary-trees depth 18: 1.74x `Box`
+//! promoting at once, 1.97x with a second look).
 //!
 //! Young cycles do not drain the pools (Go's users already complain that pools empty too
 //! often) and do not run finalizers. Garbage cycles through old objects wait for a full

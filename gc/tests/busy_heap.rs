@@ -96,7 +96,7 @@ fn a_large_object_allocated_by_an_observer_of_a_lazy_cycle_survives_the_next_col
 #[test]
 fn a_large_object_allocated_by_a_finalizer_of_a_lazy_cycle_survives() {
     thread_local! {
-        static HEAP: RefCell<Weak<Heap>> = RefCell::new(Weak::new());
+        static HEAP: RefCell<Weak<Heap>> = const { RefCell::new(Weak::new()) };
         static KEPT: RefCell<Option<Gc<Big>>> = const { RefCell::new(None) };
     }
     #[derive(Trace)]
@@ -122,7 +122,7 @@ fn a_large_object_allocated_by_a_finalizer_of_a_lazy_cycle_survives() {
 #[test]
 fn a_large_object_allocated_by_a_destructor_in_a_lazy_page_sweep_survives() {
     thread_local! {
-        static HEAP: RefCell<Weak<Heap>> = RefCell::new(Weak::new());
+        static HEAP: RefCell<Weak<Heap>> = const { RefCell::new(Weak::new()) };
         static KEPT: RefCell<Option<Gc<Big>>> = const { RefCell::new(None) };
     }
     /// Allocates a large object when dropped (a field type with `Drop` inside a traced
