@@ -39,6 +39,7 @@ use crate::header::Header;
 use crate::header::MARKED;
 use crate::heap::{Heap, Phase};
 use crate::mark::mark;
+use crate::recorder::PauseKind;
 use crate::roots::discover_roots;
 use crate::stats::{CycleStats, Trigger};
 use crate::sweep::{
@@ -91,6 +92,7 @@ impl Heap {
             );
         }
         let _idle_on_exit = PhaseGuard(&self.phase);
+        let at = crate::gctrace::since_start();
         let start = Instant::now();
         self.flush_slot_caches();
         // This cycle frees the old garbage a young release left listed: forget the list.
@@ -228,7 +230,7 @@ impl Heap {
         let cycle = self
             .recorder
             .borrow_mut()
-            .record_cycle(pause, outcome.objects_freed);
+            .count_cycle(outcome.objects_freed);
         // Outside the pause: drop what the shared pools held.
         let pool_drop_start = Instant::now();
         let (pools_drained, pool_items_drained, pool_panic) = match detached {
@@ -243,6 +245,7 @@ impl Heap {
         let stats = CycleStats {
             cycle,
             trigger,
+            at,
             pause,
             sweep_finish,
             clear_pools,
@@ -272,8 +275,8 @@ impl Heap {
             finalized: ready.len(),
             destructor_panics: outcome.destructor_panics + finalizer_panics,
         };
-        crate::gctrace::emit(&stats);
-        self.notify_observers(&stats);
+        self.record_pause(start, pause, PauseKind::Full);
+        self.report_cycle(&stats);
         if self.config.torture {
             self.verify_now();
         }
@@ -329,22 +332,5 @@ impl Heap {
         self.young.borrow_mut().clear();
         self.young_bytes.set(0);
         self.tracer.borrow_mut().stack.clear();
-    }
-
-    pub(crate) fn notify_observers(&self, stats: &CycleStats) {
-        let mut observers = std::mem::take(&mut *self.observers.borrow_mut());
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            for observer in observers.iter_mut() {
-                observer(stats);
-            }
-        }));
-        // Observers registered by an observer come after the existing ones.
-        let mut slot = self.observers.borrow_mut();
-        observers.append(&mut slot);
-        *slot = observers;
-        drop(slot);
-        if let Err(payload) = result {
-            resume_unwind(payload);
-        }
     }
 }

@@ -10,9 +10,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use crate::alloc::ObjectSpace;
 use crate::config::Config;
 use crate::header::Header;
+use crate::observers::Observers;
 use crate::pacing::Pacer;
+use crate::recorder::Recorder;
 use crate::slot_cache::{SlotCache, KINDS};
-use crate::stats::{CycleStats, HeapStats, Recorder, Trigger};
+use crate::stats::{CycleStats, HeapStats, Trigger};
 use crate::sweep::Doomed;
 use crate::trace::Tracer;
 use crate::weak::{self, WeakTable};
@@ -39,9 +41,6 @@ pub(crate) enum Phase {
     /// The heap is being dropped.
     Dropped,
 }
-
-/// Observers registered with [`Heap::on_cycle`].
-type Observer = Box<dyn FnMut(&CycleStats)>;
 
 /// A garbage-collected heap: it owns every object allocated in it, and its collector frees
 /// the objects no handle outside the heap can reach, cycles included.
@@ -113,7 +112,7 @@ pub struct Heap {
     pub(crate) finalizable: RefCell<Vec<NonNull<Header>>>,
     pub(crate) recorder: RefCell<Recorder>,
     pub(crate) weak: Rc<RefCell<WeakTable>>,
-    pub(crate) observers: RefCell<Vec<Observer>>,
+    pub(crate) observers: Observers,
 }
 
 /// Source of heap ids. Ids are never reused, so a handle from a dropped heap's leaked object is
@@ -176,7 +175,7 @@ impl Heap {
             finalizable: RefCell::new(Vec::new()),
             recorder: RefCell::new(Recorder::new()),
             weak,
-            observers: RefCell::new(Vec::new()),
+            observers: Observers::default(),
         }
     }
 
@@ -227,8 +226,10 @@ impl Heap {
     pub fn stats(&self) -> HeapStats {
         let rec = self.recorder.borrow();
         let [pause_p50, pause_p90, pause_p99] = rec.percentiles();
+        let [mmu_1ms, mmu_10ms, mmu_100ms] = rec.mmu(std::time::Instant::now());
         HeapStats {
             cycles: rec.cycles,
+            pauses: rec.pauses,
             objects: self.objects.get(),
             bytes: self.bytes(),
             zombies: self.space.borrow().zombies,
@@ -245,24 +246,10 @@ impl Heap {
             pause_p50,
             pause_p90,
             pause_p99,
+            mmu_1ms,
+            mmu_10ms,
+            mmu_100ms,
         }
-    }
-
-    /// Calls `f` with the statistics of every cycle from now on, right after the cycle (in
-    /// registration order). `f` must not call [`collect`](Heap::collect) (that panics).
-    ///
-    /// ```
-    /// use std::{cell::Cell, rc::Rc};
-    /// let heap = prologue_gc::Heap::new();
-    /// let seen = Rc::new(Cell::new(0));
-    /// let counter = Rc::clone(&seen);
-    /// heap.on_cycle(move |cycle| counter.set(cycle.cycle));
-    /// heap.collect();
-    /// heap.collect();
-    /// assert_eq!(seen.get(), 2);
-    /// ```
-    pub fn on_cycle(&self, f: impl FnMut(&CycleStats) + 'static) {
-        self.observers.borrow_mut().push(Box::new(f));
     }
 }
 

@@ -22,9 +22,11 @@
 use std::any::Any;
 use std::cell::Cell;
 use std::panic::resume_unwind;
+use std::time::Instant;
 
 use crate::alloc::Unswept;
 use crate::heap::{Heap, Phase};
+use crate::recorder::PauseKind;
 use crate::sweep::{condemn_large, condemn_page, drop_values, free_dead, SweepOutcome};
 
 /// Restores the heap's phase when a page sweep ends, even by a panic.
@@ -93,7 +95,10 @@ impl Heap {
         }
         let next = self.space.borrow_mut().pop_unswept(kind);
         let Some(page) = next else { return false };
-        if let Some(payload) = self.sweep_part(Unswept::Page(page)) {
+        let start = Instant::now();
+        let panic = self.sweep_part(Unswept::Page(page));
+        self.record_pause(start, start.elapsed(), PauseKind::Sweep);
+        if let Some(payload) = panic {
             resume_unwind(payload);
         }
         true
@@ -106,7 +111,10 @@ impl Heap {
         if self.phase.get() != Phase::Idle || !self.space.borrow().large_sweep_due() {
             return;
         }
-        if let Some(payload) = self.sweep_part(Unswept::Large) {
+        let start = Instant::now();
+        let panic = self.sweep_part(Unswept::Large);
+        self.record_pause(start, start.elapsed(), PauseKind::Sweep);
+        if let Some(payload) = panic {
             resume_unwind(payload);
         }
     }

@@ -163,7 +163,7 @@
 //! [`Heap::stats`] gives the totals and the pause distribution (p50/p90/p99 from an HDR
 //! histogram, max, total); [`Heap::on_cycle`] registers an observer called after every cycle;
 //! `PROLOGUE_GCTRACE=1` prints one line per cycle to stderr, like Go's `GODEBUG=gctrace=1`
-//! (see [`gctrace_line`]). With the `serde` feature the statistics and [`Config`] derive
+//! (the line is [`CycleStats`]'s `Display`). With the `serde` feature the statistics and [`Config`] derive
 //! `serde::Serialize`, durations as integer nanoseconds. [`Heap::verify`] checks the heap's
 //! invariants (torture mode runs it after every cycle).
 //!
@@ -262,9 +262,12 @@ mod heap;
 mod heap_alloc;
 mod lazy;
 mod mark;
+mod mmu;
+mod observers;
 mod pacing;
 mod page;
 mod prefetch;
+mod recorder;
 mod release;
 mod roots;
 mod size_class;
@@ -282,9 +285,9 @@ pub use cell::{BorrowError, BorrowMutError, GcCell, GcRef, GcRefMut};
 pub use config::Config;
 pub use finalize::Finalize;
 pub use gc::Gc;
-pub use gctrace::{gctrace_enabled, gctrace_line};
 pub use heap::Heap;
 pub use heap_alloc::AllocError;
+pub use recorder::{Pause, PauseKind};
 pub use stats::{CycleStats, HeapStats, Trigger};
 pub use trace::{Trace, Tracer};
 pub use weak::WeakGc;

@@ -1,15 +1,17 @@
 //! What a cycle did ([`CycleStats`]) and what the heap has done so far ([`HeapStats`]).
 //!
-//! With the `serde` feature both derive `serde::Serialize`; every `Duration` field is written
-//! as an integer number of **nanoseconds** (so `pause: 1200` is 1.2 µs).
+//! Both are `#[non_exhaustive]`: the collector adds figures as it learns to do more, and code
+//! that reads them keeps compiling. With the `serde` feature both derive `serde::Serialize`;
+//! every `Duration` field is written as an integer number of **nanoseconds** (so
+//! `pause: 1200` is 1.2 µs).
 
+use std::fmt;
 use std::time::Duration;
-
-use hdrhistogram::Histogram;
 
 /// Why a cycle ran.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub enum Trigger {
     /// [`Heap::collect`](crate::Heap::collect).
     Explicit,
@@ -28,13 +30,30 @@ pub enum Trigger {
 
 /// What one collection cycle did. Durations are wall-clock times of each phase; `pause` is
 /// their sum (the whole cycle runs with the program stopped).
+///
+/// Its `Display` is the `PROLOGUE_GCTRACE=1` line (Go's `GODEBUG=gctrace=1`):
+///
+/// ```text
+/// gc 7 @0.412s pacing: 0.003+0.000+0.210+0.350+0.120 ms clear_pools+release+roots+mark+sweep = 0.690 ms pause (+0.004 ms pool drop); 8192.0->4100.5->8201.0 KiB heap->live->goal; 1 roots, 5120 live, 4890 freed (0 released); 2 pools, 31 items drained
+/// ```
+///
+/// ```
+/// let heap = prologue_gc::Heap::new();
+/// let line = heap.collect().to_string();
+/// assert!(line.starts_with("gc 1 @"));
+/// assert!(line.contains("clear_pools+release+roots+mark+sweep"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct CycleStats {
     /// 1 for the heap's first cycle, then counting up.
     pub cycle: u64,
     /// Why the cycle ran.
     pub trigger: Trigger,
+    /// When the cycle started, measured from the creation of the process's first heap.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
+    pub at: Duration,
     /// The whole cycle: `sweep_finish + clear_pools + release + roots + mark + finalize +
     /// sweep` (plus bookkeeping).
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
@@ -107,13 +126,18 @@ pub struct CycleStats {
     pub destructor_panics: usize,
 }
 
-/// The heap's totals and pause distribution. Durations and percentiles cover every cycle so
-/// far; percentiles come from an HDR histogram (2 significant digits: within 1%).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The heap's totals and pause distribution. A pause is any stop of the program for the
+/// collector ([`Pause`](crate::Pause)): a cycle, or a page an allocation had to sweep. Durations
+/// and percentiles cover every pause so far; percentiles come from an HDR histogram (2
+/// significant digits: within 1%).
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct HeapStats {
     /// Cycles run.
     pub cycles: u64,
+    /// Pauses: every cycle, and every sweep an allocation had to make.
+    pub pauses: u64,
     /// Objects that are not dead (after `collect()`: exactly the reachable ones).
     pub objects: usize,
     /// Bytes of all objects, headers included.
@@ -147,6 +171,14 @@ pub struct HeapStats {
     /// 99th percentile pause.
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub pause_p99: Duration,
+    /// Minimum mutator utilisation over 1 ms windows: the least share of any millisecond of
+    /// the heap's life that the program had to itself (1.0: never paused; 0.0: some pause
+    /// lasted a whole millisecond). See `mmu.rs`.
+    pub mmu_1ms: f64,
+    /// The same over 10 ms windows.
+    pub mmu_10ms: f64,
+    /// The same over 100 ms windows.
+    pub mmu_100ms: f64,
 }
 
 #[cfg(feature = "serde")]
@@ -154,95 +186,54 @@ fn nanos<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_nanos().min(u64::MAX as u128) as u64)
 }
 
-/// Running totals kept by the heap.
-pub(crate) struct Recorder {
-    pub(crate) cycles: u64,
-    pub(crate) objects_freed: u64,
-    pub(crate) pause_total: Duration,
-    pub(crate) pause_max: Duration,
-    /// Pauses in nanoseconds; created at the first cycle.
-    pauses: Option<Histogram<u64>>,
-    /// p50, p90, p99, computed on demand: reading them walks the histogram's buckets, so
-    /// they are cached until the next pause is recorded.
-    percentiles: std::cell::Cell<Option<[Duration; 3]>>,
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
 }
 
-/// The histogram's range: 1 ns to one hour, 2 significant digits (within 1%; about 40 KiB).
-const HIST_MAX_NANOS: u64 = 3_600_000_000_000;
+fn kib(bytes: usize) -> f64 {
+    bytes as f64 / 1024.0
+}
 
-impl Recorder {
-    pub(crate) fn new() -> Recorder {
-        Recorder {
-            cycles: 0,
-            objects_freed: 0,
-            pause_total: Duration::ZERO,
-            pause_max: Duration::ZERO,
-            pauses: None,
-            percentiles: std::cell::Cell::new(None),
-        }
-    }
-
-    /// Counts one finished cycle (full or young): its pause and the objects its sweep freed
-    /// in the pause. Returns the cycle's number.
-    pub(crate) fn record_cycle(&mut self, pause: Duration, objects_freed: usize) -> u64 {
-        self.cycles += 1;
-        self.objects_freed += objects_freed as u64;
-        self.record_pause(pause);
-        self.cycles
-    }
-
-    fn record_pause(&mut self, pause: Duration) {
-        self.pause_total += pause;
-        self.pause_max = self.pause_max.max(pause);
-        let hist = self.pauses.get_or_insert_with(|| {
-            Histogram::new_with_bounds(1, HIST_MAX_NANOS, 2).expect("valid histogram bounds")
-        });
-        let nanos = (pause.as_nanos() as u64).clamp(1, HIST_MAX_NANOS);
-        hist.saturating_record(nanos);
-        self.percentiles.set(None);
-    }
-
-    /// The p50, p90 and p99 pauses.
-    pub(crate) fn percentiles(&self) -> [Duration; 3] {
-        if let Some(cached) = self.percentiles.get() {
-            return cached;
-        }
-        let computed = [
-            self.percentile(0.50),
-            self.percentile(0.90),
-            self.percentile(0.99),
-        ];
-        self.percentiles.set(Some(computed));
-        computed
-    }
-
-    fn percentile(&self, q: f64) -> Duration {
-        match &self.pauses {
-            // The histogram reports a bucket's upper edge, which can pass the true maximum.
-            Some(h) if !h.is_empty() => {
-                Duration::from_nanos(h.value_at_quantile(q)).min(self.pause_max)
-            }
-            _ => Duration::ZERO,
-        }
+impl fmt::Display for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Trigger::Explicit => "explicit",
+            Trigger::Pacing => "pacing",
+            Trigger::Limit => "limit",
+            Trigger::Torture => "torture",
+            Trigger::HeapDrop => "heap-drop",
+            Trigger::Young => "young",
+        })
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentiles_follow_the_recorded_pauses() {
-        let mut r = Recorder::new();
-        assert_eq!(r.percentile(0.5), Duration::ZERO);
-        for us in 1..=100u64 {
-            r.record_pause(Duration::from_micros(us));
-        }
-        let p50 = r.percentile(0.5).as_micros();
-        let p99 = r.percentile(0.99).as_micros();
-        assert!((49..=51).contains(&p50), "p50 {p50}");
-        assert!((98..=100).contains(&p99), "p99 {p99}");
-        assert_eq!(r.pause_max, Duration::from_micros(100));
-        assert_eq!(r.pause_total, Duration::from_micros(5050));
+impl fmt::Display for CycleStats {
+    /// The gctrace line, without a newline.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "gc {} @{:.3}s {}: {:.3}+{:.3}+{:.3}+{:.3}+{:.3} ms clear_pools+release+roots+mark+sweep = {:.3} ms pause \
+             (+{:.3} ms pool drop); \
+             {:.1}->{:.1}->{:.1} KiB heap->live->goal; {} roots, {} live, {} freed ({} released); {} pools, {} items drained",
+            self.cycle,
+            self.at.as_secs_f64(),
+            self.trigger,
+            ms(self.clear_pools),
+            ms(self.release),
+            ms(self.roots),
+            ms(self.mark),
+            ms(self.sweep),
+            ms(self.pause),
+            ms(self.pool_drop),
+            kib(self.heap_before),
+            kib(self.heap_after),
+            kib(self.next_goal),
+            self.roots_found,
+            self.objects_live,
+            self.objects_freed,
+            self.objects_released,
+            self.pools_drained,
+            self.pool_items_drained,
+        )
     }
 }

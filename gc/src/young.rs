@@ -43,6 +43,7 @@ use crate::header::{Header, DEAD, MARKED, OLD, VALUE_DROPPED, WEAK};
 use crate::heap::{Heap, Phase};
 use crate::mark::mark;
 use crate::prefetch::{prefetch_read, DISTANCE};
+use crate::recorder::PauseKind;
 use crate::roots::discover_young_roots;
 use crate::stats::{CycleStats, Trigger};
 use crate::sweep::{free_dead, Doomed, SweepOutcome};
@@ -148,6 +149,7 @@ impl Heap {
             }
         }
         let _idle_on_exit = Idle(self);
+        let at = crate::gctrace::since_start();
         let start = Instant::now();
         self.flush_slot_caches();
         let heap_before = self.space.borrow().bytes();
@@ -253,10 +255,11 @@ impl Heap {
         let cycle = self
             .recorder
             .borrow_mut()
-            .record_cycle(pause, outcome.objects_freed);
+            .count_cycle(outcome.objects_freed);
         let stats = CycleStats {
             cycle,
             trigger: Trigger::Young,
+            at,
             pause,
             sweep_finish: Duration::ZERO,
             clear_pools: Duration::ZERO,
@@ -282,8 +285,8 @@ impl Heap {
             finalized: 0,
             destructor_panics: outcome.destructor_panics,
         };
-        crate::gctrace::emit(&stats);
-        self.notify_observers(&stats);
+        self.record_pause(start, pause, PauseKind::Young);
+        self.report_cycle(&stats);
         drop(_idle_on_exit);
         if let Some(payload) = outcome.first_panic {
             resume_unwind(payload);

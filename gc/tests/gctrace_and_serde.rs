@@ -1,6 +1,6 @@
 //! The gctrace line and (with the `serde` feature) the JSON form of the statistics.
 
-use prologue_gc::{gctrace_line, Config, Heap};
+use prologue_gc::{Config, Heap};
 
 #[test]
 fn the_gctrace_line_names_every_phase_and_the_heap_sizes() {
@@ -11,7 +11,7 @@ fn the_gctrace_line_names_every_phase_and_the_heap_sizes() {
     let _kept = heap.alloc([0u8; 1000]);
     drop(heap.alloc([0u8; 1000]));
     let cycle = heap.collect();
-    let line = gctrace_line(&cycle);
+    let line = cycle.to_string();
     assert!(line.starts_with("gc 1 @"), "{line}");
     assert!(line.contains(" explicit: "), "{line}");
     assert!(

@@ -43,7 +43,7 @@ impl CycleRecord {
 }
 
 /// Every cycle of a run, with the heap's peak size.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GcSummary {
     /// The cycles, in the order they ended.
     pub cycles: Vec<CycleRecord>,
