@@ -199,6 +199,22 @@ impl ObjectSpace {
         self.pop_unswept(kind).map(Unswept::Page)
     }
 
+    /// Whether a lazy sweep has anything left to sweep.
+    pub(crate) fn sweep_pending(&self) -> bool {
+        self.unswept > 0 || !self.large_unswept.is_empty()
+    }
+
+    /// The number of large objects on the swept list (an incremental cycle walks them by
+    /// index: the list only grows while it marks).
+    pub(crate) fn large_count(&self) -> usize {
+        self.large.len()
+    }
+
+    /// The `index`th large object of the swept list.
+    pub(crate) fn large_at(&self, index: usize) -> NonNull<Header> {
+        self.large[index]
+    }
+
     /// Whether a lazy sweep has large objects left to look at.
     pub(crate) fn large_sweep_due(&self) -> bool {
         !self.large_unswept.is_empty()

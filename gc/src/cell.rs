@@ -4,6 +4,10 @@
 //! would alias the live `&mut`): it skips the cell both when counting internal handles and when
 //! marking. The handles inside are then not counted as internal, so their objects look held
 //! from outside the heap and survive as roots, with everything they reach.
+//!
+//! While a heap of the thread marks incrementally, the first mutable borrow of a cell greys
+//! the handles it held and stamps the cell (the write barrier, `barrier.rs`); the stamp shares
+//! the borrow flag's word, so a cell costs the same 8 bytes beside its contents as before.
 
 use std::cell::{Cell, UnsafeCell};
 use std::fmt;
@@ -11,10 +15,11 @@ use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 
-use crate::trace::{Trace, Tracer};
+use crate::barrier;
+use crate::trace::{Trace, TraceMode, Tracer};
 
 /// Borrow state: `0` free, `> 0` that many shared borrows, `-1` mutably borrowed.
-type BorrowFlag = isize;
+type BorrowFlag = i32;
 const WRITING: BorrowFlag = -1;
 
 /// A mutable memory location with dynamically checked borrows, like `RefCell`, whose contents
@@ -37,6 +42,8 @@ const WRITING: BorrowFlag = -1;
 /// ```
 pub struct GcCell<T: ?Sized> {
     borrow: Cell<BorrowFlag>,
+    /// The barrier epoch of the cell's last write during an incremental cycle (`barrier.rs`).
+    stamp: Cell<u32>,
     value: UnsafeCell<T>,
 }
 
@@ -68,6 +75,7 @@ impl<T> GcCell<T> {
     pub const fn new(value: T) -> GcCell<T> {
         GcCell {
             borrow: Cell::new(0),
+            stamp: Cell::new(0),
             value: UnsafeCell::new(value),
         }
     }
@@ -76,7 +84,67 @@ impl<T> GcCell<T> {
     pub fn into_inner(self) -> T {
         self.value.into_inner()
     }
+}
 
+/// The ways to write a cell's contents: each runs the write barrier while a heap of the thread
+/// marks incrementally (rule 10 of the crate docs), so they need `T: Trace`.
+impl<T: ?Sized + Trace> GcCell<T> {
+    /// Borrows the contents mutably. Panics if the cell is borrowed.
+    ///
+    /// ```
+    /// # use prologue_gc::GcCell;
+    /// let cell = GcCell::new(vec![1]);
+    /// cell.borrow_mut().push(2);
+    /// assert_eq!(*cell.borrow(), [1, 2]);
+    /// ```
+    #[track_caller]
+    pub fn borrow_mut(&self) -> GcRefMut<'_, T> {
+        match self.try_borrow_mut() {
+            Ok(guard) => guard,
+            Err(_) => panic!("GcCell already borrowed"),
+        }
+    }
+
+    /// Borrows the contents mutably, or fails if the cell is borrowed.
+    pub fn try_borrow_mut(&self) -> Result<GcRefMut<'_, T>, BorrowMutError> {
+        if self.borrow.get() != 0 {
+            return Err(BorrowMutError);
+        }
+        if T::NEEDS_TRACE && barrier::active() && barrier::cell_needs_barrier(self.stamp.get()) {
+            self.write_barrier();
+        }
+        self.borrow.set(WRITING);
+        Ok(GcRefMut {
+            // SAFETY: `UnsafeCell::get` never returns null.
+            value: unsafe { NonNull::new_unchecked(self.value.get()) },
+            borrow: &self.borrow,
+            _marker: PhantomData,
+        })
+    }
+
+    /// The write barrier (rule 10): greys every handle the cell holds, before the first write
+    /// of this cycle can move one out, and stamps the cell.
+    #[cold]
+    #[inline(never)]
+    fn write_barrier(&self) {
+        // Read as a shared borrow: a `trace` that (against its contract) touched this cell
+        // again could not get a `&mut` while we read.
+        self.borrow.set(1);
+        let mut tracer = Tracer::greying();
+        // SAFETY: no mutable borrow exists (the flag was 0), and the flag now says "shared".
+        let traced = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            unsafe { &*self.value.get() }.trace(&mut tracer);
+        }));
+        self.borrow.set(0);
+        if let Err(payload) = traced {
+            std::panic::resume_unwind(payload);
+        }
+        self.stamp.set(barrier::epoch());
+    }
+}
+
+/// Whole-value writes.
+impl<T: Trace> GcCell<T> {
     /// Replaces the contents, returning the old value. Panics if the cell is borrowed.
     pub fn replace(&self, value: T) -> T {
         std::mem::replace(&mut *self.borrow_mut(), value)
@@ -108,22 +176,6 @@ impl<T: ?Sized> GcCell<T> {
         }
     }
 
-    /// Borrows the contents mutably. Panics if the cell is borrowed.
-    ///
-    /// ```
-    /// # use prologue_gc::GcCell;
-    /// let cell = GcCell::new(vec![1]);
-    /// cell.borrow_mut().push(2);
-    /// assert_eq!(*cell.borrow(), [1, 2]);
-    /// ```
-    #[track_caller]
-    pub fn borrow_mut(&self) -> GcRefMut<'_, T> {
-        match self.try_borrow_mut() {
-            Ok(guard) => guard,
-            Err(_) => panic!("GcCell already borrowed"),
-        }
-    }
-
     /// Borrows the contents immutably, or fails if the cell is mutably borrowed.
     ///
     /// ```
@@ -136,25 +188,11 @@ impl<T: ?Sized> GcCell<T> {
     /// ```
     pub fn try_borrow(&self) -> Result<GcRef<'_, T>, BorrowError> {
         let state = self.borrow.get();
-        if state < 0 || state == isize::MAX {
+        if state < 0 || state == BorrowFlag::MAX {
             return Err(BorrowError);
         }
         self.borrow.set(state + 1);
         Ok(GcRef {
-            // SAFETY: `UnsafeCell::get` never returns null.
-            value: unsafe { NonNull::new_unchecked(self.value.get()) },
-            borrow: &self.borrow,
-            _marker: PhantomData,
-        })
-    }
-
-    /// Borrows the contents mutably, or fails if the cell is borrowed.
-    pub fn try_borrow_mut(&self) -> Result<GcRefMut<'_, T>, BorrowMutError> {
-        if self.borrow.get() != 0 {
-            return Err(BorrowMutError);
-        }
-        self.borrow.set(WRITING);
-        Ok(GcRefMut {
             // SAFETY: `UnsafeCell::get` never returns null.
             value: unsafe { NonNull::new_unchecked(self.value.get()) },
             borrow: &self.borrow,
@@ -185,6 +223,15 @@ unsafe impl<T: ?Sized + Trace> Trace for GcCell<T> {
     #[inline]
     fn trace(&self, tracer: &mut Tracer) {
         if T::NEEDS_TRACE && self.borrow.get() != WRITING {
+            if tracer.mode == TraceMode::Count {
+                if let Some(start) = tracer.epoch {
+                    if barrier::written_since(self.stamp.get(), start) {
+                        // Written during this incremental cycle (rule 11): what it held then
+                        // was greyed, and what it holds now must look held from outside.
+                        return;
+                    }
+                }
+            }
             // SAFETY: the cell is not mutably borrowed, so no `&mut T` exists; shared borrows
             // may, and reading alongside them is fine. No user code runs while we read.
             unsafe { &*self.value.get() }.trace(tracer);
@@ -242,7 +289,7 @@ impl<'a, T: ?Sized> GcRef<'a, T> {
     #[allow(clippy::should_implement_trait)]
     pub fn clone(orig: &GcRef<'a, T>) -> GcRef<'a, T> {
         let state = orig.borrow.get();
-        assert!(state < isize::MAX, "GcCell borrow count overflow");
+        assert!(state < BorrowFlag::MAX, "GcCell borrow count overflow");
         orig.borrow.set(state + 1);
         GcRef {
             value: orig.value,

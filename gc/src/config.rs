@@ -37,6 +37,17 @@ pub struct Config {
     /// cycle's goal is closer. `0` turns the young generation off: every cycle is full.
     /// Default 4 MiB.
     pub young_bytes: usize,
+    /// Run pacing-triggered full cycles incrementally: a short start pause, then counting,
+    /// root finding and marking in steps paid for by allocation, a short final pause, and a
+    /// lazy sweep (see the crate docs, "Incremental full cycles"). `collect()` stays a whole
+    /// stop-the-world cycle either way. Default: off, or on with `PROLOGUE_GC_INCREMENTAL=1`;
+    /// with [`torture`](Config::torture) it takes the smallest step at every allocation and
+    /// runs cycles back to back.
+    pub incremental: bool,
+    /// How long one incremental step may stop the program. Steps also stop early once they
+    /// have paid for the allocation that called them. Default 500 µs (half of a 1 ms target,
+    /// leaving room for the start and final pauses and for timer granularity).
+    pub pause_target: std::time::Duration,
 }
 
 impl Default for Config {
@@ -47,8 +58,16 @@ impl Default for Config {
             max_heap_bytes: None,
             torture: torture_from_env(),
             young_bytes: 4 << 20,
+            incremental: incremental_from_env(),
+            pause_target: std::time::Duration::from_micros(500),
         }
     }
+}
+
+/// `PROLOGUE_GC_INCREMENTAL=1`, read once per process.
+fn incremental_from_env() -> bool {
+    static INCREMENTAL: OnceLock<bool> = OnceLock::new();
+    *INCREMENTAL.get_or_init(|| std::env::var("PROLOGUE_GC_INCREMENTAL").is_ok_and(|v| v == "1"))
 }
 
 /// `PROLOGUE_GC_TORTURE=1`, read once per process.

@@ -52,7 +52,7 @@ use crate::sweep::{
 /// `!Send`). Objects only a pool kept alive are therefore collected by this same cycle. The
 /// values of the shared pools (all `Send`, so without handles) are dropped by `gc_end`, after
 /// the pause.
-fn gc_start() -> DetachedPools {
+pub(crate) fn gc_start() -> DetachedPools {
     let mut detached = prologue_pool::detach_pools();
     detached.drop_local();
     detached
@@ -91,6 +91,8 @@ impl Heap {
                  phase {phase:?}); a heap runs one cycle at a time"
             );
         }
+        // A whole cycle replaces an incremental one in progress (rule 12).
+        self.abandon_incremental();
         let _idle_on_exit = PhaseGuard(&self.phase);
         let at = crate::gctrace::since_start();
         let start = Instant::now();
@@ -247,6 +249,11 @@ impl Heap {
             trigger,
             at,
             pause,
+            incremental: false,
+            stops: 1,
+            longest_stop: pause,
+            wall: pause,
+            outrun: false,
             sweep_finish,
             clear_pools,
             release: Duration::ZERO,

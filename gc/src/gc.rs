@@ -176,6 +176,10 @@ impl<T: ?Sized> Clone for Gc<T> {
             dead_object("cloned", (header.vtable().type_name)());
         }
         header.inc_handles();
+        if crate::barrier::active() {
+            // Rule 9: a new handle may leave for a place root discovery has not seen.
+            crate::barrier::on_new_handle(self.header_ptr());
+        }
         // SAFETY: the count now includes the new handle.
         unsafe { Gc::from_counted(self.ptr) }
     }

@@ -116,7 +116,8 @@ const _: () = assert!(std::mem::size_of::<Header>() == 16);
 
 impl Header {
     /// A header for a new object of `heap_id` in size class `class` (`None`: large),
-    /// holding one handle (the one `alloc` returns), young unless `old`.
+    /// holding one handle (the one `alloc` returns), with the flags `birth` (`OLD`, and
+    /// `MARKED` while its heap marks incrementally; young with none).
     ///
     /// # Panics
     /// If `vtable` cannot be stored (see the module docs).
@@ -125,14 +126,14 @@ impl Header {
         vtable: &'static VTable,
         heap_id: u32,
         class: Option<u8>,
-        old: bool,
+        birth: u32,
     ) -> Header {
         let tag = class.map_or(0, |c| u32::from(c) + 1);
         Header {
             vtable_off: encode_vtable(vtable),
             handles: Cell::new(1),
             heap_id,
-            flags: Cell::new(tag << CLASS_SHIFT | if old { OLD } else { 0 }),
+            flags: Cell::new(tag << CLASS_SHIFT | birth),
         }
     }
 
@@ -417,14 +418,19 @@ mod tests {
     use super::*;
 
     fn header(class: Option<u8>, old: bool) -> Header {
-        Header::new(SizedVTable::<u64>::VTABLE, 7, class, old)
+        Header::new(
+            SizedVTable::<u64>::VTABLE,
+            7,
+            class,
+            if old { OLD } else { 0 },
+        )
     }
 
     #[test]
     fn the_vtable_survives_its_offset_encoding() {
         let h = header(Some(3), false);
         assert!(std::ptr::eq(h.vtable(), SizedVTable::<u64>::VTABLE));
-        let s = Header::new(STR_VTABLE, 7, None, true);
+        let s = Header::new(STR_VTABLE, 7, None, OLD);
         assert!(std::ptr::eq(s.vtable(), STR_VTABLE));
         assert_eq!((s.vtable().type_name)(), "str");
     }

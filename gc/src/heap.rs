@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use crate::alloc::ObjectSpace;
 use crate::config::Config;
 use crate::header::Header;
+use crate::incremental::Marking;
 use crate::observers::Observers;
 use crate::pacing::Pacer;
 use crate::recorder::Recorder;
@@ -113,6 +114,11 @@ pub struct Heap {
     pub(crate) recorder: RefCell<Recorder>,
     pub(crate) weak: Rc<RefCell<WeakTable>>,
     pub(crate) observers: Observers,
+    /// The flags objects are born with: `OLD | MARKED` while an incremental cycle marks
+    /// (rule 8), else 0.
+    pub(crate) birth: Cell<u32>,
+    /// The incremental cycle in progress (`incremental.rs`).
+    pub(crate) marking: RefCell<Option<Box<Marking>>>,
 }
 
 /// Source of heap ids. Ids are never reused, so a handle from a dropped heap's leaked object is
@@ -176,6 +182,8 @@ impl Heap {
             recorder: RefCell::new(Recorder::new()),
             weak,
             observers: Observers::default(),
+            birth: Cell::new(0),
+            marking: RefCell::new(None),
         }
     }
 

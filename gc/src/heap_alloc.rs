@@ -5,6 +5,7 @@
 use std::alloc::Layout;
 use std::fmt;
 use std::ptr::NonNull;
+use std::time::Instant;
 
 use crate::finalize::{Finalize, FinalizedVTable};
 use crate::gc::Gc;
@@ -125,7 +126,7 @@ impl Heap {
         let class = const { class_for(Layout::new::<GcBox<T>>()) };
         let size = footprint(layout, class);
         self.make_room(size)?;
-        let old = self.starts_old(vtable, class);
+        let birth = self.birth_flags(vtable, class);
         let memory = self.take_memory(layout, class, false);
         let boxed = memory.cast::<GcBox<T>>();
         // SAFETY: fresh memory with `GcBox<T>`'s layout (slots are 8-aligned and only objects
@@ -133,11 +134,17 @@ impl Heap {
         // writing the header, so no cycle can see the slot uninitialised.
         unsafe {
             boxed.as_ptr().write(GcBox {
-                header: Header::new(vtable, self.id, class, old),
+                header: Header::new(vtable, self.id, class, birth),
                 value,
             });
         }
-        self.register(boxed.cast(), size, vtable, class.is_none(), old);
+        self.register(
+            boxed.cast(),
+            size,
+            vtable,
+            class.is_none(),
+            birth & OLD != 0,
+        );
         // SAFETY: the header was created with a count of one, owned by this handle.
         Ok(unsafe { Gc::from_counted(boxed) })
     }
@@ -293,7 +300,7 @@ impl Heap {
                 vtable,
                 self.id,
                 class,
-                self.starts_old(vtable, class),
+                self.birth_flags(vtable, class),
             ));
             Ok((NonNull::new_unchecked(header), size))
         }
@@ -310,18 +317,24 @@ impl Heap {
         self.take_slot(class, prefixed)
     }
 
-    /// Whether a new object joins the old generation at once (its header says so, and
-    /// `register` counts it as old growth instead of listing it young): large and finalizable
-    /// objects (young cycles neither run finalizers nor sweep large objects), and every object
-    /// when the young generation is off.
+    /// A new object's flags. It joins the old generation at once (its header says so, and
+    /// `register` counts it as old growth instead of listing it young) if it is large or
+    /// finalizable (young cycles neither run finalizers nor sweep large objects), when the
+    /// young generation is off, and while the heap marks incrementally, when it is also born
+    /// marked (rule 8 of the crate docs: allocate black).
     #[inline]
-    fn starts_old(&self, vtable: &'static VTable, class: Option<u8>) -> bool {
-        self.config.young_bytes == 0 || class.is_none() || vtable.finalize.is_some()
+    fn birth_flags(&self, vtable: &'static VTable, class: Option<u8>) -> u32 {
+        let birth = self.birth.get();
+        if self.config.young_bytes == 0 || class.is_none() || vtable.finalize.is_some() {
+            birth | OLD
+        } else {
+            birth
+        }
     }
 
     /// Adds an initialised object to the statistics (and a large one to the space's list, a
     /// finalizable one to the pending finalizers, a young one to the young list; `old` is
-    /// what [`starts_old`](Self::starts_old) said). Reads nothing from the new object: its
+    /// what [`birth_flags`](Self::birth_flags) said). Reads nothing from the new object: its
     /// cache line may still be on its way, and the caller knows everything needed.
     #[inline]
     fn register(
@@ -390,7 +403,9 @@ impl Heap {
         // sweep, by a pool drain or by observers just take memory.
         let can_collect = phase == Phase::Idle;
         let mut collected = false;
-        if can_collect {
+        if can_collect && self.config.incremental {
+            collected = self.pace_incremental(size);
+        } else if can_collect {
             if self.config.torture {
                 self.run_cycle(Trigger::Torture);
                 collected = true;
@@ -425,5 +440,46 @@ impl Heap {
             }
         }
         Ok(())
+    }
+
+    /// The incremental collector's part of an allocation's checks: a step while a cycle
+    /// marks; else starting one when pacing says so (after sweeping what the last one left,
+    /// in steps), or a young cycle. Torture mode runs cycles back to back, with the smallest
+    /// step at every allocation. Returns whether a full cycle ended here (then the limit
+    /// check need not collect again).
+    #[track_caller]
+    fn pace_incremental(&self, size: usize) -> bool {
+        let torture = self.config.torture;
+        if self.is_marking() {
+            self.incremental_step(torture);
+            return !self.is_marking();
+        }
+        let young = self.young_due(size);
+        let start_due = torture
+            || self.pacer.get().start_due(self.paced.get(), size)
+            || young == Some(Trigger::Pacing);
+        if start_due {
+            let swept = !self.space.borrow().sweep_pending()
+                || self.sweep_until(Instant::now() + self.config.pause_target);
+            if swept {
+                let trigger = if torture {
+                    Trigger::Torture
+                } else {
+                    Trigger::Pacing
+                };
+                self.start_incremental(trigger);
+                return false;
+            }
+            if self.pacer.get().due(self.paced.get(), size) {
+                // The program outran the sweep itself: a whole cycle now.
+                self.run_cycle(Trigger::Pacing);
+                return true;
+            }
+            return false;
+        }
+        if young == Some(Trigger::Young) {
+            self.run_young_cycle();
+        }
+        false
     }
 }

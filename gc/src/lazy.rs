@@ -42,6 +42,12 @@ impl Heap {
     /// Sweeps one unswept page (or the large objects). Returns the first destructor panic,
     /// for the caller to resume once it is safe to.
     pub(crate) fn sweep_part(&self, part: Unswept) -> Option<Box<dyn Any + Send>> {
+        // Rule 12: a sweep clears the marks of what it keeps, so one running while an
+        // incremental cycle marks would unmark that cycle's live objects.
+        assert!(
+            !self.is_marking(),
+            "prologue-gc: internal error: a lazy sweep while an incremental cycle marks"
+        );
         // Freeing notes the heap's peak size: give claimed slots back first so it is exact.
         self.flush_slot_caches();
         // The page may hold old objects a young release left listed for later: forget them

@@ -125,6 +125,51 @@
 //!    *Tests:* `roots.rs` unit tests, `soundness.rs`
 //!    (`a_mutably_borrowed_cell_keeps_its_contents_alive_through_an_explicit_collect`).
 //!
+//!
+//! The rules of incremental full cycles ([`Config::incremental`]) follow. A cycle starts at a
+//! moment T0 and marks in steps between which the program runs and moves handles; the danger
+//! is a handle counted *inside* the heap that leaves for the outside after its target was
+//! checked, while the object that held it loses its last outside handle before its own check
+//! (the trap, pinned by `the_trap_a_handle_cloned_out_of_the_heap_between_two_root_checks`).
+//!
+//! 8. **Allocate black.** From T0 to the end of marking, objects are born old and marked:
+//!    they are never counted or checked, and survive the cycle. *Test:*
+//!    `incremental.rs` (`objects_born_during_a_cycle_survive_it`, and every other test there).
+//! 9. **A new handle greys its object.** While a heap of the thread marks, `Gc::clone` and
+//!    `WeakGc::upgrade` of a handle to an old, unmarked object mark it and queue it for
+//!    tracing (one predictable branch on a thread-local flag otherwise). *Tests:* `the_trap_*`,
+//!    `a_weak_handle_upgraded_between_two_root_checks_keeps_its_object`.
+//! 10. **A cell's first write of a cycle greys what it held.** The first `borrow_mut` (so
+//!     `replace`, `take`) of a `GcCell` after T0 greys every handle the cell holds and stamps
+//!     the cell with the cycle's epoch; later writes in the cycle log nothing. `GcCell` is the
+//!     only interior mutability with a `Trace` impl that can hold a handle (`Cell<T>` needs
+//!     `T: Copy`, which a handle is not). *Test:*
+//!     `a_handle_taken_out_of_a_cell_between_two_root_checks_keeps_its_object`.
+//! 11. **A cell written during the cycle is not counted.** Counting skips a cell stamped at or
+//!     after T0, so a handle stored after T0 never counts as internal, and a later write that
+//!     moves it out again (unlogged, by rule 10's coalescing) cannot hide its target. *Test:*
+//!     `a_handle_stored_and_moved_out_again_within_a_cycle_keeps_its_object`.
+//! 12. **Nothing that existed at T0 is freed or unmarked before the end of marking.** The last
+//!     lazy sweep is finished before T0 (a sweep clears the marks of what it keeps), every
+//!     object is old from T0 (a young cycle runs first and what it leaves is promoted; young
+//!     cycles then wait), so no handle counted as internal vanishes with its holder. A whole
+//!     cycle (`collect()`, the heap limit, dropping the heap) abandons one in progress: every
+//!     mark and count is cleared first. *Tests:* `collect_during_an_incremental_cycle_is_exact`,
+//!     `user_code.rs` (`user_code_in_incremental_cycles`).
+//!
+//! Why that is enough: a handle counted as internal stays where it was counted until its
+//! holder dies (not before the end, rule 12) or its cell is first written (which greys its
+//! target, rule 10). So when X is checked, every handle to X outside counted places shows as
+//! handles above internal references, unless X is already grey. After X's check, a new handle
+//! to X outside counted places can only come from a clone or an upgrade (rule 9), from a
+//! counted cell through its first write (rule 10), or from a place never counted: a new
+//! object's fields (rule 8) or a written cell (rule 11), whose targets look held from outside.
+//! Follow any path from a handle the program holds at the end of marking: its first object is
+//! marked (a root at its check, or greyed), and each next edge was in place when its holder
+//! was traced (marked objects are traced) or sits in an uncounted place, whose target was a
+//! root or grey. So everything reachable at the end is marked, and the sweep frees only
+//! garbage.
+//!
 //! # What user code may do while the heap is busy
 //! Where the collector runs user code, and what each action does there. "Dying" means an
 //! object the running cycle has found unreachable. Dropping handles is allowed everywhere.
@@ -147,6 +192,32 @@
 //!
 //! While a heap is being dropped nothing can name it (its `Drop` has it mutably): user code
 //! its final cycles run may use other heaps, which are idle.
+//!
+//! Between the steps of an incremental cycle the heap is idle: the program does anything it
+//! likes, at the cost of the barriers (rules 9 and 10). `collect()` then abandons the cycle
+//! and runs a whole one; `verify()` first completes it. During a step only `Trace::trace`
+//! runs (the first row); finalizers run in its final pause, destructors in the lazy sweep
+//! after it, and the `LocalPool` drain in its start pause, as in the rows above.
+//!
+//! # Incremental full cycles
+//! With [`Config::incremental`], a pacing-triggered full cycle does not stop the program for
+//! its whole length (`incremental.rs`): a start pause (a young cycle if the nursery holds
+//! anything, the pools' drain, the switch to marking), then counting, root finding and
+//! marking in steps, a final pause (the last greyed objects, finalizers, the switch to
+//! sweeping), and the lazy sweep. A step runs when an allocation has used its share
+//! (64 KiB at most) and does the work those bytes paid for: the work left over the bytes left
+//! to the goal, so the marking ends before the heap reaches it. A step also ends at
+//! [`Config::pause_target`]. If the program outruns the steps and reaches the goal, the rest
+//! is done in one stop and the cycle says so ([`CycleStats::outrun`]); `max_heap_bytes`
+//! stays a hard limit (a whole cycle runs before it would be passed). The cycle starts 70%
+//! of the way from the last live size to the goal.
+//!
+//! Costs: a stop is bounded by the pause target plus one page's walk, whatever the heap's
+//! size; the start pause grows with the pools and with what the young cycle before it does,
+//! the final pause with the weak slots and the pages. Objects born during marking survive
+//! the cycle (they are collected by the next), so the heap holds more between cycles than
+//! with stop-the-world cycles. The barriers cost one thread-local test per `Gc::clone`,
+//! `WeakGc::upgrade` and `GcCell::borrow_mut` when no heap marks.
 //!
 //! # Pacing
 //! Like Go with `GOGC`: after a cycle that leaves `live` bytes, the next one starts when an
@@ -251,6 +322,7 @@
 //! is the full cycle: an incremental full mark is the next step for the maximum pause.
 
 mod alloc;
+mod barrier;
 mod cell;
 mod config;
 mod cycle;
@@ -260,6 +332,7 @@ mod gctrace;
 mod header;
 mod heap;
 mod heap_alloc;
+mod incremental;
 mod lazy;
 mod mark;
 mod mmu;

@@ -4,6 +4,8 @@
 //! cycle, so marking a 10-million-node list uses no native stack and, after the first cycle,
 //! no allocation.
 
+use std::ptr::NonNull;
+
 use crate::header::Header;
 use crate::trace::{TraceMode, Tracer};
 
@@ -13,21 +15,27 @@ use crate::trace::{TraceMode, Tracer};
 pub(crate) fn mark(tracer: &mut Tracer) -> usize {
     tracer.mode = TraceMode::Mark;
     let mut marked = 0;
-    let mut bytes = 0;
     while let Some(object) = tracer.stack.pop() {
         marked += 1;
-        // SAFETY: as below.
-        bytes += unsafe { Header::footprint(object) };
-        // SAFETY: only live objects of this heap are pushed (roots, or targets of handles
-        // found in marked objects), so the header is allocated and the value initialised.
-        let header = unsafe { object.as_ref() };
-        if header.vtable().needs_trace {
-            // SAFETY: as above.
-            unsafe { (header.vtable().trace)(object, tracer) };
-        }
+        mark_one(tracer, object);
     }
-    tracer.marked_bytes += bytes;
     marked
+}
+
+/// Traces one object taken off the stack (already marked), in `Mark` mode, pushing the
+/// unmarked objects it reaches, and adds its bytes to `marked_bytes`.
+#[inline]
+pub(crate) fn mark_one(tracer: &mut Tracer, object: NonNull<Header>) {
+    // SAFETY: only live objects of this heap are pushed (roots, targets of handles found in
+    // marked objects, or objects a barrier greyed through a live handle), so the header is
+    // allocated and the value initialised.
+    tracer.marked_bytes += unsafe { Header::footprint(object) };
+    // SAFETY: as above.
+    let header = unsafe { object.as_ref() };
+    if header.vtable().needs_trace {
+        // SAFETY: as above.
+        unsafe { (header.vtable().trace)(object, tracer) };
+    }
 }
 
 #[cfg(test)]

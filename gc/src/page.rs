@@ -285,6 +285,46 @@ impl Page {
         }
     }
 
+    /// Calls `f` on the objects in slot `from` and after, in address order, at most `max` of
+    /// them; returns the slot to resume from (the page's slot count when it is done).
+    pub(crate) fn for_each_object_from(
+        &self,
+        from: u32,
+        max: u32,
+        mut f: impl FnMut(u32, NonNull<Header>),
+    ) -> u32 {
+        let mut left = max;
+        let mut w = (from / 64) as usize;
+        let mut bits = match self.bits.get(w) {
+            Some(&word) => word & (u64::MAX << (from % 64)),
+            None => return self.slots,
+        };
+        loop {
+            while bits != 0 {
+                let slot = w as u32 * 64 + bits.trailing_zeros();
+                if slot >= self.slots {
+                    return self.slots;
+                }
+                if left == 0 {
+                    return slot;
+                }
+                f(slot, self.header_of(slot));
+                left -= 1;
+                bits &= bits - 1;
+            }
+            w += 1;
+            match self.bits.get(w) {
+                Some(&word) => bits = word,
+                None => return self.slots,
+            }
+        }
+    }
+
+    /// The number of slots of the page.
+    pub(crate) fn slots(&self) -> u32 {
+        self.slots
+    }
+
     /// Counts the taken slots from the bitmap (for `verify`).
     pub(crate) fn count_taken(&self) -> u32 {
         let mut n = 0;

@@ -21,8 +21,16 @@ pub enum PauseKind {
     /// incremental collection is off).
     Full,
     /// Sweeping that an allocation had to do before it could take memory (a page, or the large
-    /// objects, a lazy sweep left).
+    /// objects, a lazy sweep left), or that an incremental cycle does before it starts.
     Sweep,
+    /// An incremental cycle's start: the pools' drain and the switch to marking.
+    Start,
+    /// A step of an incremental cycle's counting, root finding and marking, paid for by an
+    /// allocation.
+    Step,
+    /// An incremental cycle's final pause: the last marking, finalizers, and the switch to
+    /// sweeping.
+    Finish,
 }
 
 /// One stop of the program for the collector, as [`Heap::on_pause`](crate::Heap::on_pause)

@@ -169,6 +169,14 @@ impl Heap {
         if let Some(limit) = self.config.max_heap_bytes {
             budget = budget.min(limit.saturating_sub(self.bytes()));
         }
+        if self.config.incremental {
+            // Until the next incremental cycle starts, or the next step is due.
+            budget = if self.is_marking() {
+                budget.min(crate::incremental::STEP_BYTES)
+            } else {
+                budget.min(self.pacer.get().room_to_start(self.paced.get()))
+            };
+        }
         budget
     }
 }

@@ -77,6 +77,8 @@ pub(crate) enum TraceMode {
     /// heap it points to that the walk will not reach (as for `Release`), to check their
     /// counts after the drop.
     Candidates,
+    /// The write barrier (`barrier.rs`): grey every target whose heap marks incrementally.
+    Grey,
 }
 
 /// Visits handles on behalf of the collector. Only the collector creates one; user code
@@ -94,6 +96,9 @@ pub struct Tracer {
     /// an object promotes it (sets `OLD`, which also keeps it from being pushed twice)
     /// instead of setting `MARKED`.
     pub(crate) young_only: bool,
+    /// Counting for an incremental cycle that began at this barrier epoch: cells written since
+    /// are skipped (rule 11). `None` for stop-the-world cycles.
+    pub(crate) epoch: Option<u32>,
 }
 
 impl Tracer {
@@ -105,6 +110,15 @@ impl Tracer {
             foreign_edges: 0,
             marked_bytes: 0,
             young_only: false,
+            epoch: None,
+        }
+    }
+
+    /// A tracer for the write barrier: it greys what it is shown (any heap).
+    pub(crate) fn greying() -> Tracer {
+        Tracer {
+            mode: TraceMode::Grey,
+            ..Tracer::new(0)
         }
     }
 
@@ -131,6 +145,10 @@ impl Tracer {
                 if header.heap_id == self.heap_id && header.has(OLD | MARKED) && !header.has(DEAD) {
                     self.stack.push(target);
                 }
+                return;
+            }
+            TraceMode::Grey => {
+                crate::barrier::grey(target);
                 return;
             }
             TraceMode::Count | TraceMode::Mark | TraceMode::Collect => {}
@@ -161,7 +179,9 @@ impl Tracer {
                 }
             }
             TraceMode::Collect => self.stack.push(target),
-            TraceMode::Release | TraceMode::Candidates => unreachable!("handled above"),
+            TraceMode::Release | TraceMode::Candidates | TraceMode::Grey => {
+                unreachable!("handled above")
+            }
         }
     }
 }

@@ -37,8 +37,9 @@ impl Heap {
         if phase != Phase::Idle {
             panic!("prologue-gc: verify() called during a cycle (phase {phase:?})");
         }
-        // Marks left for a lazy sweep are not leftovers: finish it first.
-        let panic = self.finish_sweep();
+        // Marks left for an incremental cycle or a lazy sweep are not leftovers: finish both.
+        let finalizer_panic = self.complete_incremental();
+        let panic = self.finish_sweep().or(finalizer_panic);
         self.verify_now();
         if let Some(payload) = panic {
             std::panic::resume_unwind(payload);

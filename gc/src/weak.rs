@@ -173,7 +173,12 @@ impl<T: ?Sized> WeakGc<T> {
         }
         header.inc_handles();
         // SAFETY: the count now includes the new handle; `ptr` is this object's box pointer.
-        Some(unsafe { Gc::from_counted(self.ptr) })
+        let strong = unsafe { Gc::from_counted(self.ptr) };
+        if crate::barrier::active() {
+            // Rule 9: a handle from nowhere root discovery could have counted.
+            crate::barrier::on_new_handle(strong.header_ptr());
+        }
+        Some(strong)
     }
 
     /// Whether the object has been swept (`upgrade` would return `None`).

@@ -56,7 +56,8 @@ impl Heap {
     #[inline]
     pub(crate) fn young_due(&self, size: usize) -> Option<Trigger> {
         let nursery = self.config.young_bytes;
-        if nursery == 0 {
+        if nursery == 0 || self.is_marking() {
+            // (While an incremental cycle marks, objects are born old: young cycles wait.)
             return None;
         }
         let room = self.pacer.get().room(self.paced.get());
@@ -261,6 +262,11 @@ impl Heap {
             trigger: Trigger::Young,
             at,
             pause,
+            incremental: false,
+            stops: 1,
+            longest_stop: pause,
+            wall: pause,
+            outrun: false,
             sweep_finish: Duration::ZERO,
             clear_pools: Duration::ZERO,
             release,

@@ -7,12 +7,18 @@
 //! reachable one still reads its value and its edges. The heap uses `Config::default()`, so
 //! `PROLOGUE_GC_TORTURE=1` runs the same programs with a collection at every allocation (the
 //! checks hold either way: a pooled handle lives at most until the next cycle in both).
+//!
+//! Between collections, every op also checks that no object the model can reach is dead, and
+//! that an object unreachable for two whole full cycles can no longer be upgraded. With
+//! incremental cycles (the last tests) that is the model of steps interleaved with the
+//! program's moves: handles cloned or taken out of the heap, stored and unstored through cells,
+//! dropped, upgraded and pooled while the cycle counts, finds roots and marks.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashSet};
 use std::rc::Rc;
 
-use prologue_gc::{Config, Gc, GcCell, Heap, Trace, WeakGc};
+use prologue_gc::{Config, Gc, GcCell, Heap, Trace, Trigger, WeakGc};
 use prologue_pool::LocalPool;
 use proptest::prelude::*;
 
@@ -58,6 +64,13 @@ enum Op {
     Collect,
     /// Collect while one object's cell is mutably borrowed.
     CollectWhileBorrowed(usize),
+    /// Clone an edge of a local's object out of the heap into a new local (the trap of an
+    /// incremental cycle: a handle leaves a counted place without a cell write).
+    CloneOut(usize, usize),
+    /// Move an edge of a local's object out of its cell into a new local.
+    TakeOut(usize, usize),
+    /// Allocate this many garbage objects (steps of an incremental cycle, young cycles).
+    Churn(u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -72,6 +85,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<usize>().prop_map(Op::Upgrade),
         1 => Just(Op::Collect),
         1 => any::<usize>().prop_map(Op::CollectWhileBorrowed),
+        2 => (any::<usize>(), any::<usize>()).prop_map(|(a, k)| Op::CloneOut(a, k)),
+        1 => (any::<usize>(), any::<usize>()).prop_map(|(a, k)| Op::TakeOut(a, k)),
+        3 => (1..40u8).prop_map(Op::Churn),
     ]
 }
 
@@ -95,13 +111,28 @@ impl Model {
     }
 }
 
-fn run(program: &[Op], config: Config) -> Result<(), TestCaseError> {
+/// Runs one program; returns how many incremental cycles completed.
+fn run(program: &[Op], config: Config) -> Result<u64, TestCaseError> {
     let heap = Heap::with_config(config);
     let log = Rc::new(RefCell::new(Vec::new()));
     let pool: LocalPool<Option<Gc<Obj>>> = LocalPool::new(|| None);
     let mut model = Model::default();
     let mut locals: Vec<Gc<Obj>> = Vec::new();
     let mut weaks: Vec<(usize, WeakGc<Obj>)> = Vec::new();
+    // Every object's weak handle, and the full-cycle count when the model lost it.
+    let mut every: Vec<WeakGc<Obj>> = Vec::new();
+    let mut lost_at: Vec<Option<u64>> = Vec::new();
+    let full_cycles = Rc::new(Cell::new(0u64));
+    let incremental = Rc::new(Cell::new(0u64));
+    let (counter, incremental_counter) = (full_cycles.clone(), incremental.clone());
+    heap.on_cycle(move |c| {
+        if c.trigger != Trigger::Young {
+            counter.set(counter.get() + 1);
+        }
+        if c.incremental {
+            incremental_counter.set(incremental_counter.get() + 1);
+        }
+    });
 
     for op in program {
         match *op {
@@ -117,6 +148,8 @@ fn run(program: &[Op], config: Config) -> Result<(), TestCaseError> {
                         log: log.clone(),
                     },
                 }));
+                every.push(Gc::downgrade(locals.last().unwrap()));
+                lost_at.push(None);
             }
             Op::Link(a, b) if !locals.is_empty() => {
                 let (a, b) = (a % locals.len(), b % locals.len());
@@ -161,7 +194,11 @@ fn run(program: &[Op], config: Config) -> Result<(), TestCaseError> {
                         locals.push(handle);
                         model.locals.push(*id);
                     }
-                    None => prop_assert!(dropped, "a live object's weak handle failed"),
+                    // (A lazy sweep drops the object after the cycle that emptied its slot.)
+                    None => prop_assert!(
+                        dropped || !model.reachable().contains(id),
+                        "a live object's weak handle failed"
+                    ),
                 }
             }
             Op::Collect => {
@@ -175,8 +212,40 @@ fn run(program: &[Op], config: Config) -> Result<(), TestCaseError> {
                 drop(guard);
                 check(&heap, &model, &locals, &log)?;
             }
+            Op::CloneOut(a, k) if !locals.is_empty() => {
+                let a = a % locals.len();
+                let out = {
+                    let edges = locals[a].edges.borrow();
+                    (!edges.is_empty()).then(|| {
+                        let k = k % edges.len();
+                        (edges[k].clone(), model.edges[model.locals[a]][k])
+                    })
+                };
+                if let Some((handle, id)) = out {
+                    locals.push(handle);
+                    model.locals.push(id);
+                }
+            }
+            Op::TakeOut(a, k) if !locals.is_empty() => {
+                let a = a % locals.len();
+                let mut edges = locals[a].edges.borrow_mut();
+                if !edges.is_empty() {
+                    let k = k % edges.len();
+                    let handle = edges.remove(k);
+                    drop(edges);
+                    let id = model.edges[model.locals[a]].remove(k);
+                    locals.push(handle);
+                    model.locals.push(id);
+                }
+            }
+            Op::Churn(n) => {
+                for i in 0..n {
+                    drop(heap.alloc(i));
+                }
+            }
             _ => {}
         }
+        check_between(&model, &locals, &every, &mut lost_at, full_cycles.get())?;
     }
     heap.collect();
     check(&heap, &model, &locals, &log)?;
@@ -190,6 +259,38 @@ fn run(program: &[Op], config: Config) -> Result<(), TestCaseError> {
         model.edges.len(),
         "everything dropped at the end"
     );
+    Ok(incremental.get())
+}
+
+/// After any op: nothing the model reaches is dead (a handle in hand reads its object), and an
+/// object the model lost two whole full cycles ago no longer upgrades.
+fn check_between(
+    model: &Model,
+    locals: &[Gc<Obj>],
+    every: &[WeakGc<Obj>],
+    lost_at: &mut [Option<u64>],
+    full_cycles: u64,
+) -> Result<(), TestCaseError> {
+    let reachable = model.reachable();
+    for handle in locals {
+        prop_assert!(!Gc::is_dead(handle), "a held object is dead");
+    }
+    for id in 0..every.len() {
+        if reachable.contains(&id) {
+            lost_at[id] = None;
+            prop_assert!(!every[id].is_dangling(), "a reachable object was swept");
+        } else {
+            let lost = *lost_at[id].get_or_insert(full_cycles);
+            if full_cycles >= lost + 2 {
+                prop_assert!(
+                    every[id].is_dangling(),
+                    "garbage survived two full cycles (lost at {}, now {})",
+                    lost,
+                    full_cycles
+                );
+            }
+        }
+    }
     Ok(())
 }
 
@@ -248,11 +349,42 @@ fn random_programs_match_the_model_with_frequent_young_cycles() {
     });
 }
 
-fn run_programs(heap_config: Config) {
+/// Incremental torture: the smallest step at every allocation and cycles back to back, so
+/// every op runs between steps of counting, root finding or marking.
+#[test]
+fn random_programs_match_the_model_between_incremental_steps() {
+    let cycles = run_programs(Config {
+        incremental: true,
+        torture: true,
+        ..Config::default()
+    });
+    let least = if common::short() { 10 } else { 100 };
+    assert!(cycles > least, "only {cycles} incremental cycles ran");
+}
+
+/// Incremental cycles started by pacing on a tiny floor, with young cycles in between.
+#[test]
+fn random_programs_match_the_model_with_paced_incremental_cycles() {
+    let cycles = run_programs(Config {
+        incremental: true,
+        torture: false,
+        min_heap_bytes: 256,
+        young_bytes: 256,
+        ..Config::default()
+    });
+    let least = if common::short() { 2 } else { 20 };
+    assert!(cycles > least, "only {cycles} incremental cycles ran");
+}
+
+/// Runs the seeded programs; returns how many incremental cycles completed in all.
+fn run_programs(heap_config: Config) -> u64 {
     let (mut runner, max_len) = common::seeded_runner();
+    let cycles = Cell::new(0);
     runner
         .run(&prop::collection::vec(op(), 1..max_len), |program| {
-            run(&program, heap_config.clone())
+            cycles.set(cycles.get() + run(&program, heap_config.clone())?);
+            Ok(())
         })
         .unwrap();
+    cycles.get()
 }

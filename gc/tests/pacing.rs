@@ -20,6 +20,10 @@ fn a_garbage_loop_keeps_the_heap_bounded() {
         max_heap_bytes: None,
         torture: false,
         young_bytes: 0,
+        // Stop-the-world pacing: the heap never passes its goal (`incremental.rs` pins the
+        // incremental bound).
+        incremental: false,
+        ..Config::default()
     });
     let live: Vec<Gc<[u64; 4]>> = (0..1000).map(|i| heap.alloc([i; 4])).collect();
     let rounds = if short() { 40_000 } else { 1_000_000 };
@@ -49,6 +53,7 @@ fn the_goal_is_live_bytes_times_one_plus_gc_percent() {
         max_heap_bytes: None,
         torture: false,
         young_bytes: 0,
+        ..Config::default()
     });
     let live: Vec<_> = (0..1000u64).map(|i| heap.alloc(i)).collect();
     let cycle = heap.collect();
@@ -76,6 +81,7 @@ fn try_alloc_fails_at_the_limit_and_recovers_after_a_collection() {
         max_heap_bytes: Some(limit),
         torture: false,
         young_bytes: 0,
+        ..Config::default()
     });
     let mut kept = Vec::new();
     let error = loop {
@@ -129,6 +135,8 @@ impl FitsCheck for Heap {
 fn torture_mode_collects_at_every_allocation() {
     let heap = Heap::with_config(Config {
         torture: true,
+        // (Incremental torture takes a step at every allocation instead: `incremental.rs`.)
+        incremental: false,
         ..Config::default()
     });
     let kept: Vec<_> = (0..50u32).map(|i| heap.alloc(i)).collect();
@@ -154,6 +162,7 @@ fn prologue_gc_torture_turns_torture_on_for_default_configs() {
         let status = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "torture_env_child", "--test-threads=1"])
             .env("PROLOGUE_GC_TORTURE", value)
+            .env_remove("PROLOGUE_GC_INCREMENTAL")
             .env("PROLOGUE_TORTURE_CHILD_EXPECTS", expected)
             .status()
             .unwrap();

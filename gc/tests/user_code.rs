@@ -58,6 +58,10 @@ enum Kind {
     Lazy,
     HeapDrop,
     Torture,
+    /// An incremental cycle (pacing), then its lazy sweep.
+    Incremental,
+    /// Incremental torture: the smallest step at every allocation, cycles back to back.
+    IncrementalTorture,
 }
 
 const POINTS: [Point; 6] = [
@@ -314,7 +318,7 @@ fn expected(point: Point, kind: Kind, action: Action) -> Option<Outcome> {
             // A finalizable object's mark keeps what it reaches for one more cycle; the
             // release step has not condemned the leaf.
             (Point::Finalizer | Point::ReleaseDestructor, _) => Outcome::Done(None),
-            (_, Kind::Lazy) => return None,
+            (_, Kind::Lazy | Kind::Incremental | Kind::IncrementalTorture) => return None,
             _ => Outcome::Panicked("already swept".into()),
         },
         _ => Outcome::Done(None),
@@ -322,7 +326,8 @@ fn expected(point: Point, kind: Kind, action: Action) -> Option<Outcome> {
 }
 
 fn config(kind: Kind) -> Config {
-    match kind {
+    let incremental = matches!(kind, Kind::Incremental | Kind::IncrementalTorture);
+    let config = match kind {
         Kind::Young => Config {
             young_bytes: 64 << 10,
             min_heap_bytes: 64 << 20,
@@ -334,16 +339,20 @@ fn config(kind: Kind) -> Config {
             torture: false,
             ..Config::default()
         },
-        Kind::Lazy => Config {
+        Kind::Lazy | Kind::Incremental => Config {
             young_bytes: 0,
             min_heap_bytes: 64 << 10,
             torture: false,
             ..Config::default()
         },
-        Kind::Torture => Config {
+        Kind::Torture | Kind::IncrementalTorture => Config {
             torture: true,
             ..Config::default()
         },
+    };
+    Config {
+        incremental,
+        ..config
     }
 }
 
@@ -352,9 +361,9 @@ fn trigger(kind: Kind) -> Trigger {
     match kind {
         Kind::Young => Trigger::Young,
         Kind::Eager => Trigger::Explicit,
-        Kind::Lazy => Trigger::Pacing,
+        Kind::Lazy | Kind::Incremental => Trigger::Pacing,
         Kind::HeapDrop => Trigger::HeapDrop,
-        Kind::Torture => Trigger::Torture,
+        Kind::Torture | Kind::IncrementalTorture => Trigger::Torture,
     }
 }
 
@@ -394,8 +403,22 @@ fn run(point: Point, action: Action, kind: Kind) {
     let fired_at = Rc::new(Cell::new(None));
     let cycle_ran = fired_at.clone();
     let wanted = trigger(kind);
+    // The cycle under test is the first that begins after the victim is dropped: with
+    // incremental cycles, the first to end afterwards may have begun before.
+    let after_drop = Rc::new(Cell::new(None::<usize>));
+    let counting = after_drop.clone();
+    let needed = if matches!(kind, Kind::Incremental | Kind::IncrementalTorture) {
+        2
+    } else {
+        1
+    };
     heap.on_cycle(move |c| {
-        if c.trigger == wanted && cycle_ran.get().is_none() {
+        let Some(seen) = counting.get() else { return };
+        if c.trigger != wanted || cycle_ran.get().is_some() {
+            return;
+        }
+        counting.set(Some(seen + 1));
+        if seen + 1 == needed {
             cycle_ran.set(Some(c.cycle));
             fire(Point::Observer, None);
         }
@@ -419,6 +442,7 @@ fn run(point: Point, action: Action, kind: Kind) {
         None
     };
     drop(victim);
+    after_drop.set(Some(0));
 
     // The cycle under test.
     match kind {
@@ -428,14 +452,17 @@ fn run(point: Point, action: Action, kind: Kind) {
         Kind::Eager => {
             heap.collect();
         }
-        Kind::Lazy => {
+        Kind::Lazy | Kind::Incremental | Kind::IncrementalTorture => {
             for _ in 0..1_000_000 {
                 if fired_at.get().is_some() {
                     break;
                 }
                 drop(heap.alloc([0u64; 4]));
             }
-            assert!(fired_at.get().is_some(), "{what}: no pacing cycle ran");
+            assert!(
+                fired_at.get().is_some(),
+                "{what}: no cycle of that kind ran"
+            );
             // Some page sweeps made by allocations; `collect()` finishes the rest first.
             for _ in 0..2_000 {
                 drop(heap.alloc([0u64; 4]));
@@ -597,6 +624,16 @@ fn user_code_while_a_heap_is_dropped() {
 #[test]
 fn user_code_in_torture_mode() {
     run_kind(Kind::Torture);
+}
+
+#[test]
+fn user_code_in_incremental_cycles() {
+    run_kind(Kind::Incremental);
+}
+
+#[test]
+fn user_code_in_incremental_torture_mode() {
+    run_kind(Kind::IncrementalTorture);
 }
 
 mod common;

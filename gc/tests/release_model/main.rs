@@ -54,7 +54,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use prologue_gc::{Config, Gc, GcCell, Heap, Trace, Trigger, WeakGc};
+use prologue_gc::{Config, Gc, GcCell, Heap, PauseKind, Trace, Trigger, WeakGc};
 use prologue_pool::LocalPool;
 use proptest::prelude::*;
 
@@ -136,15 +136,27 @@ fn run(program: &[Op], config: &Config) -> Result<Observed, TestCaseError> {
             observed.set(o);
         });
     }
+    // Pools are drained when a full cycle starts: in its one pause, or in the start pause of
+    // an incremental one.
+    let drains = Rc::new(Cell::new(0usize));
+    for heap in heaps {
+        let drains = drains.clone();
+        heap.on_pause(move |pause| {
+            if matches!(pause.kind, PauseKind::Full | PauseKind::Start) {
+                drains.set(drains.get() + 1);
+            }
+        });
+    }
     let pool: LocalPool<Option<Gc<Node>>> = LocalPool::new(|| None);
     let mut model = Model::default();
     let mut locals: Vec<Gc<Node>> = Vec::new();
     let mut weaks: Vec<(usize, WeakGc<Node>)> = Vec::new();
     let mut full_cycles_seen = 0;
 
-    // After a full cycle of either heap the pool is empty, in the model too.
+    // After a full cycle of either heap has drained the pools, the pool is empty, in the
+    // model too (each op puts at most one value, before any cycle it causes).
     let mut sync_pool = |model: &mut Model| -> Result<(), TestCaseError> {
-        let full = observed.get().full_cycles;
+        let full = drains.get();
         if full != full_cycles_seen {
             full_cycles_seen = full;
             model.pool.clear();

@@ -1,0 +1,616 @@
+//! Incremental full cycles: the stop-the-world cycle of `cycle.rs`, cut into a short start
+//! pause, bounded steps paid for by allocation, and a short final pause, with the barriers of
+//! `barrier.rs` keeping it sound while the program runs in between. The crate docs
+//! ("Incremental full cycles", rules 8 to 12) give the argument; this file is the machine.
+//!
+//! ```text
+//!  Idle --start--> Count --> Check --> Mark --finish--> (lazy sweep) --> Idle
+//!          |        '---- steps: pages counted, checked; grey objects traced ----'
+//!          '- young cycle first, pools drained, young objects promoted, barriers on
+//! ```
+//!
+//! - **Start** (a pause): whatever the last lazy sweep left was swept beforehand in steps; a
+//!   young cycle runs if the nursery holds anything, and what it leaves is promoted, so every
+//!   object is old; the pools are drained (`gc_start`); the heap registers as marking (the
+//!   barriers switch on, and the cell epoch advances); from now on objects are born old and
+//!   marked (black), and young cycles wait.
+//! - **Count**, **Check** (steps): the two passes of root discovery, page by page, over the
+//!   objects that are not marked; an object greyed or born meanwhile is skipped (its handles
+//!   then look held from outside: conservative). Checking pushes each root on the mark stack.
+//! - **Mark** (steps): grey objects are traced, the barriers' log included, in every stage.
+//! - **Finish** (a pause): the log and the stack are emptied, finalizable objects are marked,
+//!   the barriers switch off, the weak slots of unmarked objects are emptied, every page and
+//!   the large objects become unswept, the finalizers run, and pacing sets the next goal.
+//!
+//! A step does `units` of work (one object counted, checked or traced each) or stops at its
+//! deadline. How many units: the work left over the bytes left to the goal, times what was
+//! allocated since the last step, plus a quarter. If the heap reaches its goal first, the
+//! rest is done in one stop (an *outrun* cycle). `collect()`, the limit and dropping the heap
+//! abandon a cycle in progress (every mark and count is cleared) and run a whole one.
+
+use std::any::Any;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+use std::time::{Duration, Instant};
+
+use crate::alloc::ObjectSpace;
+use crate::barrier;
+use crate::header::{Header, DEAD, MARKED, OLD};
+use crate::heap::{Heap, Phase};
+use crate::mark::mark_one;
+use crate::recorder::PauseKind;
+use crate::stats::{CycleStats, Trigger};
+use crate::trace::{TraceMode, Tracer};
+
+/// Bytes allocated between two steps (at most).
+pub(crate) const STEP_BYTES: usize = 64 << 10;
+
+/// The least runway a step's size is computed from, so that a heap at its goal still makes
+/// steps of a bounded size before it gives up and finishes in one stop.
+const MIN_RUNWAY: usize = 64 << 10;
+
+/// How often a step looks at the clock, in units.
+const CLOCK_EVERY: usize = 256;
+
+/// The units of a torture-mode step. Each allocation adds an object the next cycle walks
+/// twice (count and check) and, in torture, every allocation is a step: with fewer than
+/// three units a step, each cycle would leave the next one more to do than it did itself.
+const TORTURE_UNITS: usize = 3;
+
+/// Where the two walks of root discovery are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    /// Counting internal references, page by page.
+    Count,
+    /// Finding the roots, page by page.
+    Check,
+    /// Only tracing is left.
+    Mark,
+}
+
+/// One incremental cycle in progress.
+pub(crate) struct Marking {
+    trigger: Trigger,
+    stage: Stage,
+    /// The next page to walk and the next slot in it, and the next large object (by index in
+    /// the space's list).
+    page: u32,
+    slot: u32,
+    large: usize,
+    /// Slots one walk call looks at: a page, or one slot in torture mode (so that the
+    /// program's moves fall between any two objects' counts and checks).
+    chunk: u32,
+    /// What existed at the start: pages and large objects beyond are new (born marked).
+    pages_at_start: u32,
+    large_at_start: usize,
+    /// The barrier epoch of the start (rule 11).
+    epoch: u32,
+    at: Duration,
+    started: Instant,
+    objects_at_start: usize,
+    heap_before: usize,
+    bytes_allocated_at_start: u64,
+    allocations_at_start: u64,
+    /// `bytes_allocated` at the last step.
+    paid_until: u64,
+    units_done: usize,
+    roots: usize,
+    /// Objects traced by the mark, and their bytes.
+    marked: usize,
+    marked_bytes: usize,
+    clear_pools: Duration,
+    count_time: Duration,
+    check_time: Duration,
+    mark_time: Duration,
+    stops: u32,
+    pause: Duration,
+    longest: Duration,
+    pools_drained: usize,
+    pool_items_drained: usize,
+    pool_drop: Duration,
+    outrun: bool,
+}
+
+impl Marking {
+    /// Units of work left, estimated: both walks over what is left of them, and a mark of at
+    /// most every object that existed at the start.
+    fn units_left(&self, stack: usize) -> usize {
+        (3 * self.objects_at_start)
+            .saturating_sub(self.units_done)
+            .max(stack + 1)
+    }
+}
+
+/// Puts the heap's phase back to idle when a step ends, even by a panic.
+struct IdleOnExit<'a>(&'a Heap);
+
+impl Drop for IdleOnExit<'_> {
+    fn drop(&mut self) {
+        self.0.phase.set(Phase::Idle);
+    }
+}
+
+impl Heap {
+    /// Whether an incremental cycle is marking.
+    #[inline]
+    pub(crate) fn is_marking(&self) -> bool {
+        self.birth.get() != 0
+    }
+
+    /// Sweeps what the last lazy sweep left, until `deadline`; returns whether it is all
+    /// swept. Each call is one pause.
+    pub(crate) fn sweep_until(&self, deadline: Instant) -> bool {
+        let start = Instant::now();
+        let mut first_panic = None;
+        let mut done = true;
+        loop {
+            let next = self.space.borrow_mut().pop_any_unswept();
+            let Some(part) = next else { break };
+            if let Some(p) = self.sweep_part(part) {
+                first_panic.get_or_insert(p);
+            }
+            if Instant::now() >= deadline {
+                done = !self.space.borrow().sweep_pending();
+                break;
+            }
+        }
+        self.record_pause(start, start.elapsed(), PauseKind::Sweep);
+        if let Some(payload) = first_panic {
+            resume_unwind(payload);
+        }
+        done
+    }
+
+    /// Starts an incremental cycle (the start pause). The heap is idle, not marking, and its
+    /// last lazy sweep is finished.
+    pub(crate) fn start_incremental(&self, trigger: Trigger) {
+        debug_assert!(self.phase.get() == Phase::Idle && !self.is_marking());
+        if !self.young.borrow().is_empty() && self.config.young_bytes != 0 {
+            // Most young objects are garbage: free them cheaply first.
+            self.run_young_cycle();
+        }
+        let at = crate::gctrace::since_start();
+        let start = Instant::now();
+        let _idle = IdleOnExit(self);
+        self.flush_slot_caches();
+        debug_assert!(!self.space.borrow().sweep_pending());
+        self.drop_release_carry_over();
+        let heap_before = self.space.borrow().bytes();
+        self.phase.set(Phase::ClearPools);
+        let detached = crate::cycle::gc_start();
+        let clear_pools = start.elapsed();
+        // Every object is old from here on (rule 8): what young cycles left is promoted.
+        let mut young = self.young.borrow_mut();
+        for &object in young.iter() {
+            // SAFETY: young objects are allocated.
+            unsafe { object.as_ref() }.set(OLD);
+        }
+        young.clear();
+        drop(young);
+        self.paced
+            .set(self.paced.get() + self.young_bytes.replace(0));
+        let epoch = barrier::start_marking(self.id);
+        self.birth.set(OLD | MARKED);
+        let space = self.space.borrow();
+        let marking = Marking {
+            trigger,
+            stage: Stage::Count,
+            page: 0,
+            slot: 0,
+            large: 0,
+            chunk: if self.config.torture { 1 } else { u32::MAX },
+
+            pages_at_start: space.page_count(),
+            large_at_start: space.large_count(),
+            epoch,
+            at,
+            started: start,
+            objects_at_start: self.objects.get(),
+            heap_before,
+            bytes_allocated_at_start: self.bytes_allocated.get(),
+            allocations_at_start: self.allocations.get(),
+            paid_until: self.bytes_allocated.get(),
+            units_done: 0,
+            roots: 0,
+            marked: 0,
+            marked_bytes: 0,
+            clear_pools,
+            count_time: Duration::ZERO,
+            check_time: Duration::ZERO,
+            mark_time: Duration::ZERO,
+            stops: 1,
+            pause: Duration::ZERO,
+            longest: Duration::ZERO,
+            pools_drained: detached.pools(),
+            pool_items_drained: detached.items(),
+            pool_drop: Duration::ZERO,
+            outrun: false,
+        };
+        drop(space);
+        *self.marking.borrow_mut() = Some(Box::new(marking));
+        drop(_idle);
+        let pause = start.elapsed();
+        self.note_stop(pause);
+        self.record_pause(start, pause, PauseKind::Start);
+        // After the pause: the shared pools' values (`Send`, so without handles).
+        let drop_start = Instant::now();
+        let result = catch_unwind(AssertUnwindSafe(|| detached.finish()));
+        if let Some(m) = self.marking.borrow_mut().as_mut() {
+            m.pool_drop = drop_start.elapsed();
+        }
+        if let Err(payload) = result {
+            resume_unwind(payload);
+        }
+    }
+
+    /// Adds one stop to the cycle in progress.
+    fn note_stop(&self, pause: Duration) {
+        if let Some(m) = self.marking.borrow_mut().as_mut() {
+            m.pause += pause;
+            m.longest = m.longest.max(pause);
+        }
+    }
+
+    /// One step for an allocation: the work the bytes allocated since the last step paid for,
+    /// within the pause target. Finishes the cycle when nothing is left, or when the heap has
+    /// reached its goal (`outrun`: the rest is done now, in one stop).
+    pub(crate) fn incremental_step(&self, torture: bool) {
+        let start = Instant::now();
+        let outrun = self.pacer.get().due(self.paced.get(), 0);
+        let units = if torture {
+            TORTURE_UNITS
+        } else if outrun {
+            usize::MAX
+        } else {
+            let marking = self.marking.borrow();
+            let m = marking.as_ref().expect("marking");
+            let allocated = self.bytes_allocated.get() - m.paid_until;
+            let runway = self.pacer.get().room(self.paced.get()).max(MIN_RUNWAY);
+            let left = m.units_left(self.tracer.borrow().stack.len());
+            let owed = allocated as u128 * left as u128 * 5 / 4 / runway as u128;
+            (owed as usize).saturating_add(1)
+        };
+        let deadline = if outrun {
+            start + Duration::from_secs(3600)
+        } else {
+            start + self.config.pause_target
+        };
+        let done = self.work(units, deadline);
+        {
+            let mut marking = self.marking.borrow_mut();
+            let m = marking.as_mut().expect("marking");
+            m.paid_until = self.bytes_allocated.get();
+            m.stops += 1;
+            m.outrun |= outrun;
+        }
+        let pause = start.elapsed();
+        self.note_stop(pause);
+        self.record_pause(start, pause, PauseKind::Step);
+        if done {
+            self.finish_incremental();
+        }
+    }
+
+    /// Does up to `units` of work before `deadline`, with the heap busy (user `trace` code
+    /// runs). Returns whether the marking is complete. A panic in `trace` abandons the cycle.
+    fn work(&self, units: usize, deadline: Instant) -> bool {
+        self.flush_slot_caches();
+        let _idle = IdleOnExit(self);
+        self.phase.set(Phase::Mark);
+        let result = catch_unwind(AssertUnwindSafe(|| self.work_inner(units, deadline)));
+        match result {
+            Ok(done) => done,
+            Err(payload) => {
+                drop(_idle);
+                self.abandon_incremental();
+                resume_unwind(payload);
+            }
+        }
+    }
+
+    fn work_inner(&self, units: usize, deadline: Instant) -> bool {
+        let mut marking = self.marking.borrow_mut();
+        let m = marking.as_mut().expect("marking");
+        let space = self.space.borrow();
+        let mut tracer = self.tracer.borrow_mut();
+        barrier::drain_greyed(self.id, &mut tracer.stack);
+        let mut done = 0;
+        let mut next_clock = CLOCK_EVERY;
+        let complete = loop {
+            if done >= units {
+                break false;
+            }
+            if done >= next_clock {
+                next_clock = done + CLOCK_EVERY;
+                if Instant::now() >= deadline {
+                    break false;
+                }
+            }
+            if let Some(object) = tracer.stack.pop() {
+                let t = Instant::now();
+                let mut traced = 0;
+                tracer.mode = TraceMode::Mark;
+                mark_one(&mut tracer, object);
+                traced += 1;
+                while traced < CLOCK_EVERY && done + traced < units {
+                    let Some(object) = tracer.stack.pop() else {
+                        break;
+                    };
+                    mark_one(&mut tracer, object);
+                    traced += 1;
+                }
+                m.marked += traced;
+                done += traced;
+                m.mark_time += t.elapsed();
+                continue;
+            }
+            match m.stage {
+                Stage::Count | Stage::Check => {
+                    let t = Instant::now();
+                    let walked = walk_some(m, &space, &mut tracer);
+                    done += walked.max(1);
+                    let spent = t.elapsed();
+                    if m.stage == Stage::Count {
+                        m.count_time += spent;
+                    } else {
+                        m.check_time += spent;
+                    }
+                    advance(m);
+                }
+                Stage::Mark => {
+                    barrier::drain_greyed(self.id, &mut tracer.stack);
+                    if tracer.stack.is_empty() {
+                        break true;
+                    }
+                }
+            }
+        };
+        m.units_done += done;
+        m.marked_bytes = tracer.marked_bytes;
+        complete
+    }
+
+    /// The final pause: completes the marking, then switches the heap to sweeping.
+    pub(crate) fn finish_incremental(&self) {
+        let start = Instant::now();
+        // Normally little is left; an outrun or forced finish does the rest here.
+        while !self.work(usize::MAX, start + Duration::from_secs(3600)) {}
+        let _idle = IdleOnExit(self);
+        let mut ready: Vec<NonNull<Header>> = Vec::new();
+        if !self.finalizable.borrow().is_empty() {
+            self.phase.set(Phase::Mark);
+            let marked = catch_unwind(AssertUnwindSafe(|| {
+                let mut tracer = self.tracer.borrow_mut();
+                let before = tracer.marked_bytes;
+                let objects = self.mark_finalizable(&mut tracer, &mut ready);
+                (objects, tracer.marked_bytes - before)
+            }));
+            match marked {
+                Ok((objects, bytes)) => {
+                    let mut marking = self.marking.borrow_mut();
+                    let m = marking.as_mut().expect("marking");
+                    m.marked += objects;
+                    m.marked_bytes += bytes;
+                }
+                Err(payload) => {
+                    drop(_idle);
+                    self.abandon_incremental();
+                    resume_unwind(payload);
+                }
+            }
+        }
+        self.phase.set(Phase::Sweep);
+        barrier::stop_marking(self.id);
+        self.birth.set(0);
+        let m = *self.marking.borrow_mut().take().expect("marking");
+        {
+            let mut tracer = self.tracer.borrow_mut();
+            tracer.epoch = None;
+            tracer.marked_bytes = 0;
+            if tracer.stack.capacity() > 1 << 20 && tracer.stack.capacity() > self.objects.get() {
+                tracer.stack.shrink_to(1 << 20);
+            }
+        }
+        self.weak.borrow_mut().invalidate_unmarked();
+        self.space.borrow_mut().begin_lazy_sweep();
+        let sweep = start.elapsed();
+        let (finalize, finalizer_panics, finalizer_panic) = if ready.is_empty() {
+            (Duration::ZERO, 0, None)
+        } else {
+            self.phase.set(Phase::Finalize);
+            let t = Instant::now();
+            let (panics, first) = self.run_finalizers(&ready);
+            (t.elapsed(), panics, first)
+        };
+        self.phase.set(Phase::End);
+        let pause = start.elapsed();
+        let stats = self.end_incremental(m, pause, sweep, finalize, ready.len(), finalizer_panics);
+        self.record_pause(start, pause, PauseKind::Finish);
+        self.report_cycle(&stats);
+        let torture_panic = if self.config.torture {
+            // Torture: sweep everything now and check the heap at every cycle's end.
+            let panic = self.finish_sweep();
+            self.verify_now();
+            panic
+        } else {
+            None
+        };
+        drop(_idle);
+        if let Some(payload) = finalizer_panic.or(torture_panic) {
+            resume_unwind(payload);
+        }
+    }
+
+    /// Pacing and statistics at the end of an incremental cycle.
+    fn end_incremental(
+        &self,
+        mut m: Marking,
+        pause: Duration,
+        sweep: Duration,
+        finalize: Duration,
+        finalized: usize,
+        destructor_panics: usize,
+    ) -> CycleStats {
+        m.stops += 1;
+        m.pause += pause;
+        m.longest = m.longest.max(pause);
+        let born_bytes = (self.bytes_allocated.get() - m.bytes_allocated_at_start) as usize;
+        let born = (self.allocations.get() - m.allocations_at_start) as usize;
+        let (heap_after, zombies, zombie_bytes) = {
+            let space = self.space.borrow();
+            (space.bytes(), space.zombies, space.zombie_bytes)
+        };
+        // What survives: what the mark reached, what was born meanwhile (black), and zombies.
+        let live = m.marked_bytes + born_bytes + zombie_bytes;
+        self.paced.set(live);
+        let mut pacer = self.pacer.get();
+        let next_goal = pacer.end_cycle(live);
+        self.pacer.set(pacer);
+        let objects_live = m.marked + born;
+        let objects_freed = self.objects.get().saturating_sub(objects_live);
+        let cycle = self.recorder.borrow_mut().count_cycle(0);
+        CycleStats {
+            cycle,
+            trigger: m.trigger,
+            at: m.at,
+            pause: m.pause,
+            incremental: true,
+            stops: m.stops,
+            longest_stop: m.longest,
+            wall: m.started.elapsed(),
+            outrun: m.outrun,
+            sweep_finish: Duration::ZERO,
+            clear_pools: m.clear_pools,
+            release: Duration::ZERO,
+            objects_released: 0,
+            roots: m.count_time + m.check_time,
+            mark: m.mark_time,
+            finalize,
+            sweep,
+            lazy_sweep: true,
+            pool_drop: m.pool_drop,
+            roots_found: m.roots,
+            objects_freed,
+            bytes_freed: 0,
+            objects_live,
+            bytes_live: m.marked_bytes + born_bytes,
+            zombies,
+            heap_before: m.heap_before,
+            heap_after,
+            next_goal,
+            pools_drained: m.pools_drained,
+            pool_items_drained: m.pool_items_drained,
+            finalized,
+            destructor_panics,
+        }
+    }
+
+    /// Gives up an incremental cycle in progress: clears every mark and count and switches the
+    /// barriers off. The heap is then as if the cycle had never started (objects born during
+    /// it are old). For `collect()`, the limit, a panic in `trace`, and dropping the heap.
+    pub(crate) fn abandon_incremental(&self) {
+        if self.marking.borrow_mut().take().is_none() {
+            return;
+        }
+        barrier::stop_marking(self.id);
+        self.birth.set(0);
+        self.flush_slot_caches();
+        self.space.borrow().for_each_object(|object| {
+            // SAFETY: every object of the space is allocated.
+            let header = unsafe { object.as_ref() };
+            header.reset_internal();
+            header.clear(MARKED);
+        });
+        let mut tracer = self.tracer.borrow_mut();
+        tracer.stack.clear();
+        tracer.epoch = None;
+        tracer.marked_bytes = 0;
+    }
+
+    /// Completes a cycle in progress at once (for `verify()`), returning the first panic of
+    /// its finalizers.
+    pub(crate) fn complete_incremental(&self) -> Option<Box<dyn Any + Send>> {
+        if !self.is_marking() {
+            return None;
+        }
+        catch_unwind(AssertUnwindSafe(|| self.finish_incremental())).err()
+    }
+}
+
+/// Walks the next page (or large object) of the current walk: counting, or checking.
+/// Returns the objects it looked at.
+fn walk_some(m: &mut Marking, space: &ObjectSpace, tracer: &mut Tracer) -> usize {
+    let mut walked = 0;
+    let mut visit = |object: NonNull<Header>, m: &mut Marking, tracer: &mut Tracer| {
+        walked += 1;
+        // SAFETY: every object of the space is allocated.
+        let header = unsafe { object.as_ref() };
+        match m.stage {
+            Stage::Count => count_one(header, object, m.epoch, tracer),
+            Stage::Check => {
+                if check_one(header) {
+                    tracer.stack.push(object);
+                    m.roots += 1;
+                }
+            }
+            Stage::Mark => unreachable!("walks end before the mark"),
+        }
+    };
+    if m.page < m.pages_at_start {
+        let page = space.page(m.page);
+        let (from, chunk) = (m.slot, m.chunk);
+        let next = page.for_each_object_from(from, chunk, |_, object| visit(object, m, tracer));
+        if next >= page.slots() {
+            m.page += 1;
+            m.slot = 0;
+        } else {
+            m.slot = next;
+        }
+    } else if m.large < m.large_at_start {
+        let object = space.large_at(m.large);
+        m.large += 1;
+        visit(object, m, tracer);
+    }
+    walked
+}
+
+/// Moves to the next walk when the current one is over.
+fn advance(m: &mut Marking) {
+    if m.page >= m.pages_at_start && m.large >= m.large_at_start {
+        m.page = 0;
+        m.slot = 0;
+        m.large = 0;
+        m.stage = match m.stage {
+            Stage::Count => Stage::Check,
+            Stage::Check | Stage::Mark => Stage::Mark,
+        };
+    }
+}
+
+/// Counting: traces an object that is neither dead nor marked, adding one to the internal
+/// count of each object of this heap it holds a handle to (cells written during the cycle
+/// are skipped: rule 11).
+fn count_one(header: &Header, object: NonNull<Header>, epoch: u32, tracer: &mut Tracer) {
+    if header.has(DEAD | MARKED) || !header.vtable().needs_trace {
+        return;
+    }
+    tracer.mode = TraceMode::Count;
+    tracer.epoch = Some(epoch);
+    // SAFETY: live (not dead), so its value is initialised and not dropped.
+    unsafe { (header.vtable().trace)(object, tracer) };
+    tracer.epoch = None;
+}
+
+/// Checking: an unmarked live object with more handles than internal references is a root
+/// (marked; the caller pushes it). Clears the internal count either way.
+fn check_one(header: &Header) -> bool {
+    if header.has(DEAD) {
+        return false;
+    }
+    let root = !header.has(MARKED) && header.handles() > header.internal();
+    if root {
+        header.set(MARKED);
+    }
+    header.reset_internal();
+    root
+}

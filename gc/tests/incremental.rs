@@ -1,0 +1,275 @@
+//! Incremental full cycles: the trap of `../shared/design/incremental-cycle.md` and one test
+//! per barrier rule of the crate docs (rules 8 to 12), each of which fails without its rule.
+//!
+//! The tests run in incremental torture mode, where every allocation takes the smallest step
+//! (three objects counted, checked or traced, one at a time) and cycles run back to back.
+//! Each scenario is replayed with the program's move placed after every possible number of
+//! steps, and spacer objects walked between the two that matter, so one of the runs puts the
+//! move exactly between their root checks.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use prologue_gc::{Config, Gc, GcCell, Heap, PauseKind, Trace};
+
+mod common;
+
+/// A one-handle holder with a plain field: a handle that leaves it leaves by a clone.
+#[derive(Trace)]
+struct Holder {
+    child: Gc<Leaf>,
+    /// Puts holders in a size class of their own, so their page is walked after the leaves'.
+    _pad: [u64; 6],
+}
+
+/// A holder whose handle sits in a cell.
+#[derive(Trace)]
+struct CellHolder {
+    child: GcCell<Option<Gc<Leaf>>>,
+    _pad: [u64; 6],
+}
+
+#[derive(Trace)]
+struct Leaf(u64);
+
+/// Filler garbage of a third size class: allocating it is one step.
+type Filler = [u64; 12];
+
+fn torture_heap() -> Heap {
+    Heap::with_config(Config {
+        incremental: true,
+        torture: true,
+        young_bytes: 0,
+        ..Config::default()
+    })
+}
+
+/// Allocates filler until an incremental cycle has started, then `k` more (steps); returns
+/// the number of cycles completed by then.
+fn step_into_a_cycle(heap: &Heap, started: &Cell<u64>, k: usize) {
+    let before = started.get();
+    while started.get() == before {
+        drop(heap.alloc::<Filler>([0; 12]));
+    }
+    for _ in 0..k {
+        drop(heap.alloc::<Filler>([0; 12]));
+    }
+}
+
+/// Counts the incremental cycles that start on `heap`.
+fn count_starts(heap: &Heap) -> Rc<Cell<u64>> {
+    let started = Rc::new(Cell::new(0));
+    let counter = started.clone();
+    heap.on_pause(move |p| {
+        if p.kind == PauseKind::Start {
+            counter.set(counter.get() + 1);
+        }
+    });
+    started
+}
+
+/// Runs until two more cycles have completed, so the cycle the move fell into has ended and
+/// swept (torture sweeps and verifies at every cycle's end).
+fn finish_two_cycles(heap: &Heap) {
+    let target = heap.stats().cycles + 2;
+    while heap.stats().cycles < target {
+        drop(heap.alloc::<Filler>([0; 12]));
+    }
+}
+
+/// How far to slide the move: past both walks over every object the scenario has.
+const SLIDE: usize = 40;
+
+/// Live leaves allocated right after X, so that X's and A's checks are steps apart.
+fn spacers(heap: &Heap) -> Vec<Gc<Leaf>> {
+    (0..12).map(|i| heap.alloc(Leaf(100 + i))).collect()
+}
+
+/// The trap: a long-lived object A held only by a local holds the only handle to X. Root
+/// discovery checks X (one handle, one internal reference: not a root); the program clones
+/// X's handle out of A and drops A; then A is checked (no handle: not a root). Without the
+/// clone barrier (rule 9) nothing marks X, and the sweep frees it while `x` names it.
+#[test]
+fn the_trap_a_handle_cloned_out_of_the_heap_between_two_root_checks() {
+    for k in 0..SLIDE {
+        let heap = torture_heap();
+        let started = count_starts(&heap);
+        let x = heap.alloc(Leaf(7));
+        let _spacers = spacers(&heap);
+        let a = heap.alloc(Holder {
+            child: x,
+            _pad: [0; 6],
+        });
+        step_into_a_cycle(&heap, &started, k);
+        let x = a.child.clone();
+        drop(a);
+        finish_two_cycles(&heap);
+        assert!(!Gc::is_dead(&x), "step {k}: X was swept while held");
+        assert_eq!(x.0, 7);
+        heap.verify();
+    }
+}
+
+/// Rule 9 for weak handles: X reachable only through A; mid-cycle the program upgrades a weak
+/// handle to X and drops A.
+#[test]
+fn a_weak_handle_upgraded_between_two_root_checks_keeps_its_object() {
+    for k in 0..SLIDE {
+        let heap = torture_heap();
+        let started = count_starts(&heap);
+        let x = heap.alloc(Leaf(8));
+        let weak = Gc::downgrade(&x);
+        let _spacers = spacers(&heap);
+        let a = heap.alloc(Holder {
+            child: x,
+            _pad: [0; 6],
+        });
+        step_into_a_cycle(&heap, &started, k);
+        let x = weak.upgrade().expect("X is reachable");
+        drop(a);
+        finish_two_cycles(&heap);
+        assert!(!Gc::is_dead(&x), "step {k}: X was swept while held");
+        assert_eq!(x.0, 8);
+    }
+}
+
+/// Rule 10: the handle leaves through a cell write (`take`), not a clone.
+#[test]
+fn a_handle_taken_out_of_a_cell_between_two_root_checks_keeps_its_object() {
+    for k in 0..SLIDE {
+        let heap = torture_heap();
+        let started = count_starts(&heap);
+        let x = heap.alloc(Leaf(9));
+        let _spacers = spacers(&heap);
+        let a = heap.alloc(CellHolder {
+            child: GcCell::new(Some(x)),
+            _pad: [0; 6],
+        });
+        step_into_a_cycle(&heap, &started, k);
+        let x = a.child.take().expect("X is there");
+        drop(a);
+        finish_two_cycles(&heap);
+        assert!(!Gc::is_dead(&x), "step {k}: X was swept while held");
+        assert_eq!(x.0, 9);
+    }
+}
+
+/// Rule 11: a handle stored in a cell after the cycle began must not count as internal. The
+/// first write of the cell (storing Y) greys what it held (nothing); if counting then counted
+/// Y's handle in the cell, and a second write (which logs nothing: coalescing) moved it out,
+/// Y would look held only from inside the heap.
+#[test]
+fn a_handle_stored_and_moved_out_again_within_a_cycle_keeps_its_object() {
+    for k in (0..SLIDE).step_by(2) {
+        for j in [0, 1, 3, 6] {
+            let heap = torture_heap();
+            let started = count_starts(&heap);
+            let a = heap.alloc(CellHolder {
+                child: GcCell::new(None),
+                _pad: [0; 6],
+            });
+            let y = heap.alloc(Leaf(10));
+            let _spacers = spacers(&heap);
+            step_into_a_cycle(&heap, &started, k);
+            // Y: only in the cell now (its local moved in).
+            *a.child.borrow_mut() = Some(y);
+            for _ in 0..j {
+                drop(heap.alloc::<Filler>([0; 12]));
+            }
+            let y = a.child.borrow_mut().take().expect("Y is there");
+            finish_two_cycles(&heap);
+            assert!(!Gc::is_dead(&y), "steps {k}, {j}: Y was swept while held");
+            assert_eq!(y.0, 10);
+            drop(a);
+        }
+    }
+}
+
+/// Rule 8: objects born during a cycle are marked at birth; one held only by a local, whose
+/// page the walks have passed, survives the cycle.
+#[test]
+fn objects_born_during_a_cycle_survive_it() {
+    for k in 0..SLIDE {
+        let heap = torture_heap();
+        let started = count_starts(&heap);
+        let _old = heap.alloc(Leaf(0));
+        step_into_a_cycle(&heap, &started, k);
+        let young = heap.alloc(Leaf(11));
+        let holder = heap.alloc(Holder {
+            child: young.clone(),
+            _pad: [0; 6],
+        });
+        drop(young);
+        finish_two_cycles(&heap);
+        assert!(!Gc::is_dead(&holder.child));
+        assert_eq!(holder.child.0, 11);
+    }
+}
+
+/// Rule 12: `collect()` in the middle of an incremental cycle abandons it and runs a whole
+/// exact cycle; the heap then verifies (no mark or count is left over).
+#[test]
+fn collect_during_an_incremental_cycle_is_exact() {
+    for k in 0..SLIDE {
+        let heap = torture_heap();
+        let started = count_starts(&heap);
+        let kept = heap.alloc(Leaf(1));
+        let garbage = heap.alloc(Holder {
+            child: heap.alloc(Leaf(2)),
+            _pad: [0; 6],
+        });
+        step_into_a_cycle(&heap, &started, k);
+        drop(garbage);
+        let cycle = heap.collect();
+        assert!(!cycle.incremental);
+        assert_eq!(
+            heap.stats().objects,
+            1,
+            "step {k}: exactly the held object is left"
+        );
+        heap.verify();
+        assert_eq!(kept.0, 1);
+    }
+}
+
+/// Paced incremental cycles on a heap with a large live set: they stop the program many times,
+/// each stop shorter than the whole cycle, and the heap stays within its goal plus what the
+/// last cycle let float (born during it).
+#[test]
+fn paced_incremental_cycles_run_in_many_stops() {
+    let live = if common::short() { 20_000 } else { 200_000 };
+    let heap = Heap::with_config(Config {
+        incremental: true,
+        torture: false,
+        young_bytes: 256 << 10,
+        min_heap_bytes: 1 << 20,
+        ..Config::default()
+    });
+    let cycles = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let sink = cycles.clone();
+    heap.on_cycle(move |c| {
+        if c.incremental {
+            sink.borrow_mut().push(c.clone());
+        }
+    });
+    let mut tree: Vec<Gc<Leaf>> = (0..live).map(|i| heap.alloc(Leaf(i as u64))).collect();
+    for round in 0..(live * 20) {
+        let x = heap.alloc(Leaf(round as u64));
+        if round % 7 == 0 {
+            let slot = round % tree.len();
+            tree[slot] = x;
+        }
+    }
+    let cycles = cycles.borrow();
+    assert!(cycles.len() >= 2, "{} incremental cycles", cycles.len());
+    for c in cycles.iter() {
+        assert!(c.stops > 2, "{c}");
+        assert!(c.longest_stop <= c.pause);
+        assert!(c.wall >= c.pause);
+    }
+    assert!(tree
+        .iter()
+        .enumerate()
+        .all(|(i, x)| x.0 as usize % tree.len() == i || x.0 as usize == i));
+    heap.verify();
+}
