@@ -1,7 +1,7 @@
 //! The workloads give the right answers on both engines.
 
 use prologue::workloads::{binary_trees, short_mode, Engine, Params, Workload};
-use prologue::Config;
+use prologue::{Config, PauseKind};
 
 #[test]
 fn binary_trees_prints_the_benchmarks_game_output() {
@@ -22,7 +22,11 @@ fn every_workload_agrees_with_its_baseline() {
             (_, true) => 6,
             (_, false) => 10,
         };
-        let params = Params::new(workload, depth);
+        let depth = depth.max(*workload.depth_range().start());
+        let mut params = Params::new(workload, depth);
+        if workload == Workload::Latency {
+            params.rounds = Some(if short_mode() { 64 } else { 1000 });
+        }
         let heap = workload.run(Engine::Prologue, &params);
         let boxed = workload.run(Engine::Baseline, &params);
         assert_eq!(heap.output, boxed.output, "{workload}");
@@ -58,4 +62,49 @@ fn sizes_are_checked() {
         assert_eq!(workload.name().parse::<Workload>(), Ok(workload));
     }
     assert!("no-such".parse::<Workload>().is_err());
+}
+
+#[test]
+fn the_pause_log_is_every_pause_the_heap_counted() {
+    let mut params = Params::new(Workload::Latency, 10);
+    params.rounds = Some(if short_mode() { 200 } else { 2000 });
+    params.config = Config {
+        young_bytes: 64 << 10,
+        min_heap_bytes: 64 << 10,
+        ..Config::default()
+    };
+    let run = Workload::Latency.run(Engine::Prologue, &params);
+    let gc = run.gc.expect("prologue runs report their pauses");
+    let counted: u64 = gc.heaps.iter().map(|h| h.pauses).sum();
+    assert!(counted > 0, "the small nursery makes the collector stop");
+    assert_eq!(gc.pause_count() as u64, counted);
+    assert!(gc.pauses.iter().any(|p| p.kind == PauseKind::Young));
+    assert!(gc.pauses.windows(2).all(|w| w[0].end() <= w[1].start));
+    assert!(gc.pauses.last().unwrap().end() <= run.wall);
+    let kinds = gc.pause_counts();
+    assert_eq!(
+        kinds.young + kinds.full + kinds.sweep + kinds.other,
+        counted
+    );
+    let rounds = run.rounds.expect("latency times its rounds");
+    assert_eq!(rounds.count() as u64, params.rounds.unwrap());
+    assert!(rounds.quantile(0.5) <= rounds.max());
+}
+
+#[test]
+fn rounds_are_checked() {
+    let mut params = Params::new(Workload::Latency, 10);
+    params.rounds = Some(0);
+    assert!(params
+        .validate()
+        .unwrap_err()
+        .contains("rounds 0 is out of range"));
+    params.rounds = Some(1);
+    assert!(params.validate().is_ok());
+    let mut params = Params::new(Workload::BinaryTrees, 10);
+    params.rounds = Some(5);
+    assert!(params
+        .validate()
+        .unwrap_err()
+        .contains("only to the latency workload"));
 }

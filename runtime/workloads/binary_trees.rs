@@ -167,6 +167,7 @@ pub fn run(engine: Engine, params: &Params) -> RunResult {
         wall: start.elapsed(),
         gc,
         pools: None,
+        rounds: None,
     }
 }
 

@@ -292,6 +292,7 @@ pub fn run(engine: Engine, params: &Params) -> RunResult {
         wall: start.elapsed(),
         gc,
         pools: None,
+        rounds: None,
     }
 }
 

@@ -21,10 +21,13 @@
 
 pub mod binary_trees;
 pub mod gcbench;
+pub mod latency;
+pub mod mmu;
 mod observe;
 pub mod pool_churn;
 
-pub use observe::{CycleRecord, GcSummary};
+pub use latency::RoundTimes;
+pub use observe::{CycleRecord, GcSummary, PauseCounts, PauseRecord};
 
 use prologue_gc::Config;
 use prologue_pool::DrainPolicy;
@@ -44,22 +47,28 @@ pub enum Workload {
     /// Threads taking and returning expensive buffers from static pools while their heaps
     /// collect (Go's `BenchmarkPoolExpensiveNew`).
     PoolChurn,
+    /// A large live tree, small trees built and dropped in timed rounds, parts of the live tree
+    /// replaced now and then: what the collector's stops cost a long-running program.
+    Latency,
 }
 
 impl Workload {
     /// Every workload, in the order the CLI lists them.
-    pub const ALL: [Workload; 3] = [
+    pub const ALL: [Workload; 4] = [
         Workload::BinaryTrees,
         Workload::GcBench,
         Workload::PoolChurn,
+        Workload::Latency,
     ];
 
-    /// The name used on the command line and in reports (`binary-trees`, `gcbench`, `pool-churn`).
+    /// The name used on the command line and in reports (`binary-trees`, `gcbench`, `pool-churn`,
+    /// `latency`).
     pub fn name(self) -> &'static str {
         match self {
             Workload::BinaryTrees => "binary-trees",
             Workload::GcBench => "gcbench",
             Workload::PoolChurn => "pool-churn",
+            Workload::Latency => "latency",
         }
     }
 
@@ -69,6 +78,7 @@ impl Workload {
             Workload::BinaryTrees => binary_trees::DEPTH_RANGE,
             Workload::GcBench => gcbench::DEPTH_RANGE,
             Workload::PoolChurn => pool_churn::DEPTH_RANGE,
+            Workload::Latency => latency::DEPTH_RANGE,
         }
     }
 
@@ -78,6 +88,7 @@ impl Workload {
             Workload::BinaryTrees => binary_trees::DEFAULT_DEPTH,
             Workload::GcBench => gcbench::DEFAULT_DEPTH,
             Workload::PoolChurn => pool_churn::DEFAULT_DEPTH,
+            Workload::Latency => latency::DEFAULT_DEPTH,
         }
     }
 
@@ -87,6 +98,7 @@ impl Workload {
             Workload::BinaryTrees => "maximum tree depth n",
             Workload::GcBench => "long-lived and largest short-lived tree depth",
             Workload::PoolChurn => "2^depth rounds of 100 buffers per thread",
+            Workload::Latency => "levels of the live tree, 2^depth - 1 nodes",
         }
     }
 
@@ -104,6 +116,7 @@ impl Workload {
             Workload::BinaryTrees => binary_trees::run(engine, params),
             Workload::GcBench => gcbench::run(engine, params),
             Workload::PoolChurn => pool_churn::run(engine, params),
+            Workload::Latency => latency::run(engine, params),
         }
     }
 }
@@ -176,11 +189,14 @@ pub struct Params {
     pub policy: DrainPolicy,
     /// Mutator threads, for workloads that run several (pool-churn); at least 1.
     pub threads: usize,
+    /// Timed rounds, for the workload that has them (latency); `None` is its default
+    /// ([`latency::DEFAULT_ROUNDS`], or [`latency::SHORT_ROUNDS`] in [`short_mode`]).
+    pub rounds: Option<u64>,
 }
 
 impl Params {
     /// Parameters with the given size and defaults for everything else: the default heap
-    /// configuration, [`DrainPolicy::Drain`] and two threads.
+    /// configuration, [`DrainPolicy::Drain`], two threads and the default rounds.
     pub fn new(workload: Workload, depth: u32) -> Params {
         Params {
             workload,
@@ -188,10 +204,12 @@ impl Params {
             config: Config::default(),
             policy: DrainPolicy::Drain,
             threads: 2,
+            rounds: None,
         }
     }
 
-    /// Checks the size and thread count, with a message fit for a user when they are wrong.
+    /// Checks the size, thread count and rounds, with a message fit for a user when they are
+    /// wrong.
     pub fn validate(&self) -> Result<(), String> {
         let range = self.workload.depth_range();
         if !range.contains(&self.depth) {
@@ -209,6 +227,22 @@ impl Params {
                 "threads {} is out of range: expected 1..={MAX_THREADS}",
                 self.threads
             ));
+        }
+        if let Some(rounds) = self.rounds {
+            if self.workload != Workload::Latency {
+                return Err(format!(
+                    "rounds apply only to the latency workload, not to {}",
+                    self.workload
+                ));
+            }
+            let range = latency::ROUNDS_RANGE;
+            if !range.contains(&rounds) {
+                return Err(format!(
+                    "rounds {rounds} is out of range: expected {}..={}",
+                    range.start(),
+                    range.end()
+                ));
+            }
         }
         Ok(())
     }
@@ -266,6 +300,8 @@ pub struct RunResult {
     pub gc: Option<GcSummary>,
     /// What the workload's pools did (pool-churn on [`Engine::Prologue`] only).
     pub pools: Option<PoolSummary>,
+    /// Every round's time, as the program measured it (latency only, on both engines).
+    pub rounds: Option<RoundTimes>,
 }
 
 /// Reads `PROLOGUE_SHORT`: true when it is set to anything but `""` or `"0"`.

@@ -1,7 +1,10 @@
 //! What the collector did during a workload: one record per cycle, gathered with
-//! [`Heap::on_cycle`], and the summaries a report needs (pause percentiles, share of wall time).
+//! [`Heap::on_cycle`], one per stop of the program, gathered with [`Heap::on_pause`], and the
+//! summaries a report needs (pause percentiles, share of wall time, minimum mutator
+//! utilisation).
 
-use prologue_gc::{CycleStats, Heap, HeapStats};
+use super::mmu::{mmu_curve, Span};
+use prologue_gc::{CycleStats, Heap, HeapStats, Pause, PauseKind};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -42,11 +45,48 @@ impl CycleRecord {
     }
 }
 
-/// Every cycle of a run, with the heap's peak size.
+/// One stop of the program for the collector (a cycle, a sweep step, whatever
+/// [`Heap::on_pause`] reports), as a workload saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PauseRecord {
+    /// The mutator thread that stopped (0 for single-threaded workloads).
+    pub thread: usize,
+    /// When the stop began, measured from the start of the run.
+    pub start: Duration,
+    /// How long the program waited.
+    pub duration: Duration,
+    /// What the collector did meanwhile.
+    pub kind: PauseKind,
+}
+
+impl PauseRecord {
+    /// When the program resumed, measured from the start of the run.
+    pub fn end(&self) -> Duration {
+        self.start + self.duration
+    }
+}
+
+/// Stops counted by kind. The gc crate may add kinds; those land in `other`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PauseCounts {
+    /// Young cycles.
+    pub young: u64,
+    /// Whole stop-the-world full cycles.
+    pub full: u64,
+    /// Sweeping an allocation had to do.
+    pub sweep: u64,
+    /// Kinds this code does not know by name.
+    pub other: u64,
+}
+
+/// Every cycle and every pause of a run, with the heap's peak size.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GcSummary {
     /// The cycles, in the order they ended.
     pub cycles: Vec<CycleRecord>,
+    /// Every stop of the program, in the order they began (each thread's in its own order when
+    /// several threads ran).
+    pub pauses: Vec<PauseRecord>,
     /// The largest heap size reached, in bytes (summed over the threads' heaps when several ran).
     pub heap_peak_bytes: usize,
     /// Each heap's own statistics at the end of the run (one per mutator thread).
@@ -59,11 +99,75 @@ impl GcSummary {
         let mut merged = GcSummary::default();
         for part in parts {
             merged.cycles.extend(part.cycles);
+            merged.pauses.extend(part.pauses);
             merged.heap_peak_bytes += part.heap_peak_bytes;
             merged.heaps.extend(part.heaps);
         }
         merged.cycles.sort_by_key(|c| c.at);
+        merged.pauses.sort_by_key(|p| (p.start, p.thread));
         merged
+    }
+
+    /// The number of stops of the program (every pause [`Heap::on_pause`] reported, summed
+    /// over the threads).
+    pub fn pause_count(&self) -> usize {
+        self.pauses.len()
+    }
+
+    /// The stops by kind.
+    pub fn pause_counts(&self) -> PauseCounts {
+        let mut counts = PauseCounts::default();
+        for pause in &self.pauses {
+            match pause.kind {
+                PauseKind::Young => counts.young += 1,
+                PauseKind::Full => counts.full += 1,
+                PauseKind::Sweep => counts.sweep += 1,
+                _ => counts.other += 1,
+            }
+        }
+        counts
+    }
+
+    /// The stop at quantile `q` in `[0, 1]` over every stop (nearest rank; zero when none).
+    pub fn stop_quantile(&self, q: f64) -> Duration {
+        nearest_rank(self.pauses.iter().map(|p| p.duration).collect(), q)
+    }
+
+    /// The longest stop (zero when none).
+    pub fn stop_max(&self) -> Duration {
+        self.pauses
+            .iter()
+            .map(|p| p.duration)
+            .max()
+            .unwrap_or_default()
+    }
+
+    /// Minimum mutator utilisation for each window length in `windows`, over a run of length
+    /// `wall`, from the pause log (see [`mmu`](super::mmu)). With several threads each thread's
+    /// pauses stop only that thread: this is the worst thread's figure.
+    pub fn mmu_curve(&self, wall: Duration, windows: &[Duration]) -> Vec<f64> {
+        let threads = self
+            .pauses
+            .iter()
+            .map(|p| p.thread)
+            .max()
+            .map_or(0, |t| t + 1);
+        let mut worst = vec![1.0f64; windows.len()];
+        for thread in 0..threads {
+            let spans: Vec<Span> = self
+                .pauses
+                .iter()
+                .filter(|p| p.thread == thread)
+                .map(|p| Span {
+                    start: p.start,
+                    end: p.end(),
+                })
+                .collect();
+            for (w, u) in worst.iter_mut().zip(mmu_curve(&spans, wall, windows)) {
+                *w = w.min(u);
+            }
+        }
+        worst
     }
 
     /// The number of cycles.
@@ -92,13 +196,7 @@ impl GcSummary {
     /// assert_eq!(GcSummary::default().pause_quantile(0.99), std::time::Duration::ZERO);
     /// ```
     pub fn pause_quantile(&self, q: f64) -> Duration {
-        let mut pauses: Vec<Duration> = self.cycles.iter().map(|c| c.pause).collect();
-        if pauses.is_empty() {
-            return Duration::ZERO;
-        }
-        pauses.sort_unstable();
-        let rank = (q.clamp(0.0, 1.0) * pauses.len() as f64).ceil() as usize;
-        pauses[rank.clamp(1, pauses.len()) - 1]
+        nearest_rank(self.cycles.iter().map(|c| c.pause).collect(), q)
     }
 
     /// Total pause as a share of `wall` (of one thread's wall time: with several threads, each
@@ -117,9 +215,20 @@ impl GcSummary {
     }
 }
 
-/// Collects a [`CycleRecord`] for every cycle of one heap.
+/// The value at quantile `q` in `[0, 1]` of `values`, by nearest rank (zero when empty).
+pub(crate) fn nearest_rank(mut values: Vec<Duration>, q: f64) -> Duration {
+    if values.is_empty() {
+        return Duration::ZERO;
+    }
+    values.sort_unstable();
+    let rank = (q.clamp(0.0, 1.0) * values.len() as f64).ceil() as usize;
+    values[rank.clamp(1, values.len()) - 1]
+}
+
+/// Collects a [`CycleRecord`] for every cycle of one heap and a [`PauseRecord`] for every stop.
 pub(crate) struct Recorder {
     records: Rc<RefCell<Vec<CycleRecord>>>,
+    pauses: Rc<RefCell<Vec<PauseRecord>>>,
 }
 
 impl Recorder {
@@ -131,12 +240,25 @@ impl Recorder {
             sink.borrow_mut()
                 .push(CycleRecord::new(thread, start.elapsed(), stats));
         });
-        Recorder { records }
+        let pauses = Rc::new(RefCell::new(Vec::new()));
+        let sink = Rc::clone(&pauses);
+        heap.on_pause(move |pause: &Pause| {
+            sink.borrow_mut().push(PauseRecord {
+                thread,
+                start: pause.start.saturating_duration_since(start),
+                duration: pause.duration,
+                kind: pause.kind,
+            });
+        });
+        Recorder { records, pauses }
     }
 
     /// Stops recording and summarises what `heap` did.
     pub(crate) fn finish(self, heap: &Heap) -> GcSummary {
         let cycles = std::mem::take(&mut *self.records.borrow_mut());
+        let mut pauses = std::mem::take(&mut *self.pauses.borrow_mut());
+        // Reported as each stop ends; listed as they began.
+        pauses.sort_by_key(|p| p.start);
         let stats = heap.stats();
         let heap_peak_bytes = cycles
             .iter()
@@ -146,6 +268,7 @@ impl Recorder {
             .unwrap_or(0);
         GcSummary {
             cycles,
+            pauses,
             heap_peak_bytes,
             heaps: vec![stats],
         }
@@ -171,9 +294,57 @@ mod tests {
                     pool_items_drained: 0,
                 })
                 .collect(),
+            pauses: Vec::new(),
             heap_peak_bytes: 0,
             heaps: Vec::new(),
         }
+    }
+
+    fn stop(thread: usize, start_us: u64, us: u64, kind: PauseKind) -> PauseRecord {
+        PauseRecord {
+            thread,
+            start: Duration::from_micros(start_us),
+            duration: Duration::from_micros(us),
+            kind,
+        }
+    }
+
+    #[test]
+    fn stops_are_counted_by_kind_and_ranked() {
+        let s = GcSummary {
+            pauses: vec![
+                stop(0, 0, 30, PauseKind::Young),
+                stop(0, 100, 5, PauseKind::Sweep),
+                stop(0, 200, 900, PauseKind::Full),
+                stop(0, 2000, 10, PauseKind::Sweep),
+            ],
+            ..GcSummary::default()
+        };
+        let counts = s.pause_counts();
+        assert_eq!((counts.young, counts.full, counts.sweep), (1, 1, 2));
+        assert_eq!(counts.other, 0);
+        assert_eq!(s.pause_count(), 4);
+        assert_eq!(s.stop_quantile(0.5), Duration::from_micros(10));
+        assert_eq!(s.stop_max(), Duration::from_micros(900));
+    }
+
+    #[test]
+    fn mmu_is_the_worst_threads() {
+        // Thread 0 loses 500 us of its first millisecond; thread 1 loses 200 us.
+        let mut s = GcSummary {
+            pauses: vec![
+                stop(0, 100, 500, PauseKind::Full),
+                stop(1, 100, 200, PauseKind::Young),
+            ],
+            ..GcSummary::default()
+        };
+        let wall = Duration::from_millis(10);
+        let u = s.mmu_curve(wall, &[Duration::from_millis(1)]);
+        assert!((u[0] - 0.5).abs() < 1e-12, "{u:?}");
+        s.pauses.remove(0);
+        let u = s.mmu_curve(wall, &[Duration::from_millis(1)]);
+        assert!((u[0] - 0.8).abs() < 1e-12, "{u:?}");
+        assert_eq!(GcSummary::default().mmu_curve(wall, &[wall]), vec![1.0]);
     }
 
     #[test]

@@ -227,6 +227,7 @@ pub fn run(engine: Engine, params: &Params) -> RunResult {
         wall,
         gc,
         pools: (engine == Engine::Prologue).then(|| delta(before, pool.stats())),
+        rounds: None,
     }
 }
 
