@@ -42,6 +42,114 @@ fn json(output: &Output) -> Value {
         .unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}): {}", stdout(output)))
 }
 
+fn f64_field(report: &Value, field: &str) -> f64 {
+    report[field]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no number `{field}` in {report}"))
+}
+
+/// `prefix` p50 <= p99 [<= p999] <= max, all present and not negative.
+fn check_ranked(report: &Value, prefix: &str, quantiles: &[&str]) {
+    let values: Vec<f64> = quantiles
+        .iter()
+        .map(|q| f64_field(report, &format!("{prefix}_{q}_us")))
+        .collect();
+    assert!(values[0] >= 0.0, "{prefix}: {values:?}");
+    assert!(
+        values.windows(2).all(|w| w[0] <= w[1]),
+        "{prefix} percentiles out of order: {values:?}"
+    );
+}
+
+/// The fields every bench report has about the stops the program felt.
+fn check_pause_fields(report: &Value) {
+    for window in ["mmu_1ms", "mmu_10ms", "mmu_100ms"] {
+        let mmu = f64_field(report, window);
+        assert!((0.0..=1.0).contains(&mmu), "{window} = {mmu}");
+    }
+    // A longer window can only dilute the worst stop.
+    assert!(f64_field(report, "mmu_1ms") <= f64_field(report, "mmu_10ms"));
+    assert!(f64_field(report, "mmu_10ms") <= f64_field(report, "mmu_100ms"));
+    check_ranked(report, "stop", &["p50", "p99", "max"]);
+    let pauses = report["pauses"].as_u64().expect("pauses is a count");
+    let kinds = &report["pauses_by_kind"];
+    let by_kind: u64 = ["young", "full", "sweep", "other"]
+        .iter()
+        .map(|k| {
+            kinds[k]
+                .as_u64()
+                .unwrap_or_else(|| panic!("no {k} in {kinds}"))
+        })
+        .sum();
+    assert_eq!(by_kind, pauses, "{kinds}");
+    let counted: u64 = report["heap_stats"]
+        .as_array()
+        .expect("heap_stats is a list")
+        .iter()
+        .map(|h| h["pauses"].as_u64().expect("each heap counts its pauses"))
+        .sum();
+    assert_eq!(
+        pauses, counted,
+        "the pause log has every pause the heaps counted"
+    );
+    assert!(pauses >= report["cycles"].as_u64().unwrap());
+    assert!(f64_field(report, "stop_max_us") >= f64_field(report, "pause_max_us"));
+}
+
+#[test]
+fn latency_matches_its_baseline_and_ranks_its_rounds() {
+    let rounds = if short_mode() { "300" } else { "3000" };
+    let output = prologue(&[
+        "bench",
+        "--workload",
+        "latency",
+        "--depth",
+        "10",
+        "--rounds",
+        rounds,
+        "--baseline",
+        "--json",
+    ]);
+    let report = json(&output);
+    assert_eq!(report["workload"], "latency");
+    assert_eq!(report["depth"], 10);
+    assert_eq!(report["output_matches_baseline"], true);
+    assert_eq!(report["rounds"].as_u64(), rounds.parse().ok());
+    check_pause_fields(&report);
+    check_ranked(&report, "round", &["p50", "p99", "p999", "max"]);
+    check_ranked(&report, "baseline_round", &["p50", "p99", "p999", "max"]);
+    if !short_mode() {
+        // 3000 rounds allocate about 24 MiB: young cycles run.
+        assert!(report["pauses"].as_u64().unwrap() > 0, "{report}");
+    }
+
+    let text = prologue(&[
+        "bench",
+        "--workload",
+        "latency",
+        "--depth",
+        "9",
+        "--rounds",
+        "16",
+        "--baseline",
+    ]);
+    assert!(text.status.success(), "{}", stderr(&text));
+    let text = stdout(&text);
+    for line in [
+        "  | live tree of 9 levels: 511 nodes, sum 130816\n",
+        "  | 16 rounds: 4080 short-lived nodes, sum ",
+        "  | 2 subtrees of 255 nodes replaced, 0 steps down\n",
+        "  | live tree at the end: 511 nodes, sum ",
+        "round p50/p99/p99.9/max",
+        "Box round p50/p99/p99.9/max",
+        "stops (every pause)",
+        "MMU 1 / 10 / 100 ms",
+        "same output as Box          yes",
+    ] {
+        assert!(text.contains(line), "no `{line}` in the report:\n{text}");
+    }
+}
+
 #[test]
 fn bench_json_has_the_documented_fields() {
     let output = prologue(&[
@@ -80,6 +188,7 @@ fn bench_json_has_the_documented_fields() {
     let p50 = report["pause_p50_us"].as_f64().unwrap();
     let max = report["pause_max_us"].as_f64().unwrap();
     assert!(p50 <= max);
+    check_pause_fields(&report);
     assert!(
         stderr(&output).is_empty(),
         "no progress display off a terminal: {}",
@@ -112,6 +221,11 @@ fn every_workload_and_policy_runs_from_the_command_line() {
         assert_eq!(report["policy"], policy);
         assert_eq!(report["gc_percent"], 50);
         assert!(report.get("baseline_wall_seconds").is_none());
+        check_pause_fields(&report);
+        assert!(
+            report.get("round_p50_us").is_none(),
+            "{workload} has no rounds"
+        );
         if workload == "pool-churn" {
             assert!(report["pool_gets"].as_u64().unwrap() > 0);
         }
@@ -157,6 +271,42 @@ fn plot_writes_an_svg() {
         &svg[..svg.len().min(200)]
     );
     assert!(svg.contains("pause distribution"));
+    assert!(svg.contains("minimum mutator utilisation"));
+    assert!(svg.contains("stops over the run"));
+}
+
+#[test]
+fn plot_draws_the_kinds_of_stop_apart_with_round_ticks() {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("latency.svg");
+    let _ = std::fs::remove_file(&path);
+    let rounds = if short_mode() { "300" } else { "3000" };
+    let output = prologue(&[
+        "bench",
+        "--workload",
+        "latency",
+        "--depth",
+        "10",
+        "--rounds",
+        rounds,
+        "--plot",
+        path.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let svg = std::fs::read_to_string(&path).expect("the plot was written");
+    // The MMU axis runs from 100 us to 1 s in decades, and utilisation from 0 to 1.
+    // (plotters writes each text on a line of its own.)
+    for label in ["100 us", "1 ms", "10 ms", "100 ms", "1 s", "0.0", "1.0"] {
+        assert!(
+            svg.contains(&format!("\n{label}\n")),
+            "no tick label {label}"
+        );
+    }
+    if !short_mode() {
+        assert!(
+            svg.contains("\nyoung cycle\n"),
+            "no legend for young cycles"
+        );
+    }
 }
 
 #[test]
@@ -171,6 +321,13 @@ fn bad_input_exits_2_with_a_message_and_no_panic() {
         vec!["bench", "--gc-percent", "200000"],
         vec!["bench", "--policy", "sometimes"],
         vec!["bench", "--plot", missing_dir.to_str().unwrap()],
+        vec!["bench", "--workload", "latency", "--depth", "8"],
+        vec!["bench", "--workload", "latency", "--depth", "24"],
+        vec!["bench", "--workload", "latency", "--rounds", "0"],
+        vec!["bench", "--workload", "latency", "--rounds", "10000001"],
+        vec!["bench", "--workload", "latency", "--rounds", "-5"],
+        vec!["bench", "--workload", "latency", "--rounds", "many"],
+        vec!["bench", "--workload", "gcbench", "--rounds", "10"],
         vec!["stress", "--threads", "0"],
         vec!["stress", "--seconds", "-1"],
         vec!["stress", "--seconds", "soon"],
@@ -195,6 +352,24 @@ fn depth_errors_say_what_is_accepted() {
         "{err}"
     );
     assert!(err.contains("4..=20"), "{err}");
+}
+
+#[test]
+fn latency_size_errors_say_what_is_accepted() {
+    for (args, wanted) in [
+        (
+            &["--depth", "8"][..],
+            "depth 8 is out of range for latency: expected 9..=23",
+        ),
+        (
+            &["--rounds", "0"],
+            "rounds 0 is out of range: expected 1..=10000000",
+        ),
+    ] {
+        let output = prologue(&[&["bench", "--workload", "latency"][..], args].concat());
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&output).contains(wanted), "{}", stderr(&output));
+    }
 }
 
 #[test]

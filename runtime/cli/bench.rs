@@ -15,11 +15,17 @@ pub struct BenchArgs {
     #[arg(long, value_enum, default_value_t = WorkloadArg::BinaryTrees)]
     workload: WorkloadArg,
 
-    /// The workload's size knob [default: binary-trees 19, gcbench 16, pool-churn 10].
-    /// binary-trees: maximum tree depth (4..=22); gcbench: long-lived tree depth (4..=20);
-    /// pool-churn: 2^N rounds of 100 buffers per thread (0..=20).
+    /// The workload's size knob [default: binary-trees 19, gcbench 16, pool-churn 10, latency
+    /// 20]. binary-trees: maximum tree depth (4..=22); gcbench: long-lived tree depth (4..=20);
+    /// pool-churn: 2^N rounds of 100 buffers per thread (0..=20); latency: levels of the live
+    /// tree, 2^N - 1 nodes (9..=23).
     #[arg(long, value_name = "N")]
     depth: Option<u32>,
+
+    /// Timed rounds of the latency workload (1..=10000000) [default: 100000, 2000 with
+    /// PROLOGUE_SHORT=1].
+    #[arg(long, value_name = "N")]
+    rounds: Option<u64>,
 
     /// Collect when the heap has grown by P percent over what the last cycle found live
     /// (Go's GOGC; 0 collects whenever it grows past that, always above the 4 MiB floor).
@@ -45,7 +51,8 @@ pub struct BenchArgs {
     #[arg(long)]
     json: bool,
 
-    /// Write an SVG of the pause times over the run and their histogram to FILE.
+    /// Write an SVG to FILE: every pause over the run by kind, the minimum mutator utilisation
+    /// curve, and the pause histogram.
     #[arg(long, value_name = "FILE.svg")]
     plot: Option<PathBuf>,
 }
@@ -60,6 +67,8 @@ enum WorkloadArg {
     GcBench,
     /// Threads churning buffers through static pools while their heaps collect.
     PoolChurn,
+    /// A large live tree and small trees in timed rounds: round times next to the pauses.
+    Latency,
 }
 
 impl From<WorkloadArg> for Workload {
@@ -68,6 +77,7 @@ impl From<WorkloadArg> for Workload {
             WorkloadArg::BinaryTrees => Workload::BinaryTrees,
             WorkloadArg::GcBench => Workload::GcBench,
             WorkloadArg::PoolChurn => Workload::PoolChurn,
+            WorkloadArg::Latency => Workload::Latency,
         }
     }
 }
@@ -102,6 +112,7 @@ impl BenchArgs {
         };
         params.policy = self.policy.into();
         params.threads = self.threads as usize;
+        params.rounds = self.rounds;
         params.validate()?;
         Ok(params)
     }
@@ -179,7 +190,7 @@ pub fn execute(args: BenchArgs) -> ExitCode {
 
     if let Some(path) = &args.plot {
         let gc = run.gc.clone().unwrap_or_default();
-        if let Err(e) = plot::write_svg(path, &report.title(), &gc) {
+        if let Err(e) = plot::write_svg(path, &report.title(), &gc, run.wall) {
             return failure(format_args!("could not write {}: {e}", path.display()));
         }
         if !args.json {

@@ -1,6 +1,7 @@
 //! The `prologue bench` report: one serialisable record, rendered as text for people or as JSON.
 
-use prologue::workloads::{Params, RunResult};
+use prologue::workloads::mmu::REPORT_WINDOWS;
+use prologue::workloads::{Params, RoundTimes, RunResult};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -11,6 +12,8 @@ pub struct Comparison {
     wall: Duration,
     /// Whether both runs printed the same program output.
     outputs_match: bool,
+    /// The baseline's round times (latency).
+    rounds: Option<RoundTimes>,
 }
 
 impl Comparison {
@@ -19,6 +22,7 @@ impl Comparison {
         Comparison {
             wall: baseline.wall,
             outputs_match: run.output == baseline.output && run.checksum == baseline.checksum,
+            rounds: baseline.rounds.clone(),
         }
     }
 }
@@ -62,6 +66,50 @@ pub struct BenchReport {
     pub pool_drained: u64,
     /// The workload's checksum (equal across engines).
     pub checksum: u64,
+    /// Every stop of the program for the collector, as `Heap::on_pause` reported them (cycles
+    /// and sweep steps), summed over threads.
+    pub pauses: usize,
+    /// The stops by kind: `young`, `full`, `sweep`, and `other` for kinds added later.
+    pub pauses_by_kind: PausesByKind,
+    /// Median stop, microseconds (over every stop, not only cycles).
+    pub stop_p50_us: f64,
+    /// 99th percentile stop, microseconds.
+    pub stop_p99_us: f64,
+    /// Longest stop, microseconds.
+    pub stop_max_us: f64,
+    /// Minimum mutator utilisation over 1 ms windows of the run (worst thread), in `[0, 1]`.
+    pub mmu_1ms: f64,
+    /// The same over 10 ms windows.
+    pub mmu_10ms: f64,
+    /// The same over 100 ms windows.
+    pub mmu_100ms: f64,
+    /// Timed rounds (latency).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rounds: Option<usize>,
+    /// Median round of the prologue run (latency), microseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub round_p50_us: Option<f64>,
+    /// 99th percentile round of the prologue run (latency), microseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub round_p99_us: Option<f64>,
+    /// 99.9th percentile round of the prologue run (latency), microseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub round_p999_us: Option<f64>,
+    /// Longest round of the prologue run (latency), microseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub round_max_us: Option<f64>,
+    /// Median round of the Box baseline (latency with `--baseline`), microseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_round_p50_us: Option<f64>,
+    /// 99th percentile round of the Box baseline (latency with `--baseline`), microseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_round_p99_us: Option<f64>,
+    /// 99.9th percentile round of the Box baseline (latency with `--baseline`), microseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_round_p999_us: Option<f64>,
+    /// Longest round of the Box baseline (latency with `--baseline`), microseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_round_max_us: Option<f64>,
     /// Wall time of the Box baseline, when `--baseline` ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline_wall_seconds: Option<f64>,
@@ -80,6 +128,27 @@ fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
+/// Stops of the program counted by kind.
+#[derive(Serialize, Debug, Clone, Copy, Default)]
+pub struct PausesByKind {
+    /// Young cycles.
+    pub young: u64,
+    /// Whole stop-the-world full cycles.
+    pub full: u64,
+    /// Sweeping an allocation had to do.
+    pub sweep: u64,
+    /// Kinds the gc crate added after this report was written.
+    pub other: u64,
+}
+
+/// p50, p99, p99.9 and max of `rounds`, in microseconds.
+fn round_figures(rounds: Option<&RoundTimes>) -> [Option<f64>; 4] {
+    match rounds {
+        Some(r) => [0.50, 0.99, 0.999, 1.0].map(|q| Some(micros(r.quantile(q)))),
+        None => [None; 4],
+    }
+}
+
 impl BenchReport {
     /// Builds the report of `run`, with the baseline comparison if there was one.
     pub fn new(
@@ -90,6 +159,15 @@ impl BenchReport {
     ) -> BenchReport {
         let gc = run.gc.clone().unwrap_or_default();
         let pools = run.pools.unwrap_or_default();
+        let kinds = gc.pause_counts();
+        let [mmu_1ms, mmu_10ms, mmu_100ms] = match gc.mmu_curve(run.wall, &REPORT_WINDOWS)[..] {
+            [a, b, c] => [a, b, c],
+            _ => [1.0; 3],
+        };
+        let [round_p50_us, round_p99_us, round_p999_us, round_max_us] =
+            round_figures(run.rounds.as_ref());
+        let [baseline_round_p50_us, baseline_round_p99_us, baseline_round_p999_us, baseline_round_max_us] =
+            round_figures(comparison.as_ref().and_then(|c| c.rounds.as_ref()));
         let threads = match run.workload {
             prologue::workloads::Workload::PoolChurn => params.threads,
             _ => 1,
@@ -113,6 +191,28 @@ impl BenchReport {
             pool_news: pools.news,
             pool_drained: pools.drained,
             checksum: run.checksum,
+            pauses: gc.pause_count(),
+            pauses_by_kind: PausesByKind {
+                young: kinds.young,
+                full: kinds.full,
+                sweep: kinds.sweep,
+                other: kinds.other,
+            },
+            stop_p50_us: micros(gc.stop_quantile(0.50)),
+            stop_p99_us: micros(gc.stop_quantile(0.99)),
+            stop_max_us: micros(gc.stop_max()),
+            mmu_1ms,
+            mmu_10ms,
+            mmu_100ms,
+            rounds: run.rounds.as_ref().map(RoundTimes::count),
+            round_p50_us,
+            round_p99_us,
+            round_p999_us,
+            round_max_us,
+            baseline_round_p50_us,
+            baseline_round_p99_us,
+            baseline_round_p999_us,
+            baseline_round_max_us,
             baseline_wall_seconds: comparison.as_ref().map(|c| c.wall.as_secs_f64()),
             ratio_to_baseline: comparison
                 .as_ref()
@@ -143,7 +243,7 @@ impl BenchReport {
             let _ = writeln!(out, "  | {line}");
         }
         let mut row = |label: &str, value: String| {
-            let _ = writeln!(out, "  {label:<24}{value}");
+            let _ = writeln!(out, "  {label:<28}{value}");
         };
         row("wall time", seconds(self.wall_seconds));
         row("collections", self.cycles.to_string());
@@ -169,6 +269,35 @@ impl BenchReport {
                 }
             ),
         );
+        let kinds = self.pauses_by_kind;
+        let other = if kinds.other > 0 {
+            format!(", {} other", kinds.other)
+        } else {
+            String::new()
+        };
+        row(
+            "stops (every pause)",
+            format!(
+                "{} ({} young, {} full, {} sweep{other})",
+                self.pauses, kinds.young, kinds.full, kinds.sweep
+            ),
+        );
+        row(
+            "stop p50 / p99 / max",
+            format!(
+                "{} / {} / {}",
+                pause(self.stop_p50_us),
+                pause(self.stop_p99_us),
+                pause(self.stop_max_us)
+            ),
+        );
+        row(
+            "MMU 1 / 10 / 100 ms",
+            format!(
+                "{:.2} / {:.2} / {:.2}",
+                self.mmu_1ms, self.mmu_10ms, self.mmu_100ms
+            ),
+        );
         row("heap peak", bytes(self.heap_peak_bytes));
         if self.pool_gets > 0 {
             row(
@@ -185,6 +314,33 @@ impl BenchReport {
         } else {
             row("pool gets", "0 (this workload uses no pools)".to_string());
         }
+        if let Some(rounds) = self.rounds {
+            row("rounds", rounds.to_string());
+        }
+        let rounds = |p50, p99, p999, max| match (p50, p99, p999, max) {
+            (Some(a), Some(b), Some(c), Some(d)) => Some(format!(
+                "{} / {} / {} / {}",
+                pause(a),
+                pause(b),
+                pause(c),
+                pause(d)
+            )),
+            _ => None,
+        };
+        if let Some(text) = rounds(
+            self.round_p50_us,
+            self.round_p99_us,
+            self.round_p999_us,
+            self.round_max_us,
+        ) {
+            row("round p50/p99/p99.9/max", text);
+        }
+        let baseline_rounds = rounds(
+            self.baseline_round_p50_us,
+            self.baseline_round_p99_us,
+            self.baseline_round_p999_us,
+            self.baseline_round_max_us,
+        );
         if let (Some(base), Some(ratio), Some(same)) = (
             self.baseline_wall_seconds,
             self.ratio_to_baseline,
@@ -192,6 +348,9 @@ impl BenchReport {
         ) {
             row("Box baseline", seconds(base));
             row("prologue / Box", format!("{ratio:.2}x"));
+            if let Some(text) = baseline_rounds {
+                row("Box round p50/p99/p99.9/max", text);
+            }
             row(
                 "same output as Box",
                 if same { "yes" } else { "NO" }.to_string(),
@@ -212,8 +371,10 @@ fn seconds(s: f64) -> String {
 fn pause(us: f64) -> String {
     if us >= 1000.0 {
         format!("{:.2} ms", us / 1000.0)
-    } else {
+    } else if us >= 10.0 {
         format!("{us:.0} us")
+    } else {
+        format!("{us:.1} us")
     }
 }
 
@@ -244,5 +405,6 @@ mod tests {
         assert_eq!(seconds(0.0125), "12.5 ms");
         assert_eq!(pause(412.3), "412 us");
         assert_eq!(pause(1530.0), "1.53 ms");
+        assert_eq!(pause(3.25), "3.2 us");
     }
 }
