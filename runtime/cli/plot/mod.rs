@@ -13,7 +13,7 @@ use std::error::Error;
 use std::ops::Range;
 use std::path::Path;
 use std::time::Duration;
-use ticks::{axis_labeller, duration_label, linear_ticks, log_ticks};
+use ticks::{axis_labeller, duration_label, linear_ticks, log_ticks, rounded_duration};
 
 /// The kinds of stop drawn apart, each with its colour and legend.
 const KINDS: [(Kind, RGBColor, &str); 4] = [
@@ -81,7 +81,8 @@ fn stop_range(gc: &GcSummary) -> (f64, f64) {
         return (1e-6, 1e-3);
     }
     let lo = 10f64.powf(lo.log10().floor());
-    let hi = 10f64.powf(hi.log10().ceil()).max(lo * 10.0);
+    // Headroom above the longest stop, so it does not sit on the frame.
+    let hi = 10f64.powf((hi * 2.0).log10().ceil()).max(lo * 10.0);
     (lo, hi)
 }
 
@@ -122,6 +123,38 @@ impl Ranged for Ticked {
     }
 }
 
+/// Room right of every chart for its legend, outside the data (so it never hides a point), and
+/// the same for all three so their plotting areas line up.
+const LEGEND_WIDTH: u32 = 130;
+
+/// How a legend shows its colours.
+#[derive(Clone, Copy)]
+enum Marker {
+    Dot,
+    Bar,
+}
+
+/// A legend in the right margin of `area`, top-aligned with the plotting area.
+fn legend(
+    area: &Area<'_>,
+    entries: &[(RGBColor, &str)],
+    marker: Marker,
+) -> Result<(), Box<dyn Error>> {
+    let x = area.dim_in_pixel().0 as i32 - LEGEND_WIDTH as i32 + 12;
+    for (i, &(colour, name)) in entries.iter().enumerate() {
+        let y = 50 + 22 * i as i32;
+        match marker {
+            Marker::Dot => area.draw(&Circle::new((x + 6, y), 5, colour.filled()))?,
+            Marker::Bar => area.draw(&Rectangle::new(
+                [(x, y - 6), (x + 12, y + 6)],
+                colour.filled(),
+            ))?,
+        }
+        area.draw(&Text::new(name, (x + 20, y - 7), (FONT, 14)))?;
+    }
+    Ok(())
+}
+
 type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 
 fn timeline(area: &Area<'_>, gc: &GcSummary, wall: Duration) -> Result<(), Box<dyn Error>> {
@@ -143,6 +176,7 @@ fn timeline(area: &Area<'_>, gc: &GcSummary, wall: Duration) -> Result<(), Box<d
             (FONT, 16),
         )
         .margin(12)
+        .margin_right(LEGEND_WIDTH)
         .x_label_area_size(40)
         .y_label_area_size(70)
         .build_cartesian_2d(
@@ -159,6 +193,7 @@ fn timeline(area: &Area<'_>, gc: &GcSummary, wall: Duration) -> Result<(), Box<d
         .x_label_formatter(&x_label)
         .y_label_formatter(&|v| duration_label(*v))
         .draw()?;
+    let mut shown = Vec::new();
     for (which, colour, name) in KINDS {
         let points: Vec<(f64, f64)> = gc
             .pauses
@@ -175,22 +210,14 @@ fn timeline(area: &Area<'_>, gc: &GcSummary, wall: Duration) -> Result<(), Box<d
             continue;
         }
         let size = if which == Kind::Sweep { 1 } else { 2 };
-        chart
-            .draw_series(
-                points
-                    .into_iter()
-                    .map(move |p| Circle::new(p, size, colour.mix(0.8).filled())),
-            )?
-            .label(name)
-            .legend(move |(x, y)| Circle::new((x + 6, y), 4, colour.filled()));
+        chart.draw_series(
+            points
+                .into_iter()
+                .map(move |p| Circle::new(p, size, colour.mix(0.8).filled())),
+        )?;
+        shown.push((colour, name));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 14))
-        .draw()?;
+    legend(area, &shown, Marker::Dot)?;
     Ok(())
 }
 
@@ -207,7 +234,7 @@ fn mmu_chart(area: &Area<'_>, gc: &GcSummary, wall: Duration) -> Result<(), Box<
     let curve = gc.mmu_curve(wall, &windows);
     let marks = gc.mmu_curve(wall, &REPORT_WINDOWS);
     let end_note = if ends_early {
-        format!("; the run lasted {}", duration_label(wall.as_secs_f64()))
+        format!("; the run lasted {}", rounded_duration(wall.as_secs_f64()))
     } else {
         String::new()
     };
@@ -222,6 +249,7 @@ fn mmu_chart(area: &Area<'_>, gc: &GcSummary, wall: Duration) -> Result<(), Box<
             (FONT, 16),
         )
         .margin(12)
+        .margin_right(LEGEND_WIDTH)
         .x_label_area_size(40)
         .y_label_area_size(70)
         .build_cartesian_2d(
@@ -279,6 +307,7 @@ fn histogram(area: &Area<'_>, gc: &GcSummary) -> Result<(), Box<dyn Error>> {
     let mut chart = ChartBuilder::on(area)
         .caption("pause distribution (every stop, by kind)", (FONT, 16))
         .margin(12)
+        .margin_right(LEGEND_WIDTH)
         .x_label_area_size(40)
         .y_label_area_size(70)
         .build_cartesian_2d(
@@ -297,7 +326,7 @@ fn histogram(area: &Area<'_>, gc: &GcSummary) -> Result<(), Box<dyn Error>> {
         .draw()?;
     // Each bin holds one bar per kind, side by side (evenly spaced on the log axis).
     let slots = present.len().max(1) as f64;
-    for (k, (_, colour, name)) in present.iter().enumerate() {
+    for (k, (_, colour, _)) in present.iter().enumerate() {
         let colour = *colour;
         let bars = counts[k]
             .iter()
@@ -310,19 +339,9 @@ fn histogram(area: &Area<'_>, gc: &GcSummary) -> Result<(), Box<dyn Error>> {
                 let x1 = 10f64.powf(a + width * (k as f64 + 0.9));
                 Rectangle::new([(x0, 0.5), (x1, n as f64)], colour.mix(0.85).filled())
             });
-        chart
-            .draw_series(bars)?
-            .label(*name)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+        chart.draw_series(bars)?;
     }
-    if !present.is_empty() {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 14))
-            .draw()?;
-    }
+    let shown: Vec<_> = present.iter().map(|(_, c, n)| (*c, *n)).collect();
+    legend(area, &shown, Marker::Bar)?;
     Ok(())
 }

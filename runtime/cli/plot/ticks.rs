@@ -80,6 +80,20 @@ pub fn duration_label(seconds: f64) -> String {
     format!("{} {name}", trim(seconds * scale))
 }
 
+/// A measured duration to three significant digits in its best unit: "568 ms", "1.94 s".
+pub fn rounded_duration(seconds: f64) -> String {
+    let (scale, name) = unit(seconds);
+    let value = seconds * scale;
+    let decimals = if value >= 100.0 {
+        0
+    } else if value >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{value:.decimals$} {name}")
+}
+
 /// A labeller for the ticks of a linear time axis whose largest tick is `max` seconds: every
 /// tick in the unit of the largest one ("0 ms", "0.5 ms", "1 ms", "1.5 ms").
 pub fn axis_labeller(max: f64) -> impl Fn(&f64) -> String {
@@ -126,5 +140,8 @@ mod tests {
         assert_eq!(label(&0.5), "0.5 s");
         assert_eq!(duration_label(0.0005), "500 us");
         assert_eq!(duration_label(0.01), "10 ms");
+        assert_eq!(rounded_duration(0.567818), "568 ms");
+        assert_eq!(rounded_duration(1.9371), "1.94 s");
+        assert_eq!(rounded_duration(0.0123), "12.3 ms");
     }
 }
