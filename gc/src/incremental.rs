@@ -24,8 +24,9 @@
 //!
 //! A step does `units` of work (one object counted, checked or traced each) or stops at its
 //! deadline. How many units: the work left over the bytes left to the goal, times what was
-//! allocated since the last step, plus a quarter. If the heap reaches its goal first, the
-//! rest is done in one stop (an *outrun* cycle). `collect()`, the limit and dropping the heap
+//! allocated since the last step, plus a quarter; past the goal, all a step can do by its
+//! deadline. If the heap passes its goal by half, the rest is done in one stop (an *outrun*
+//! cycle). `collect()`, the limit and dropping the heap
 //! abandon a cycle in progress (every mark and count is cleared) and run a whole one.
 
 use std::any::Any;
@@ -42,8 +43,11 @@ use crate::recorder::PauseKind;
 use crate::stats::{CycleStats, Trigger};
 use crate::trace::{TraceMode, Tracer};
 
-/// Bytes allocated between two steps (at most).
-pub(crate) const STEP_BYTES: usize = 64 << 10;
+/// Bytes allocated between two steps: a thirty-second of the goal, between 256 bytes and
+/// 64 KiB, so that a small heap takes many steps per cycle too.
+pub(crate) fn step_bytes(goal: usize) -> usize {
+    (goal / 32).clamp(256, 64 << 10)
+}
 
 /// The least runway a step's size is computed from, so that a heap at its goal still makes
 /// steps of a bounded size before it gives up and finishes in one stop.
@@ -252,14 +256,17 @@ impl Heap {
     }
 
     /// One step for an allocation: the work the bytes allocated since the last step paid for,
-    /// within the pause target. Finishes the cycle when nothing is left, or when the heap has
-    /// reached its goal (`outrun`: the rest is done now, in one stop).
+    /// within the pause target (past the goal: all it can within the pause target). Finishes
+    /// the cycle when nothing is left, or when the heap has passed its goal by half
+    /// (`outrun`: the rest is done now, in one stop).
     pub(crate) fn incremental_step(&self, torture: bool) {
         let start = Instant::now();
-        let outrun = self.pacer.get().due(self.paced.get(), 0);
+        let pacer = self.pacer.get();
+        let paced = self.paced.get();
+        let outrun = pacer.overshot(paced);
         let units = if torture {
             TORTURE_UNITS
-        } else if outrun {
+        } else if outrun || pacer.due(paced, 0) {
             usize::MAX
         } else {
             let marking = self.marking.borrow();

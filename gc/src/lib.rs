@@ -205,10 +205,11 @@
 //! anything, the pools' drain, the switch to marking), then counting, root finding and
 //! marking in steps, a final pause (the last greyed objects, finalizers, the switch to
 //! sweeping), and the lazy sweep. A step runs when an allocation has used its share
-//! (64 KiB at most) and does the work those bytes paid for: the work left over the bytes left
+//! (a thirty-second of the goal, at most 64 KiB) and does the work those bytes paid for: the work left over the bytes left
 //! to the goal, so the marking ends before the heap reaches it. A step also ends at
-//! [`Config::pause_target`]. If the program outruns the steps and reaches the goal, the rest
-//! is done in one stop and the cycle says so ([`CycleStats::outrun`]); `max_heap_bytes`
+//! [`Config::pause_target`]. Past the goal, every step works to its pause target; if the
+//! program outruns the steps by half the goal again, the rest is done in one stop and the
+//! cycle says so ([`CycleStats::outrun`]); `max_heap_bytes`
 //! stays a hard limit (a whole cycle runs before it would be passed). The cycle starts 70%
 //! of the way from the last live size to the goal.
 //!

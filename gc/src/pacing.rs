@@ -57,6 +57,13 @@ impl Pacer {
         self.next_goal.saturating_sub(bytes)
     }
 
+    /// Whether a heap of `bytes` has passed its goal by half: an incremental cycle still
+    /// marking then finishes in one stop.
+    #[inline]
+    pub(crate) fn overshot(&self, bytes: usize) -> bool {
+        bytes > self.next_goal.saturating_add(self.next_goal / 2)
+    }
+
     /// Whether allocating `request` more bytes on a heap of `bytes` should start a cycle.
     #[inline]
     pub(crate) fn due(&self, bytes: usize, request: usize) -> bool {
@@ -140,6 +147,7 @@ mod tests {
         assert!(!p.start_due(1600, 100));
         assert!(p.start_due(1600, 101));
         assert!(!p.due(1600, 101));
+        assert!(!p.overshot(3000) && p.overshot(3001));
     }
 
     #[test]

@@ -170,9 +170,14 @@ impl Heap {
             budget = budget.min(limit.saturating_sub(self.bytes()));
         }
         if self.config.incremental {
-            // Until the next incremental cycle starts, or the next step is due.
+            // Until the next incremental cycle starts, or the next step is due (steps pace
+            // themselves by the room to the goal, and go on past it).
             budget = if self.is_marking() {
-                budget.min(crate::incremental::STEP_BYTES)
+                let limit = match self.config.max_heap_bytes {
+                    Some(limit) => limit.saturating_sub(self.bytes()),
+                    None => usize::MAX,
+                };
+                limit.min(crate::incremental::step_bytes(self.pacer.get().next_goal()))
             } else {
                 budget.min(self.pacer.get().room_to_start(self.paced.get()))
             };

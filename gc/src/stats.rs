@@ -69,8 +69,8 @@ pub struct CycleStats {
     /// From the cycle's start to its end, the program's time between stops included.
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub wall: Duration,
-    /// An incremental cycle that the program outran: the heap reached its goal before the
-    /// steps had finished, and the rest of the marking was done in one stop.
+    /// An incremental cycle that the program outran: the heap passed its goal by half before
+    /// the steps had finished, and the rest of the marking was done in one stop.
     pub outrun: bool,
     /// Finishing the previous cycle's lazy sweep (the pages no allocation had swept yet)
     /// before anything is counted.

@@ -120,7 +120,10 @@ impl GcSummary {
         for pause in &self.pauses {
             match pause.kind {
                 PauseKind::Young => counts.young += 1,
-                PauseKind::Full => counts.full += 1,
+                // An incremental cycle's start, steps and final pause are full-cycle stops.
+                PauseKind::Full | PauseKind::Start | PauseKind::Step | PauseKind::Finish => {
+                    counts.full += 1
+                }
                 PauseKind::Sweep => counts.sweep += 1,
                 _ => counts.other += 1,
             }

@@ -35,7 +35,7 @@ enum Kind {
 fn kind(pause: &PauseRecord) -> Kind {
     match pause.kind {
         PauseKind::Young => Kind::Young,
-        PauseKind::Full => Kind::Full,
+        PauseKind::Full | PauseKind::Start | PauseKind::Step | PauseKind::Finish => Kind::Full,
         PauseKind::Sweep => Kind::Sweep,
         _ => Kind::Other,
     }
