@@ -6,7 +6,9 @@
 //! leak: interpreters, object graphs, caches of linked records. Handles are plain values: keep
 //! them in locals, `Vec`s, host structs, other heap objects or pools, with no rooting API. Don't
 //! use it for tree-shaped data with one owner (`Box` is faster), across threads (a heap and its
-//! handles are `!Send`), or where pauses proportional to the heap's size are unacceptable.
+//! handles are `!Send`). Full cycles stop the program for time proportional to the live heap
+//! unless [`Config::incremental`] is on (then they run in bounded steps; young cycles still
+//! stop it for what they free and promote).
 //!
 //! ```
 //! use prologue_gc::{Gc, GcCell, Heap, Trace};
@@ -204,9 +206,9 @@
 //! its whole length (`incremental.rs`): a start pause (a young cycle if the nursery holds
 //! anything, the pools' drain, the switch to marking), then counting, root finding and
 //! marking in steps, a final pause (the last greyed objects, finalizers, the switch to
-//! sweeping), and the lazy sweep. A step runs when an allocation has used its share
-//! (a thirty-second of the goal, at most 64 KiB) and does the work those bytes paid for: the work left over the bytes left
-//! to the goal, so the marking ends before the heap reaches it. A step also ends at
+//! sweeping), and the lazy sweep. A step runs when an allocation has used its share (a
+//! thirty-second of the goal, at most 64 KiB) and does the work those bytes paid for: the
+//! work left over the bytes left to the goal, so the marking ends before the heap reaches it. A step also ends at
 //! [`Config::pause_target`]. Past the goal, every step works to its pause target; if the
 //! program outruns the steps by half the goal again, the rest is done in one stop and the
 //! cycle says so ([`CycleStats::outrun`]); `max_heap_bytes`
@@ -320,7 +322,8 @@
 //! cycle releases are bounded by a budget of the young list's size (`release.rs`): before the
 //! budget, the young cycle that released a 2-million-node promoted tree at depth 20 paused for
 //! 91 ms, against 45 ms for the longest full cycle. What is left proportional to the live heap
-//! is the full cycle: an incremental full mark is the next step for the maximum pause.
+//! is the stop-the-world full cycle, which [`Config::incremental`] cuts into bounded steps
+//! (see "Incremental full cycles"); bounding young cycles the same way is the next step.
 
 mod alloc;
 mod barrier;

@@ -81,9 +81,15 @@ fn run_thread(thread: usize, seed: u64, deadline: Instant, steps_done: &AtomicU6
     // collections): their release step is the newest and riskiest code in the collector, and
     // the model checks what a young cycle may and must free. A small floor also makes pacing
     // start full cycles (lazy ones) between the explicit ones.
+    //
+    // Full cycles stay stop-the-world (`incremental: false`, whatever the environment says):
+    // the model applies a full cycle as "the pool was drained and everything unreachable
+    // freed", which an incremental cycle only promises for what was unreachable when it
+    // started. The gc crate's own model (gc/tests/model.rs) checks incremental cycles.
     let heap = Heap::with_config(Config {
         min_heap_bytes: 64 << 10,
         young_bytes: MAIN_NURSERY,
+        incremental: false,
         ..Config::default()
     });
     let limits = if short_mode() {
@@ -105,10 +111,14 @@ fn run_thread(thread: usize, seed: u64, deadline: Instant, steps_done: &AtomicU6
     // and a released holder whose page is not swept yet would still hold its target when the
     // main heap's full check counts it.
     let side = Heap::with_config(if thread % 2 == 0 {
-        Config::default()
+        Config {
+            incremental: false,
+            ..Config::default()
+        }
     } else {
         Config {
             young_bytes: SIDE_NURSERY,
+            incremental: false,
             ..Config::default()
         }
     });
