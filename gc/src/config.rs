@@ -44,9 +44,11 @@ pub struct Config {
     /// with [`torture`](Config::torture) it takes the smallest step at every allocation and
     /// runs cycles back to back.
     pub incremental: bool,
-    /// How long one incremental step may stop the program. Steps also stop early once they
-    /// have paid for the allocation that called them. Default 500 µs (half of a 1 ms target,
-    /// leaving room for the start and final pauses and for timer granularity).
+    /// How long one incremental step may stop the program (a step may pass it by one page's
+    /// walk); with incremental cycles on, young cycles are sized to take about half of it.
+    /// Steps also stop early once they have paid for the allocation that called them. Default
+    /// 250 µs: a quarter of a 1 ms goal for the longest stop, leaving room for the start and
+    /// final pauses and for timer granularity.
     pub pause_target: std::time::Duration,
 }
 
@@ -59,7 +61,7 @@ impl Default for Config {
             torture: torture_from_env(),
             young_bytes: 4 << 20,
             incremental: incremental_from_env(),
-            pause_target: std::time::Duration::from_micros(500),
+            pause_target: std::time::Duration::from_micros(250),
         }
     }
 }

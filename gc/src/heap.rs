@@ -94,6 +94,9 @@ pub struct Heap {
     /// large and finalizable ones excepted), and their bytes.
     pub(crate) young: RefCell<Vec<NonNull<Header>>>,
     pub(crate) young_bytes: Cell<usize>,
+    /// Young bytes that start a young cycle: `Config::young_bytes`, or less when incremental
+    /// cycles size it by the pause target (`young.rs`).
+    pub(crate) nursery: Cell<usize>,
     /// Scratch lists of the release step (`release.rs`): targets to look at, and the
     /// released objects to free.
     pub(crate) release_stack: RefCell<Vec<NonNull<Header>>>,
@@ -158,6 +161,7 @@ impl Heap {
         let weak = Rc::new(RefCell::new(WeakTable::default()));
         weak::register_table(id, Rc::clone(&weak));
         let poison = cfg!(debug_assertions) || config.torture;
+        let nursery = config.young_bytes;
         Heap {
             id,
             pacer: Cell::new(Pacer::new(&config)),
@@ -170,6 +174,7 @@ impl Heap {
             paced: Cell::new(0),
             young: RefCell::new(Vec::new()),
             young_bytes: Cell::new(0),
+            nursery: Cell::new(nursery),
             release_stack: RefCell::new(Vec::new()),
             released: RefCell::new(Vec::new()),
             allocations: Cell::new(0),

@@ -159,7 +159,7 @@ impl Heap {
             return 0;
         }
         let to_goal = self.pacer.get().room(self.paced.get());
-        let nursery = self.config.young_bytes;
+        let nursery = self.nursery.get();
         let mut budget = if nursery == 0 {
             to_goal
         } else {

@@ -48,6 +48,9 @@ use crate::roots::discover_young_roots;
 use crate::stats::{CycleStats, Trigger};
 use crate::sweep::{free_dead, Doomed, SweepOutcome};
 
+/// The smallest nursery the pause target may size (young cycles have fixed costs too).
+const MIN_NURSERY: usize = 64 << 10;
+
 impl Heap {
     /// Which cycle, if any, an allocation of `size` young bytes should run first: a young one
     /// when the young bytes reach the nursery (or the full goal, if closer); a full one when
@@ -55,7 +58,7 @@ impl Heap {
     /// sixteenth of the nursery left), so tiny young cycles do not pile up before it.
     #[inline]
     pub(crate) fn young_due(&self, size: usize) -> Option<Trigger> {
-        let nursery = self.config.young_bytes;
+        let nursery = self.nursery.get();
         if nursery == 0 || self.is_marking() {
             // (While an incremental cycle marks, objects are born old: young cycles wait.)
             return None;
@@ -139,6 +142,23 @@ impl Heap {
         deferred.truncate(kept);
     }
 
+    /// With incremental cycles on, sizes the nursery by the pause target: a young cycle that
+    /// took `pause` for `bytes` of young objects is taken to cost the same per byte next time,
+    /// and the nursery moves halfway towards what fits in half the pause target, between
+    /// [`MIN_NURSERY`] and [`Config::young_bytes`](crate::Config::young_bytes).
+    fn size_nursery(&self, bytes: usize, pause: Duration) {
+        if !self.config.incremental || bytes == 0 {
+            return;
+        }
+        let target = self.config.pause_target.as_nanos() / 2;
+        let fits = (bytes as u128 * target / pause.as_nanos().max(1)).min(usize::MAX as u128);
+        let next = (self.nursery.get() + fits as usize) / 2;
+        self.nursery.set(next.clamp(
+            MIN_NURSERY.min(self.config.young_bytes),
+            self.config.young_bytes,
+        ));
+    }
+
     /// Runs one young cycle (see the module docs). The heap must be idle.
     #[inline(never)]
     pub(crate) fn run_young_cycle(&self) -> CycleStats {
@@ -154,6 +174,7 @@ impl Heap {
         let start = Instant::now();
         self.flush_slot_caches();
         let heap_before = self.space.borrow().bytes();
+        let nursery_bytes = self.young_bytes.get();
         let mut young = std::mem::take(&mut *self.young.borrow_mut());
 
         // Release what no handle names (dead trees, mostly) before tracing anything.
@@ -237,6 +258,7 @@ impl Heap {
         let pause = start.elapsed();
 
         self.phase.set(Phase::End);
+        self.size_nursery(nursery_bytes, pause);
         self.objects.set(self.objects.get() - outcome.objects_freed);
         // Promoted objects are old now: that is the old generation's growth pacing watches.
         self.paced
