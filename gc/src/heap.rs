@@ -120,7 +120,7 @@ pub struct Heap {
     /// The flags objects are born with: `OLD | MARKED` while an incremental cycle marks
     /// (rule 8), else 0.
     pub(crate) birth: Cell<u32>,
-    /// The incremental cycle in progress (`incremental.rs`).
+    /// The incremental cycle in progress (`incremental/`).
     pub(crate) marking: RefCell<Option<Box<Marking>>>,
 }
 

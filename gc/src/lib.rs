@@ -136,7 +136,7 @@
 //!
 //! 8. **Allocate black.** From T0 to the end of marking, objects are born old and marked:
 //!    they are never counted or checked, and survive the cycle. *Test:*
-//!    `incremental.rs` (`objects_born_during_a_cycle_survive_it`, and every other test there).
+//!    `tests/incremental.rs` (`objects_born_during_a_cycle_survive_it`, and every other test there).
 //! 9. **A new handle greys its object.** While a heap of the thread marks, `Gc::clone` and
 //!    `WeakGc::upgrade` of a handle to an old, unmarked object mark it and queue it for
 //!    tracing (one predictable branch on a thread-local flag otherwise). *Tests:* `the_trap_*`,
@@ -203,7 +203,7 @@
 //!
 //! # Incremental full cycles
 //! With [`Config::incremental`], a pacing-triggered full cycle does not stop the program for
-//! its whole length (`incremental.rs`): a start pause (a young cycle if the nursery holds
+//! its whole length (`incremental/`): a start pause (a young cycle if the nursery holds
 //! anything, the pools' drain, the switch to marking), then counting, root finding and
 //! marking in steps, a final pause (the last greyed objects, finalizers, the switch to
 //! sweeping), and the lazy sweep. A step runs when an allocation has used its share (a

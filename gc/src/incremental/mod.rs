@@ -34,14 +34,18 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::time::{Duration, Instant};
 
-use crate::alloc::ObjectSpace;
 use crate::barrier;
-use crate::header::{Header, DEAD, MARKED, OLD};
+use crate::header::{Header, MARKED, OLD};
 use crate::heap::{Heap, Phase};
 use crate::mark::mark_one;
+
+mod end;
+mod walk;
+
 use crate::recorder::PauseKind;
-use crate::stats::{CycleStats, Trigger};
-use crate::trace::{TraceMode, Tracer};
+use crate::stats::Trigger;
+use crate::trace::TraceMode;
+use walk::{advance, walk_some};
 
 /// Bytes allocated between two steps: a thirty-second of the goal, between 256 bytes and
 /// 64 KiB, so that a small heap takes many steps per cycle too.
@@ -448,70 +452,6 @@ impl Heap {
         }
     }
 
-    /// Pacing and statistics at the end of an incremental cycle.
-    fn end_incremental(
-        &self,
-        mut m: Marking,
-        pause: Duration,
-        sweep: Duration,
-        finalize: Duration,
-        finalized: usize,
-        destructor_panics: usize,
-    ) -> CycleStats {
-        m.stops += 1;
-        m.pause += pause;
-        m.longest = m.longest.max(pause);
-        let born_bytes = (self.bytes_allocated.get() - m.bytes_allocated_at_start) as usize;
-        let born = (self.allocations.get() - m.allocations_at_start) as usize;
-        let (heap_after, zombies, zombie_bytes) = {
-            let space = self.space.borrow();
-            (space.bytes(), space.zombies, space.zombie_bytes)
-        };
-        // What survives: what the mark reached, what was born meanwhile (black), and zombies.
-        let live = m.marked_bytes + born_bytes + zombie_bytes;
-        self.paced.set(live);
-        let mut pacer = self.pacer.get();
-        let next_goal = pacer.end_cycle(live);
-        self.pacer.set(pacer);
-        let objects_live = m.marked + born;
-        let objects_freed = self.objects.get().saturating_sub(objects_live);
-        let cycle = self.recorder.borrow_mut().count_cycle(0);
-        CycleStats {
-            cycle,
-            trigger: m.trigger,
-            at: m.at,
-            pause: m.pause,
-            incremental: true,
-            stops: m.stops,
-            longest_stop: m.longest,
-            wall: m.started.elapsed(),
-            outrun: m.outrun,
-            sweep_finish: Duration::ZERO,
-            clear_pools: m.clear_pools,
-            release: Duration::ZERO,
-            objects_released: 0,
-            roots: m.count_time + m.check_time,
-            mark: m.mark_time,
-            finalize,
-            sweep,
-            lazy_sweep: true,
-            pool_drop: m.pool_drop,
-            roots_found: m.roots,
-            objects_freed,
-            bytes_freed: 0,
-            objects_live,
-            bytes_live: m.marked_bytes + born_bytes,
-            zombies,
-            heap_before: m.heap_before,
-            heap_after,
-            next_goal,
-            pools_drained: m.pools_drained,
-            pool_items_drained: m.pool_items_drained,
-            finalized,
-            destructor_panics,
-        }
-    }
-
     /// Gives up an incremental cycle in progress: clears every mark and count and switches the
     /// barriers off. The heap is then as if the cycle had never started (objects born during
     /// it are old). For `collect()`, the limit, a panic in `trace`, and dropping the heap.
@@ -542,82 +482,4 @@ impl Heap {
         }
         catch_unwind(AssertUnwindSafe(|| self.finish_incremental())).err()
     }
-}
-
-/// Walks the next page (or large object) of the current walk: counting, or checking.
-/// Returns the objects it looked at.
-fn walk_some(m: &mut Marking, space: &ObjectSpace, tracer: &mut Tracer) -> usize {
-    let mut walked = 0;
-    let mut visit = |object: NonNull<Header>, m: &mut Marking, tracer: &mut Tracer| {
-        walked += 1;
-        // SAFETY: every object of the space is allocated.
-        let header = unsafe { object.as_ref() };
-        match m.stage {
-            Stage::Count => count_one(header, object, m.epoch, tracer),
-            Stage::Check => {
-                if check_one(header) {
-                    tracer.stack.push(object);
-                    m.roots += 1;
-                }
-            }
-            Stage::Mark => unreachable!("walks end before the mark"),
-        }
-    };
-    if m.page < m.pages_at_start {
-        let page = space.page(m.page);
-        let (from, chunk) = (m.slot, m.chunk);
-        let next = page.for_each_object_from(from, chunk, |_, object| visit(object, m, tracer));
-        if next >= page.slots() {
-            m.page += 1;
-            m.slot = 0;
-        } else {
-            m.slot = next;
-        }
-    } else if m.large < m.large_at_start {
-        let object = space.large_at(m.large);
-        m.large += 1;
-        visit(object, m, tracer);
-    }
-    walked
-}
-
-/// Moves to the next walk when the current one is over.
-fn advance(m: &mut Marking) {
-    if m.page >= m.pages_at_start && m.large >= m.large_at_start {
-        m.page = 0;
-        m.slot = 0;
-        m.large = 0;
-        m.stage = match m.stage {
-            Stage::Count => Stage::Check,
-            Stage::Check | Stage::Mark => Stage::Mark,
-        };
-    }
-}
-
-/// Counting: traces an object that is neither dead nor marked, adding one to the internal
-/// count of each object of this heap it holds a handle to (cells written during the cycle
-/// are skipped: rule 11).
-fn count_one(header: &Header, object: NonNull<Header>, epoch: u32, tracer: &mut Tracer) {
-    if header.has(DEAD | MARKED) || !header.vtable().needs_trace {
-        return;
-    }
-    tracer.mode = TraceMode::Count;
-    tracer.epoch = Some(epoch);
-    // SAFETY: live (not dead), so its value is initialised and not dropped.
-    unsafe { (header.vtable().trace)(object, tracer) };
-    tracer.epoch = None;
-}
-
-/// Checking: an unmarked live object with more handles than internal references is a root
-/// (marked; the caller pushes it). Clears the internal count either way.
-fn check_one(header: &Header) -> bool {
-    if header.has(DEAD) {
-        return false;
-    }
-    let root = !header.has(MARKED) && header.handles() > header.internal();
-    if root {
-        header.set(MARKED);
-    }
-    header.reset_internal();
-    root
 }
