@@ -180,33 +180,44 @@ fn run_program(args: &RunArgs, name: &str, source: &[u8]) -> u8 {
             ));
         });
     }
+    let started = std::time::Instant::now();
     let result = interp.run_source(src);
     let flushed = interp.flush();
+    let wall = started.elapsed();
     let status = match result.and(flushed) {
         Ok(_) => 0,
         Err(e) => {
             eprintln!("{}", e.render(name));
+            eprint!("{}", e.render_backtrace(name));
             1
         }
     };
     if args.gc_stats {
-        eprint!("{}", gc_summary(&interp, drained.get()));
+        eprint!("{}", gc_summary(&interp, drained.get(), wall));
     }
     status
 }
 
 /// The `--gc-stats` report.
-fn gc_summary(interp: &Interpreter, (pool_visits, items_drained): (u64, u64)) -> String {
+fn gc_summary(
+    interp: &Interpreter,
+    (pool_visits, items_drained): (u64, u64),
+    wall: Duration,
+) -> String {
     let s = interp.heap().stats();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let mib = |b: usize| b as f64 / (1024.0 * 1024.0);
-    let args = interp.args_pool_stats();
+    let stacks = interp.stack_pool_stats();
+    let share = s.pause_total.as_secs_f64() / wall.as_secs_f64().max(1e-9) * 100.0;
     let strings = scheme::ctx::STRING_BUFFERS.stats();
     format!(
-        "gc-stats: {} cycles; pause total {:.3} ms, max {:.3} ms, p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms\n\
+        "gc-stats: run {:.3} ms of wall time, {:.1}% of it in collection pauses\n\
+         gc-stats: {} cycles; pause total {:.3} ms, max {:.3} ms, p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms\n\
          gc-stats: heap {:.2} MiB in {} objects at exit, peak {:.2} MiB; {} objects allocated ({:.1} MiB), {} freed\n\
          gc-stats: pools drained by the cycles: {} pool visits, {} items dropped\n\
-         gc-stats: argument-vector pool: {} gets, {} news, {} puts, {} drained; string-buffer pool: {} gets, {} news, {} puts, {} drained\n",
+         gc-stats: value-stack pool: {} gets, {} news, {} puts, {} drained; string-buffer pool: {} gets, {} news, {} puts, {} drained\n",
+        ms(wall),
+        share,
         s.cycles,
         ms(s.pause_total),
         ms(s.pause_max),
@@ -221,10 +232,10 @@ fn gc_summary(interp: &Interpreter, (pool_visits, items_drained): (u64, u64)) ->
         s.objects_freed,
         pool_visits,
         items_drained,
-        args.gets,
-        args.news,
-        args.puts,
-        args.drained,
+        stacks.gets,
+        stacks.news,
+        stacks.puts,
+        stacks.drained,
         strings.gets,
         strings.news,
         strings.puts,

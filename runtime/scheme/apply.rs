@@ -1,30 +1,41 @@
-//! Applying procedures: closures (arity, frame, body), primitives, record procedures,
-//! and the primitives that call procedures themselves (`apply`, `map`, `for-each`,
-//! `vector-map`, `vector-for-each`), whose calls go through the machine like any other.
+//! Calling procedures: closures (arity, frame, body), primitives (called on a slice of the
+//! value stack, no argument vector), record procedures, and the primitives that call
+//! procedures themselves (`apply`, `map`, `for-each`, `vector-map`, `vector-for-each`),
+//! whose calls go through the machine like any other.
 
 use super::error::{bail, Result};
-use super::machine::{Kont, Machine, MapState, Mode};
+use super::gc::Gc;
+use super::machine::{Frame, Machine, MapState, Ret};
 use super::primitives::{list_items, records, wrong_type, PrimKind};
 use super::printer::repr;
 use super::value::{Closure, Value};
 
+/// A value a call produced at once, and what it is for.
+pub(super) type Done = Option<(Value, Ret)>;
+
 impl Machine<'_> {
-    /// Applies `vals[0]` to `vals[1..]`.
-    pub(super) fn apply(&mut self, mut vals: Vec<Value>) -> Result<Mode> {
+    /// Calls `f` on the `argc` topmost values. When the call returns, the stack is cut back
+    /// to `ret_sp` and the value goes to `ret`. A closure in `tail` position reuses the
+    /// running activation (and `ret_sp`, `ret` of the call that made it). Returns the value
+    /// when it is known at once (primitives), `None` when a closure's code runs next.
+    pub(super) fn invoke(
+        &mut self,
+        mut f: Value,
+        mut argc: usize,
+        ret_sp: usize,
+        ret: Ret,
+        tail: bool,
+    ) -> Result<Done> {
         loop {
-            let Some(f) = vals.first().cloned() else {
-                bail!("internal error: empty application");
-            };
-            let argc = vals.len() - 1;
+            let sp = self.stack.len();
             match &f {
                 Value::Closure(c) => {
-                    let result = self.enter(c, &mut vals, 1);
-                    self.ctx.give_args(vals);
-                    return result;
+                    let c = c.clone();
+                    self.enter(c, argc, ret_sp, ret, tail)?;
+                    return Ok(None);
                 }
                 Value::Primitive(p) => {
                     if !p.accepts(argc) {
-                        self.ctx.give_args(vals);
                         bail!(
                             "wrong number of arguments to {}: expected {}, got {argc}",
                             p.name,
@@ -33,83 +44,99 @@ impl Machine<'_> {
                     }
                     match p.kind {
                         PrimKind::Fn(fun) => {
-                            let result = fun(self.ctx, &vals[1..]);
-                            self.ctx.give_args(vals);
-                            return Ok(Mode::Return(result?));
+                            let v = fun(self.ctx, &self.stack[sp - argc..])?;
+                            self.stack.truncate(ret_sp);
+                            return Ok(Some((v, ret)));
                         }
                         PrimKind::Apply => {
-                            let last = vals.pop().unwrap_or(Value::Nil);
+                            // (apply g a ... list): g and the a's stay, the list is spread.
+                            let last = self.stack.pop().unwrap_or(Value::Nil);
                             let spread = list_items("apply", &last)?;
-                            vals.remove(0);
-                            vals.extend(spread);
+                            f = self.stack[sp - argc].clone();
+                            argc = argc - 2 + spread.len();
+                            self.stack.extend(spread);
                         }
-                        PrimKind::Map(collect) => {
-                            vals.remove(0);
-                            let func = vals.remove(0);
-                            return self.map_start(func, vals, collect, p.name);
-                        }
-                        PrimKind::VectorMap(collect) => {
-                            vals.remove(0);
-                            let func = vals.remove(0);
-                            let mut lists = Vec::with_capacity(vals.len());
-                            for v in &vals {
-                                let Value::Vector(items) = v else {
-                                    return Err(wrong_type(p.name, "a vector", v));
-                                };
-                                let items: Vec<Value> = items.iter().map(|s| s.get()).collect();
-                                lists.push(self.ctx.list(&items)?);
+                        PrimKind::Map(collect) | PrimKind::VectorMap(collect) => {
+                            let vector = matches!(p.kind, PrimKind::VectorMap(_));
+                            let func = self.stack[sp - argc].clone();
+                            let mut lists = Vec::with_capacity(argc - 1);
+                            for v in &self.stack[sp - argc + 1..] {
+                                if vector {
+                                    let Value::Vector(items) = v else {
+                                        return Err(wrong_type(p.name, "a vector", v));
+                                    };
+                                    let items: Vec<Value> = items.iter().map(|s| s.get()).collect();
+                                    lists.push(self.ctx.list(&items)?);
+                                } else {
+                                    lists.push(v.clone());
+                                }
                             }
-                            self.ctx.give_args(vals);
-                            if collect {
-                                self.push(Kont::ToVector)?;
-                            }
-                            return self.map_start(func, lists, collect, p.name);
+                            self.stack.truncate(ret_sp);
+                            return self.map_start(func, lists, collect, vector, p.name, ret);
                         }
                     }
                 }
                 Value::RecordProc(rp) => {
-                    let result = records::call_record_proc(self.ctx, rp, &vals[1..]);
-                    self.ctx.give_args(vals);
-                    return Ok(Mode::Return(result?));
+                    let v = records::call_record_proc(self.ctx, rp, &self.stack[sp - argc..])?;
+                    self.stack.truncate(ret_sp);
+                    return Ok(Some((v, ret)));
                 }
-                other => {
-                    let shown = repr(other);
-                    self.ctx.give_args(vals);
-                    bail!("not a procedure: {shown}");
-                }
+                other => bail!("not a procedure: {}", repr(other)),
             }
         }
     }
 
-    /// Calls a closure on `args[from..]`: checks the arity, makes its frame (moving the
-    /// arguments out of `args`), and continues with its body.
-    pub(super) fn enter(
+    /// Enters closure `c` on the `argc` topmost values: checks the arity, lays out its
+    /// frame where the arguments are, and continues with its code.
+    fn enter(
         &mut self,
-        c: &Closure,
-        args: &mut Vec<Value>,
-        from: usize,
-    ) -> Result<Mode> {
-        let lambda = self.code.lambda(c.lambda);
-        let argc = args.len().saturating_sub(from);
-        if argc < lambda.required || (!lambda.rest && argc > lambda.required) {
-            let expected = if lambda.rest {
-                format!("at least {}", lambda.required)
+        c: Gc<Closure>,
+        argc: usize,
+        ret_sp: usize,
+        ret: Ret,
+        tail: bool,
+    ) -> Result<()> {
+        let proto = &self.prog.protos[c.proto as usize];
+        let required = usize::from(proto.required);
+        if argc < required || (!proto.rest && argc > required) {
+            let expected = if proto.rest {
+                format!("at least {required}")
             } else {
-                lambda.required.to_string()
+                required.to_string()
             };
-            let name = lambda.name.as_deref().unwrap_or("#<procedure>");
+            let name = self.prog.proc_name(c.proto);
             bail!("wrong number of arguments to {name}: expected {expected}, got {argc}");
         }
-        let rest = if lambda.rest {
-            let rest = self.ctx.list(&args[from + lambda.required..])?;
-            args.truncate(from + lambda.required);
-            Some(rest)
+        let args_at = self.stack.len() - argc;
+        if tail {
+            self.stack.drain(self.bp..args_at);
         } else {
-            None
-        };
-        // The arguments move into the frame: no handle is cloned on the way.
-        let frame = self.make_frame(c.env.clone(), args.drain(from..), rest, lambda.frame_size)?;
-        Ok(Mode::Eval(lambda.body, Some(frame)))
+            if self.frames.len() >= self.max_depth {
+                bail!(
+                    "stack depth exceeded (more than {} pending calls; see --max-depth)",
+                    self.max_depth
+                );
+            }
+            self.frames.push(Frame {
+                pc: self.pc,
+                ret_sp,
+                bp: self.bp,
+                closure: self.closure.take(),
+                ret,
+            });
+            self.bp = args_at;
+        }
+        if proto.rest {
+            let from = self.bp + required;
+            let rest = self.ctx.list(&self.stack[from..])?;
+            self.stack.truncate(from);
+            self.stack.push(rest);
+        }
+        self.stack
+            .resize(self.bp + usize::from(proto.frame_size), Value::Undefined);
+        self.pc = proto.entry;
+        self.closure = Some(c);
+        Ok(())
     }
 
     fn map_start(
@@ -117,8 +144,10 @@ impl Machine<'_> {
         func: Value,
         lists: Vec<Value>,
         collect: bool,
+        vector: bool,
         who: &str,
-    ) -> Result<Mode> {
+        ret: Ret,
+    ) -> Result<Done> {
         // Iterate as many times as the shortest finite list is long; all lists circular
         // would never end, and with `map` would grow memory the heap limit cannot see.
         let mut remaining = None;
@@ -138,37 +167,41 @@ impl Machine<'_> {
             acc: Vec::new(),
             remaining,
             collect,
-            pos: self.pos,
+            vector,
+            ret,
         };
         self.map_step(Box::new(state))
     }
 
-    pub(super) fn map_step(&mut self, mut state: Box<MapState>) -> Result<Mode> {
-        self.pos = state.pos;
-        if state.remaining == 0 {
-            let result = if state.collect {
-                self.ctx.list(&state.acc)?
-            } else {
-                Value::Unspecified
-            };
-            return Ok(Mode::Return(result));
+    /// Makes the next call of a map, or produces its result.
+    pub(super) fn map_step(&mut self, mut state: Box<MapState>) -> Result<Done> {
+        let ret_sp = self.stack.len();
+        if state.remaining > 0 {
+            state.remaining -= 1;
+            let mut complete = true;
+            for l in state.lists.iter_mut() {
+                let Value::Pair(p) = &*l else {
+                    // A list was shortened while mapping: stop here.
+                    complete = false;
+                    break;
+                };
+                let (car, cdr) = (p.car(), p.cdr());
+                self.stack.push(car);
+                *l = cdr;
+            }
+            if complete {
+                let func = state.func.clone();
+                let argc = state.lists.len();
+                return self.invoke(func, argc, ret_sp, Ret::Map(state), false);
+            }
+            self.stack.truncate(ret_sp);
         }
-        state.remaining -= 1;
-        let mut args = self.ctx.take_args();
-        args.push(state.func.clone());
-        for l in state.lists.iter_mut() {
-            let Value::Pair(p) = &*l else {
-                // A list was shortened while mapping: stop here.
-                self.ctx.give_args(args);
-                state.remaining = 0;
-                return self.map_step(state);
-            };
-            let (car, cdr) = (p.car(), p.cdr());
-            args.push(car);
-            *l = cdr;
-        }
-        self.push(Kont::Map(state))?;
-        self.apply(args)
+        let result = match (state.collect, state.vector) {
+            (false, _) => Value::Unspecified,
+            (true, false) => self.ctx.list(&state.acc)?,
+            (true, true) => self.ctx.vector(&state.acc)?,
+        };
+        Ok(Some((result, state.ret)))
     }
 }
 

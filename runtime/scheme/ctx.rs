@@ -31,8 +31,8 @@ pub fn give_string(mut s: String) {
     STRING_BUFFERS.put(s);
 }
 
-/// Argument vectors longer than this are not pooled.
-const MAX_POOLED_ARGS: usize = 64;
+/// Value stacks that grew beyond this many slots are not pooled.
+const MAX_POOLED_STACK: usize = 1 << 16;
 
 /// Limits on how long a script may run: a step count and a wall-clock deadline.
 pub struct Budget {
@@ -114,9 +114,9 @@ pub struct Ctx {
     symbols: HashMap<Box<str>, Gc<str>>,
     /// Where `display` and `write` go.
     pub out: Box<dyn Write>,
-    /// Argument vectors of calls in progress; a vector becomes a closure's frame or comes
-    /// back here. Drained by every full collection.
-    pub args_pool: LocalPool<Vec<Value>>,
+    /// The machine's value stacks: each top-level form runs on one taken from here and
+    /// gives it back (emptied) when it ends. Drained by every full collection.
+    pub stack_pool: LocalPool<Vec<Value>>,
     /// The step and time budget.
     pub budget: Budget,
     /// The heap's `max_heap_bytes`, checked before building large objects.
@@ -138,7 +138,7 @@ impl Ctx {
             heap,
             symbols: HashMap::new(),
             out,
-            args_pool: LocalPool::new(Vec::new),
+            stack_pool: LocalPool::new(Vec::new),
             budget,
             max_heap,
         }
@@ -208,20 +208,18 @@ impl Ctx {
         self.list_with_tail(items, Value::Nil)
     }
 
-    /// An empty argument vector from the pool.
-    #[inline]
-    pub fn take_args(&self) -> Vec<Value> {
-        let mut v = self.args_pool.get();
+    /// An empty value stack from the pool.
+    pub fn take_stack(&self) -> Vec<Value> {
+        let mut v = self.stack_pool.get();
         v.clear();
         v
     }
 
-    /// Gives an argument vector back to the pool.
-    #[inline]
-    pub fn give_args(&self, mut v: Vec<Value>) {
-        if v.capacity() <= MAX_POOLED_ARGS {
-            v.clear();
-            self.args_pool.put(v);
+    /// Gives a value stack back to the pool (emptied: its handles stop being roots).
+    pub fn give_stack(&self, mut v: Vec<Value>) {
+        v.clear();
+        if v.capacity() <= MAX_POOLED_STACK {
+            self.stack_pool.put(v);
         }
     }
 

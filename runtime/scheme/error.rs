@@ -34,6 +34,11 @@ pub struct SchemeError {
     pub pos: Option<Pos>,
     /// What went wrong, on one line.
     pub message: String,
+    /// The innermost procedures running when it happened, innermost first: each one's name
+    /// (`top level` outside any procedure) and where it was (the error, then each call).
+    pub backtrace: Vec<(String, Pos)>,
+    /// How many more pending calls the backtrace leaves out.
+    pub more_frames: usize,
 }
 
 impl SchemeError {
@@ -44,7 +49,12 @@ impl SchemeError {
         if message.contains('\n') {
             message = message.replace('\n', "\\n");
         }
-        SchemeError { pos: None, message }
+        SchemeError {
+            pos: None,
+            message,
+            backtrace: Vec::new(),
+            more_frames: 0,
+        }
     }
 
     /// An error at `pos`.
@@ -64,6 +74,35 @@ impl SchemeError {
     pub fn render(&self, file: &str) -> String {
         let pos = self.pos.unwrap_or(Pos::new(1, 1));
         format!("{file}:{pos}: error: {}", self.message)
+    }
+
+    /// The backtrace lines to print after [`render`](Self::render) (none when the error
+    /// happened outside any procedure call), each ending in a newline.
+    pub fn render_backtrace(&self, file: &str) -> String {
+        let mut out = String::new();
+        let mut i = 0;
+        while let Some((name, pos)) = self.backtrace.get(i) {
+            // A run of identical calls (a recursion) is one line.
+            let run = if i == 0 {
+                1
+            } else {
+                self.backtrace[i..]
+                    .iter()
+                    .take_while(|(n, p)| n == name && p == pos)
+                    .count()
+            };
+            let how = if i == 0 { "in" } else { "called from" };
+            out.push_str(&format!("  {how} {name} at {file}:{pos}"));
+            if run > 1 {
+                out.push_str(&format!(" ({run} times)"));
+            }
+            out.push('\n');
+            i += run;
+        }
+        if self.more_frames > 0 {
+            out.push_str(&format!("  ... {} more calls\n", self.more_frames));
+        }
+        out
     }
 }
 

@@ -1,65 +1,27 @@
-//! The evaluator: a CEK-style machine with an explicit continuation stack.
+//! The machine: runs [`bytecode`](super::bytecode) on a value stack and a call stack.
 //!
-//! The machine never recurses on the Rust stack: evaluating a subexpression pushes a
-//! continuation ([`Kont`]) saying what to do with its value, and a call in tail position
-//! pushes nothing, so a loop of ten million tail calls runs in constant space. The
-//! continuation stack has a configurable limit: deep non-tail recursion ends with a "stack
-//! depth exceeded" error instead of exhausting memory or the native stack.
+//! The machine never recurses on the Rust stack: a call pushes a [`Frame`] recording where
+//! to return, and a call in tail position reuses the running activation, so a loop of ten
+//! million tail calls runs in constant space. The call stack has a configurable limit: deep
+//! non-tail recursion ends with a "stack depth exceeded" error instead of exhausting memory.
 //!
-//! Everything the machine holds between steps (environments, argument vectors, values) is a
-//! `Gc` handle in a Rust data structure, hence a root; a collection may run at any
-//! allocation and needs nothing from the machine.
+//! Everything the machine holds between instructions (the value stack of `Value`s, the
+//! closures of pending calls) is `Gc` handles in Rust vectors, hence roots; a collection may
+//! run at any allocation and needs nothing from the machine.
 
-use super::code::{Code, Node, NodeId};
-use super::ctx::{heap_limit, Ctx};
-use super::error::{bail, Pos, Result, SchemeError};
+use super::bytecode::{Op, Pc, Program};
+use super::ctx::Ctx;
+use super::error::{bail, Result, SchemeError};
 use super::gc::Gc;
 use super::globals::Globals;
-use super::primitives::{list_items, PrimKind};
-use super::value::{parent, Closure, Env, Frame, Slot, Value};
+use super::value::{Closure, Slot, Value};
 
-/// What the machine does next.
-pub(super) enum Mode {
-    /// Evaluate a node in an environment.
-    Eval(NodeId, Env),
-    /// Hand a value to the top continuation.
-    Return(Value),
-}
-
-/// What to do with the value of the subexpression being evaluated.
-pub(super) enum Kont {
-    /// Choose a branch of an `if`.
-    If { then: NodeId, alt: NodeId, env: Env },
-    /// Go on with item `next` of a `Seq` node.
-    Seq { node: NodeId, next: usize, env: Env },
-    /// Collect the operands of a `Call`, `PrimCall` or `Let` node; `next` is the operand
-    /// to evaluate after this value is stored.
-    Operands {
-        node: NodeId,
-        next: usize,
-        env: Env,
-        vals: Vec<Value>,
-    },
-    /// Store into a local variable.
-    SetLocal { depth: u16, index: u16, env: Env },
-    /// Store into a global variable (which must already be bound).
-    SetGlobal { id: u32, pos: Pos },
-    /// Define a global.
-    Define { id: u32 },
-    /// Go on with an `and`.
-    And { node: NodeId, next: usize, env: Env },
-    /// Go on with an `or`.
-    Or { node: NodeId, next: usize, env: Env },
-    /// Pick a `case` clause.
-    Case { node: NodeId, env: Env },
-    /// A `cond` `=>` clause's test value arrived.
-    CondTest { node: NodeId, env: Env },
-    /// A `cond` `=>` clause's procedure arrived: call it on the test value.
-    CondCall { arg: Value, pos: Pos },
-    /// A `map` or `for-each` in progress.
+/// What to do with the value a call produces.
+pub(super) enum Ret {
+    /// Push it and go on with the caller's code.
+    Code,
+    /// Feed it to a `map`, `for-each`, `vector-map` or `vector-for-each` in progress.
     Map(Box<MapState>),
-    /// Turn the list a `vector-map` produced into a vector.
-    ToVector,
 }
 
 /// The state of a `map`, `for-each`, `vector-map` or `vector-for-each`.
@@ -69,478 +31,330 @@ pub(super) struct MapState {
     pub(super) acc: Vec<Value>,
     pub(super) remaining: usize,
     pub(super) collect: bool,
-    pub(super) pos: Pos,
+    pub(super) vector: bool,
+    pub(super) ret: Ret,
 }
+
+/// A pending call: what the caller was doing.
+pub(super) struct Frame {
+    /// The caller's next instruction (the call is the one before).
+    pub(super) pc: Pc,
+    /// The stack length to cut back to when the call returns.
+    pub(super) ret_sp: usize,
+    /// The caller's frame base.
+    pub(super) bp: usize,
+    /// The caller's closure (`None` at top level).
+    pub(super) closure: Option<Gc<Closure>>,
+    /// What the value is for.
+    pub(super) ret: Ret,
+}
+
+/// The most frames a backtrace shows.
+const BACKTRACE_FRAMES: usize = 8;
 
 /// Runs compiled code. One machine runs one top-level form.
 pub struct Machine<'a> {
-    pub(super) code: &'a Code,
+    pub(super) prog: &'a Program,
     pub(super) globals: &'a mut Globals,
     pub(super) ctx: &'a mut Ctx,
-    pub(super) stack: Vec<Kont>,
+    pub(super) stack: Vec<Value>,
+    pub(super) frames: Vec<Frame>,
     pub(super) max_depth: usize,
-    /// The position of the call being applied, for errors raised inside it.
-    pub(super) pos: Pos,
-    /// Where a frame's slots are assembled before they are copied into the heap.
-    pub(super) scratch: Vec<Slot>,
-    /// The operands of a primitive call made without a continuation.
-    pub(super) direct: Vec<Value>,
+    /// The next instruction.
+    pub(super) pc: Pc,
+    /// The running activation's frame base in `stack`.
+    pub(super) bp: usize,
+    /// The running closure (`None` at top level).
+    pub(super) closure: Option<Gc<Closure>>,
 }
 
 impl<'a> Machine<'a> {
-    /// A machine over the interpreter's state, allowing `max_depth` pending continuations.
+    /// A machine over the interpreter's state, allowing `max_depth` pending calls.
     pub fn new(
-        code: &'a Code,
+        prog: &'a Program,
         globals: &'a mut Globals,
         ctx: &'a mut Ctx,
         max_depth: usize,
     ) -> Machine<'a> {
+        let stack = ctx.take_stack();
         Machine {
-            code,
+            prog,
             globals,
             ctx,
-            stack: Vec::new(),
+            stack,
+            frames: Vec::new(),
             max_depth,
-            pos: Pos::new(1, 1),
-            scratch: Vec::new(),
-            direct: Vec::new(),
+            pc: 0,
+            bp: 0,
+            closure: None,
         }
     }
 
-    /// Evaluates `node` at top level and returns its value.
-    pub fn run(&mut self, node: NodeId, pos: Pos) -> Result<Value> {
-        self.pos = pos;
-        let result = self.execute(node);
-        // After an error the pending continuations are dropped: their handles stop being
-        // roots, and the heap is left consistent for the next form.
-        self.stack.clear();
-        result.map_err(|e| e.with_pos(self.pos))
+    /// Runs the top-level form compiled as prototype `proto` and returns its value.
+    pub fn run(&mut self, proto: u32) -> Result<Value> {
+        let p = &self.prog.protos[proto as usize];
+        self.pc = p.entry;
+        self.bp = 0;
+        self.stack
+            .resize(usize::from(p.frame_size), Value::Undefined);
+        let result = self.execute();
+        let result = result.map_err(|e| {
+            let e = e.with_pos(self.prog.pos_of(self.pc.saturating_sub(1)));
+            self.with_backtrace(e)
+        });
+        // After an error the pending calls are dropped: their handles stop being roots,
+        // and the heap is left consistent for the next form.
+        self.ctx.give_stack(std::mem::take(&mut self.stack));
+        self.frames.clear();
+        self.closure = None;
+        result
     }
 
-    fn execute(&mut self, start: NodeId) -> Result<Value> {
-        let mut mode = Mode::Eval(start, None);
-        loop {
-            self.ctx.budget.tick()?;
-            mode = match mode {
-                Mode::Eval(id, env) => self.eval(id, env)?,
-                Mode::Return(v) => match self.stack.pop() {
-                    None => return Ok(v),
-                    Some(k) => self.resume(k, v)?,
-                },
-            };
+    /// Adds the innermost pending calls to an error: each caller and where it made the call.
+    fn with_backtrace(&self, mut e: SchemeError) -> SchemeError {
+        if self.frames.is_empty() {
+            return e;
         }
-    }
-
-    #[inline]
-    pub(super) fn push(&mut self, k: Kont) -> Result<()> {
-        if self.stack.len() >= self.max_depth {
-            bail!(
-                "stack depth exceeded (more than {} pending calls; see --max-depth)",
-                self.max_depth
-            );
-        }
-        self.stack.push(k);
-        Ok(())
-    }
-
-    /// The frame `depth` levels up from `env`.
-    fn frame(env: &Env, depth: u16) -> Result<Gc<Frame>> {
-        let mut frame = env.clone();
-        for _ in 0..depth {
-            frame = frame.and_then(|f| parent(&f));
-        }
-        frame.ok_or_else(|| SchemeError::new("internal error: environment too shallow"))
-    }
-
-    #[inline]
-    fn local(&self, env: &Env, depth: u16, index: u16, name: u32, pos: Pos) -> Result<Value> {
-        let slot = index as usize + 1;
-        let v = if depth == 0 {
-            env.as_ref().and_then(|f| f.get(slot)).map(Slot::get)
-        } else {
-            Self::frame(env, depth)?.get(slot).map(Slot::get)
+        let name = |c: &Option<Gc<Closure>>| match c {
+            Some(c) => self.prog.proc_name(c.proto).to_string(),
+            None => "top level".to_string(),
         };
-        match v {
-            Some(Value::Undefined) => Err(SchemeError::at(
-                pos,
-                format!(
-                    "variable used before its definition: {}",
-                    self.code.name(name)
-                ),
-            )),
-            Some(v) => Ok(v),
-            None => Err(SchemeError::at(pos, "internal error: bad variable slot")),
+        let mut lines = vec![(name(&self.closure), e.pos.unwrap_or_default())];
+        for f in self.frames.iter().rev().take(BACKTRACE_FRAMES - 1) {
+            lines.push((name(&f.closure), self.prog.pos_of(f.pc.saturating_sub(1))));
         }
-    }
-
-    /// Makes a frame on the heap: slot 0 links to `parent`, then `args`, then `Undefined`
-    /// up to `size` variables. The slots are assembled in a reused buffer, so a call costs
-    /// one heap object and no other allocation.
-    pub(super) fn make_frame(
-        &mut self,
-        parent: Env,
-        args: impl Iterator<Item = Value>,
-        rest: Option<Value>,
-        size: usize,
-    ) -> Result<Gc<Frame>> {
-        let scratch = &mut self.scratch;
-        scratch.clear();
-        scratch.push(Slot::new(parent.map_or(Value::Nil, Value::Env)));
-        scratch.extend(args.map(Slot::new));
-        scratch.extend(rest.map(Slot::new));
-        while scratch.len() <= size {
-            scratch.push(Slot::new(Value::Undefined));
-        }
-        let frame = self.ctx.heap.try_alloc_slice(scratch).map_err(heap_limit);
-        scratch.clear();
-        frame
+        e.backtrace = lines;
+        e.more_frames = (self.frames.len() + 1).saturating_sub(BACKTRACE_FRAMES);
+        e
     }
 
     #[inline]
-    fn global(&self, id: u32, pos: Pos) -> Result<Value> {
+    fn pop(&mut self) -> Value {
+        self.stack.pop().unwrap_or(Value::Unspecified)
+    }
+
+    fn var_error(&self, what: &str) -> SchemeError {
+        let pc = self.pc.saturating_sub(1);
+        let name = self.prog.var_names.get(&pc).map_or("?", String::as_str);
+        SchemeError::new(format!("{what}: {name}"))
+    }
+
+    #[inline]
+    fn checked(&self, v: Value) -> Result<Value> {
+        match v {
+            Value::Undefined => Err(self.var_error("variable used before its definition")),
+            v => Ok(v),
+        }
+    }
+
+    #[inline]
+    fn free(&self, i: u16) -> Result<&Value> {
+        self.closure
+            .as_ref()
+            .and_then(|c| c.free.get(usize::from(i)))
+            .ok_or_else(|| SchemeError::new("internal error: bad captured variable"))
+    }
+
+    fn cell(v: &Value) -> Result<&Gc<Slot>> {
+        match v {
+            Value::Cell(c) => Ok(c),
+            _ => bail!("internal error: not a cell"),
+        }
+    }
+
+    fn execute(&mut self) -> Result<Value> {
+        let prog = self.prog;
+        loop {
+            let op = prog.ops[self.pc as usize];
+            self.pc += 1;
+            match op {
+                Op::Const(n) => self.stack.push(prog.consts[n as usize].clone()),
+                Op::Local(s) => {
+                    let v = self.stack[self.bp + usize::from(s)].clone();
+                    let v = self.checked(v)?;
+                    self.stack.push(v);
+                }
+                Op::LocalCell(s) => {
+                    let v = Self::cell(&self.stack[self.bp + usize::from(s)])?.get();
+                    let v = self.checked(v)?;
+                    self.stack.push(v);
+                }
+                Op::LocalRaw(s) => {
+                    let v = self.stack[self.bp + usize::from(s)].clone();
+                    self.stack.push(v);
+                }
+                Op::Free(i) => {
+                    let v = self.free(i)?.clone();
+                    let v = self.checked(v)?;
+                    self.stack.push(v);
+                }
+                Op::FreeCell(i) => {
+                    let v = Self::cell(self.free(i)?)?.get();
+                    let v = self.checked(v)?;
+                    self.stack.push(v);
+                }
+                Op::FreeRaw(i) => {
+                    let v = self.free(i)?.clone();
+                    self.stack.push(v);
+                }
+                Op::Global(id) => {
+                    let v = self.global(id)?;
+                    self.stack.push(v);
+                }
+                Op::SetLocal(s) => {
+                    let v = self.pop();
+                    self.stack[self.bp + usize::from(s)] = v;
+                }
+                Op::SetLocalCell(s) => {
+                    let v = self.pop();
+                    Self::cell(&self.stack[self.bp + usize::from(s)])?.set(v);
+                }
+                Op::SetFreeCell(i) => {
+                    let v = self.pop();
+                    Self::cell(self.free(i)?)?.set(v);
+                }
+                Op::SetGlobal(id) => {
+                    let v = self.pop();
+                    if matches!(self.globals.get(id), Value::Undefined) {
+                        bail!("set! of unbound variable: {}", self.globals.name(id));
+                    }
+                    self.globals.set(id, v);
+                }
+                Op::DefineGlobal(id) => {
+                    let v = self.pop();
+                    self.globals.set(id, v);
+                }
+                Op::MakeCell(s) => {
+                    let at = self.bp + usize::from(s);
+                    let v = std::mem::replace(&mut self.stack[at], Value::Undefined);
+                    self.stack[at] = Value::Cell(self.ctx.alloc(Slot::new(v))?);
+                }
+                Op::NewCell(s) => {
+                    let cell = Value::Cell(self.ctx.alloc(Slot::new(Value::Undefined))?);
+                    self.stack[self.bp + usize::from(s)] = cell;
+                }
+                Op::Clear(from, to) => {
+                    let (from, to) = (self.bp + usize::from(from), self.bp + usize::from(to));
+                    for v in &mut self.stack[from..to] {
+                        *v = Value::Undefined;
+                    }
+                }
+                Op::Pop => {
+                    self.stack.pop();
+                }
+                Op::Dup => {
+                    let v = self.stack.last().cloned().unwrap_or(Value::Unspecified);
+                    self.stack.push(v);
+                }
+                Op::Swap => {
+                    let n = self.stack.len();
+                    self.stack.swap(n - 1, n - 2);
+                }
+                Op::Jump(t) => self.pc = t,
+                Op::JumpIfFalse(t) => {
+                    if !self.pop().is_true() {
+                        self.pc = t;
+                    }
+                }
+                Op::AndJump(t) => {
+                    if matches!(self.stack.last(), Some(Value::Bool(false))) {
+                        self.pc = t;
+                    } else {
+                        self.stack.pop();
+                    }
+                }
+                Op::OrJump(t) => {
+                    if matches!(self.stack.last(), Some(Value::Bool(false))) {
+                        self.stack.pop();
+                    } else {
+                        self.pc = t;
+                    }
+                }
+                Op::Case(t) => {
+                    let key = self.pop();
+                    let table = &prog.cases[t as usize];
+                    self.pc = table
+                        .clauses
+                        .iter()
+                        .find(|(data, _)| data.iter().any(|d| d.eqv(&key)))
+                        .map_or(table.default, |(_, at)| *at);
+                }
+                Op::Closure { proto, free } => {
+                    let from = self.stack.len() - usize::from(free);
+                    let free: Box<[Value]> = self.stack.drain(from..).collect();
+                    let c = self.ctx.alloc(Closure { proto, free })?;
+                    self.stack.push(Value::Closure(c));
+                }
+                Op::Call(argc) | Op::TailCall(argc) => {
+                    self.ctx.budget.tick()?;
+                    let argc = usize::from(argc);
+                    let at = self.stack.len() - argc - 1;
+                    let f = self.stack[at].clone();
+                    let tail = matches!(op, Op::TailCall(_));
+                    if let Some((v, ret)) = self.invoke(f, argc, at, Ret::Code, tail)? {
+                        self.finish(v, ret)?;
+                    }
+                }
+                Op::CallGlobal(id, argc) | Op::TailCallGlobal(id, argc) => {
+                    self.ctx.budget.tick()?;
+                    let argc = usize::from(argc);
+                    let f = self.global(id)?;
+                    let at = self.stack.len() - argc;
+                    let tail = matches!(op, Op::TailCallGlobal(..));
+                    if let Some((v, ret)) = self.invoke(f, argc, at, Ret::Code, tail)? {
+                        self.finish(v, ret)?;
+                    }
+                }
+                Op::Prim(p, argc) => {
+                    let at = self.stack.len() - usize::from(argc);
+                    let super::primitives::PrimKind::Fn(f) = p.kind else {
+                        bail!("internal error: {} cannot be called directly", p.name);
+                    };
+                    let v = f(self.ctx, &self.stack[at..])?;
+                    self.stack.truncate(at);
+                    self.stack.push(v);
+                }
+                Op::Return => {
+                    let v = self.pop();
+                    let Some(frame) = self.frames.pop() else {
+                        return Ok(v);
+                    };
+                    self.stack.truncate(frame.ret_sp);
+                    self.pc = frame.pc;
+                    self.bp = frame.bp;
+                    self.closure = frame.closure;
+                    self.finish(v, frame.ret)?;
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn global(&self, id: u32) -> Result<Value> {
         match self.globals.get(id) {
-            Value::Undefined => Err(SchemeError::at(
-                pos,
-                format!("unbound variable: {}", self.globals.name(id)),
-            )),
+            Value::Undefined => bail!("unbound variable: {}", self.globals.name(id)),
             v => Ok(v.clone()),
         }
     }
 
-    /// The value of a node that needs no continuation (constant or variable), if it is one.
-    #[inline]
-    fn try_simple(&self, id: NodeId, env: &Env) -> Option<Result<Value>> {
-        match self.code.node(id) {
-            Node::Const(v) => Some(Ok(v.clone())),
-            Node::Local {
-                depth,
-                index,
-                name,
-                pos,
-            } => Some(self.local(env, *depth, *index, *name, *pos)),
-            Node::Global { id, pos } => Some(self.global(*id, *pos)),
-            _ => None,
-        }
-    }
-
-    fn eval(&mut self, id: NodeId, env: Env) -> Result<Mode> {
-        let code = self.code;
-        Ok(match code.node(id) {
-            Node::Const(v) => Mode::Return(v.clone()),
-            Node::Local {
-                depth,
-                index,
-                name,
-                pos,
-            } => Mode::Return(self.local(&env, *depth, *index, *name, *pos)?),
-            Node::Global { id, pos } => Mode::Return(self.global(*id, *pos)?),
-            Node::SetLocal {
-                depth,
-                index,
-                value,
-            } => {
-                self.push(Kont::SetLocal {
-                    depth: *depth,
-                    index: *index,
-                    env: env.clone(),
-                })?;
-                Mode::Eval(*value, env)
-            }
-            Node::SetGlobal { id, value, pos } => {
-                self.push(Kont::SetGlobal { id: *id, pos: *pos })?;
-                Mode::Eval(*value, env)
-            }
-            Node::DefineGlobal { id, value } => {
-                self.push(Kont::Define { id: *id })?;
-                Mode::Eval(*value, env)
-            }
-            Node::If { test, then, alt } => match self.try_simple(*test, &env) {
-                Some(v) => Mode::Eval(if v?.is_true() { *then } else { *alt }, env),
-                None => {
-                    self.push(Kont::If {
-                        then: *then,
-                        alt: *alt,
-                        env: env.clone(),
-                    })?;
-                    Mode::Eval(*test, env)
+    /// Delivers the value of a finished call.
+    pub(super) fn finish(&mut self, mut v: Value, mut ret: Ret) -> Result<()> {
+        loop {
+            match ret {
+                Ret::Code => {
+                    self.stack.push(v);
+                    return Ok(());
                 }
-            },
-            Node::Lambda(lambda) => Mode::Return(Value::Closure(self.ctx.alloc(Closure {
-                lambda: *lambda,
-                env,
-            })?)),
-            Node::Seq(nodes) => match nodes.len() {
-                0 => Mode::Return(Value::Unspecified),
-                1 => Mode::Eval(nodes[0], env),
-                _ => {
-                    self.push(Kont::Seq {
-                        node: id,
-                        next: 1,
-                        env: env.clone(),
-                    })?;
-                    Mode::Eval(nodes[0], env)
-                }
-            },
-            Node::Call { parts, pos } => self.call(id, parts, *pos, env)?,
-            Node::PrimCall { args, .. } | Node::Let { inits: args, .. } => {
-                let vals = self.ctx.take_args();
-                self.operands(id, args, 0, env, vals)?
-            }
-            Node::And(nodes) | Node::Or(nodes) => {
-                if nodes.len() > 1 {
-                    let (node, next) = (id, 1);
-                    let env = env.clone();
-                    self.push(if matches!(code.node(id), Node::And(_)) {
-                        Kont::And { node, next, env }
-                    } else {
-                        Kont::Or { node, next, env }
-                    })?;
-                }
-                Mode::Eval(nodes[0], env)
-            }
-            Node::Case { key, .. } => match self.try_simple(*key, &env) {
-                Some(v) => Mode::Eval(self.case_branch(id, &v?), env),
-                None => {
-                    self.push(Kont::Case {
-                        node: id,
-                        env: env.clone(),
-                    })?;
-                    Mode::Eval(*key, env)
-                }
-            },
-            Node::CondArrow { test, .. } => {
-                self.push(Kont::CondTest {
-                    node: id,
-                    env: env.clone(),
-                })?;
-                Mode::Eval(*test, env)
-            }
-        })
-    }
-
-    /// Starts a call. The common case, a primitive applied to constants and variables,
-    /// runs right here on a reused buffer; every other call collects its operands in a
-    /// vector from the argument pool.
-    fn call(&mut self, node: NodeId, parts: &'a [NodeId], pos: Pos, env: Env) -> Result<Mode> {
-        let mut direct = std::mem::take(&mut self.direct);
-        direct.clear();
-        let mut simple = 0;
-        while let Some(&part) = parts.get(simple) {
-            match self.try_simple(part, &env) {
-                Some(Ok(v)) => direct.push(v),
-                Some(Err(e)) => {
-                    direct.clear();
-                    self.direct = direct;
-                    return Err(e);
-                }
-                None => break,
-            }
-            simple += 1;
-        }
-        if simple == parts.len() {
-            let result = match direct.first() {
-                Some(Value::Primitive(p)) => match (&p.kind, p.accepts(direct.len() - 1)) {
-                    (PrimKind::Fn(f), true) => {
-                        self.pos = pos;
-                        Some(f(self.ctx, &direct[1..]).map(Mode::Return))
+                Ret::Map(mut state) => {
+                    if state.collect {
+                        state.acc.push(v);
                     }
-                    _ => None,
-                },
-                Some(Value::Closure(c)) => {
-                    self.pos = pos;
-                    let c = c.clone();
-                    Some(self.enter(&c, &mut direct, 1))
+                    match self.map_step(state)? {
+                        Some((next, r)) => (v, ret) = (next, r),
+                        None => return Ok(()),
+                    }
                 }
-                _ => None,
-            };
-            if let Some(result) = result {
-                direct.clear();
-                self.direct = direct;
-                return result;
             }
         }
-        let mut vals = self.ctx.take_args();
-        vals.append(&mut direct);
-        self.direct = direct;
-        self.operands(node, parts, simple, env, vals)
-    }
-
-    fn case_branch(&self, node: NodeId, key: &Value) -> NodeId {
-        match self.code.node(node) {
-            Node::Case {
-                clauses, default, ..
-            } => clauses
-                .iter()
-                .find(|(data, _)| data.iter().any(|d| d.eqv(key)))
-                .map(|(_, body)| *body)
-                .unwrap_or(*default),
-            _ => node,
-        }
-    }
-
-    fn operand_ids(&self, node: NodeId) -> &'a [NodeId] {
-        match self.code.node(node) {
-            Node::Call { parts, .. } => parts,
-            Node::PrimCall { args, .. } => args,
-            Node::Let { inits, .. } => inits,
-            _ => &[],
-        }
-    }
-
-    /// Evaluates operands `ids[next..]` into `vals`: inline while they are constants or
-    /// variables, through a continuation otherwise; then completes the node.
-    fn operands(
-        &mut self,
-        node: NodeId,
-        ids: &'a [NodeId],
-        mut next: usize,
-        env: Env,
-        mut vals: Vec<Value>,
-    ) -> Result<Mode> {
-        while let Some(&operand) = ids.get(next) {
-            match self.try_simple(operand, &env) {
-                Some(Ok(v)) => vals.push(v),
-                Some(Err(e)) => {
-                    self.ctx.give_args(vals);
-                    return Err(e);
-                }
-                None => {
-                    self.push(Kont::Operands {
-                        node,
-                        next: next + 1,
-                        env: env.clone(),
-                        vals,
-                    })?;
-                    return Ok(Mode::Eval(operand, env));
-                }
-            }
-            next += 1;
-        }
-        self.complete(node, env, vals)
-    }
-
-    /// All operands of `node` are in `vals`: call, or enter the `let` body.
-    fn complete(&mut self, node: NodeId, env: Env, vals: Vec<Value>) -> Result<Mode> {
-        let code = self.code;
-        match code.node(node) {
-            Node::Call { pos, .. } => {
-                self.pos = *pos;
-                self.apply(vals)
-            }
-            Node::PrimCall { prim, pos, .. } => {
-                self.pos = *pos;
-                let PrimKind::Fn(f) = prim.kind else {
-                    bail!("internal error: {} cannot be called directly", prim.name);
-                };
-                let result = f(self.ctx, &vals);
-                self.ctx.give_args(vals);
-                Ok(Mode::Return(result?))
-            }
-            Node::Let { lambda, .. } => {
-                let lambda = code.lambda(*lambda);
-                let mut vals = vals;
-                let frame = self.make_frame(env, vals.drain(..), None, lambda.frame_size);
-                self.ctx.give_args(vals);
-                Ok(Mode::Eval(lambda.body, Some(frame?)))
-            }
-            _ => bail!("internal error: not a call"),
-        }
-    }
-
-    fn resume(&mut self, k: Kont, v: Value) -> Result<Mode> {
-        let code = self.code;
-        Ok(match k {
-            Kont::If { then, alt, env } => Mode::Eval(if v.is_true() { then } else { alt }, env),
-            Kont::Seq { node, next, env } => {
-                let Node::Seq(nodes) = code.node(node) else {
-                    bail!("internal error: not a sequence");
-                };
-                if next + 1 < nodes.len() {
-                    self.push(Kont::Seq {
-                        node,
-                        next: next + 1,
-                        env: env.clone(),
-                    })?;
-                }
-                Mode::Eval(nodes[next], env)
-            }
-            Kont::Operands {
-                node,
-                next,
-                env,
-                mut vals,
-            } => {
-                vals.push(v);
-                let ids = self.operand_ids(node);
-                self.operands(node, ids, next, env, vals)?
-            }
-            Kont::SetLocal { depth, index, env } => {
-                if let Some(slot) = Self::frame(&env, depth)?.get(index as usize + 1) {
-                    slot.set(v);
-                }
-                Mode::Return(Value::Unspecified)
-            }
-            Kont::SetGlobal { id, pos } => {
-                if matches!(self.globals.get(id), Value::Undefined) {
-                    return Err(SchemeError::at(
-                        pos,
-                        format!("set! of unbound variable: {}", self.globals.name(id)),
-                    ));
-                }
-                self.globals.set(id, v);
-                Mode::Return(Value::Unspecified)
-            }
-            Kont::Define { id } => {
-                self.globals.set(id, v);
-                Mode::Return(Value::Unspecified)
-            }
-            Kont::And { node, next, env } | Kont::Or { node, next, env } => {
-                let (Node::And(nodes) | Node::Or(nodes)) = code.node(node) else {
-                    bail!("internal error: not and/or");
-                };
-                let is_and = matches!(code.node(node), Node::And(_));
-                if v.is_true() != is_and {
-                    return Ok(Mode::Return(v));
-                }
-                if next + 1 < nodes.len() {
-                    let (node, next, env) = (node, next + 1, env.clone());
-                    self.push(if is_and {
-                        Kont::And { node, next, env }
-                    } else {
-                        Kont::Or { node, next, env }
-                    })?;
-                }
-                Mode::Eval(nodes[next], env)
-            }
-            Kont::Case { node, env } => Mode::Eval(self.case_branch(node, &v), env),
-            Kont::CondTest { node, env } => {
-                let Node::CondArrow { func, alt, pos, .. } = code.node(node) else {
-                    bail!("internal error: not a cond clause");
-                };
-                if v.is_true() {
-                    self.push(Kont::CondCall { arg: v, pos: *pos })?;
-                    Mode::Eval(*func, env)
-                } else {
-                    Mode::Eval(*alt, env)
-                }
-            }
-            Kont::CondCall { arg, pos } => {
-                self.pos = pos;
-                let mut vals = self.ctx.take_args();
-                vals.push(v);
-                vals.push(arg);
-                self.apply(vals)?
-            }
-            Kont::Map(mut state) => {
-                if state.collect {
-                    state.acc.push(v);
-                }
-                self.map_step(state)?
-            }
-            Kont::ToVector => {
-                let items = list_items("vector-map", &v)?;
-                Mode::Return(self.ctx.vector(&items)?)
-            }
-        })
     }
 }

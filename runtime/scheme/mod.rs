@@ -19,17 +19,20 @@
 //! - [`primitives`]: the built-in procedures; [`printer`]: `display` and `write`;
 //! - [`ctx`]: the heap, the symbol table, output, the pools and the step budget.
 //!
-//! Pools are used where an interpreter would use them: argument vectors come from a
-//! [`LocalPool`](prologue::LocalPool) (a vector either becomes a closure's frame or goes back),
-//! and string buffers from a global [`Pool`](prologue::Pool); every full collection drains both.
+//! Pools are used where an interpreter would use them: the machine's value stacks come from a
+//! [`LocalPool`](prologue::LocalPool) (each top-level form takes one and gives it back), and
+//! string buffers from a global [`Pool`](prologue::Pool); every full collection drains both.
 //!
 //! The interpreter has no file, network or process primitives: a script reads nothing and
 //! can only write to standard output and fail with an error.
 
+mod analysis;
 mod apply;
 pub mod atoms;
 mod bindings;
+pub mod bytecode;
 pub mod code;
+pub mod codegen;
 pub mod compiler;
 pub mod ctx;
 pub mod error;
@@ -51,6 +54,7 @@ mod tests;
 use std::io::Write;
 use std::time::Duration;
 
+use self::bytecode::Program;
 use self::code::Code;
 use self::compiler::Compiler;
 use self::ctx::{Budget, Ctx};
@@ -100,6 +104,7 @@ impl Default for Options {
 /// ```
 pub struct Interpreter {
     code: Code,
+    prog: Program,
     globals: Globals,
     ctx: Ctx,
     max_depth: usize,
@@ -115,6 +120,7 @@ impl Interpreter {
         primitives::install(&mut globals);
         Interpreter {
             code: Code::default(),
+            prog: Program::default(),
             globals,
             ctx,
             max_depth: options.max_depth.max(1),
@@ -126,9 +132,9 @@ impl Interpreter {
         &self.ctx.heap
     }
 
-    /// Statistics of the argument-vector pool.
-    pub fn args_pool_stats(&self) -> prologue::PoolStats {
-        self.ctx.args_pool.stats()
+    /// Statistics of the value-stack pool.
+    pub fn stack_pool_stats(&self) -> prologue::PoolStats {
+        self.ctx.stack_pool.stats()
     }
 
     /// Starts the wall-clock budget (`--timeout`); `run_source` calls it.
@@ -153,8 +159,8 @@ impl Interpreter {
     pub fn eval(&mut self, form: &Syntax) -> Result<Value> {
         let node = Compiler::new(&mut self.code, &mut self.globals, &mut self.ctx)
             .compile_toplevel(form)?;
-        Machine::new(&self.code, &mut self.globals, &mut self.ctx, self.max_depth)
-            .run(node, form.pos)
+        let proto = codegen::generate(&self.code, &mut self.prog, node, form.pos)?;
+        Machine::new(&self.prog, &mut self.globals, &mut self.ctx, self.max_depth).run(proto)
     }
 
     /// Reads and runs every form of `src` in order; returns the last form's value.

@@ -180,7 +180,7 @@ fn print_atom(v: &Value, write: bool, buf: &mut String) {
         Value::Unspecified => buf.push_str("#<unspecified>"),
         Value::Undefined => buf.push_str("#<undefined>"),
         Value::Closure(_) => buf.push_str("#<procedure>"),
-        Value::Env(_) => buf.push_str("#<environment>"),
+        Value::Cell(_) => buf.push_str("#<cell>"),
         Value::Primitive(p) => {
             let _ = write!(buf, "#<procedure {}>", p.name);
         }

@@ -2,10 +2,10 @@
 //!
 //! Immediate values (booleans, fixnums, flonums, characters, the empty list) are plain Rust
 //! data. Everything with identity or mutable state lives on the interpreter's prologue heap
-//! and is reached through a `Gc` handle: pairs, strings, symbols, vectors, closures,
-//! environment frames, records and record types. A `Value` held anywhere on the Rust side
-//! (a local, the machine's continuation stack, a compiled constant) keeps its object alive
-//! with no rooting discipline: the collector counts such handles as roots.
+//! and is reached through a `Gc` handle: pairs, strings, symbols, vectors, closures, the
+//! cells of captured assigned variables, records and record types. A `Value` held anywhere
+//! on the Rust side (a local, the machine's value stack, a compiled constant) keeps its
+//! object alive with no rooting discipline: the collector counts such handles as roots.
 
 use super::gc::{Gc, GcCell, Trace, Tracer};
 use super::primitives::Primitive;
@@ -44,9 +44,9 @@ pub enum Value {
     RecordProc(Gc<RecordProc>),
     /// An instance of a record type.
     Record(Gc<Record>),
-    /// A frame's link to its enclosing frame (slot 0 of every frame); never visible to
-    /// programs.
-    Env(Gc<Frame>),
+    /// The cell of a variable that closures capture and something assigns; it sits in the
+    /// variable's frame slot and in the closures' captured values, never visible to programs.
+    Cell(Gc<Slot>),
     /// A record type descriptor (the value bound to the type's name).
     RecordType(Gc<RecordType>),
 }
@@ -98,29 +98,14 @@ impl Pair {
     }
 }
 
-/// One frame of a lexical environment, a single heap object: slot 0 links to the enclosing
-/// frame (`Value::Env`, or `Value::Nil` for a procedure made at top level), then the slots of
-/// one procedure call (parameters, then internal definitions).
-pub type Frame = [Slot];
-
-/// An environment: a chain of frames; `None` is the global environment.
-pub type Env = Option<Gc<Frame>>;
-
-/// The frame that encloses `frame`.
-pub fn parent(frame: &Frame) -> Env {
-    match &*frame.first()?.0.borrow() {
-        Value::Env(p) => Some(p.clone()),
-        _ => None,
-    }
-}
-
-/// A procedure written in Scheme: its code (an index into the interpreter's code store,
-/// which outlives every closure) and the environment it captured.
+/// A procedure written in Scheme: its code (a prototype of the interpreter's program, which
+/// outlives every closure) and the values of the variables it captured (flat closure: a
+/// variable that is assigned somewhere is captured as its cell).
 pub struct Closure {
-    /// Which lambda of the code store.
-    pub lambda: u32,
-    /// The captured environment.
-    pub env: Env,
+    /// Which prototype of the program.
+    pub proto: u32,
+    /// The captured values, in the order the code generator numbered them.
+    pub free: Box<[Value]>,
 }
 
 /// A record type made by `define-record-type`.
@@ -172,7 +157,8 @@ unsafe impl Trace for Value {
             | Value::Primitive(_) => {}
             Value::Symbol(s) | Value::Str(s) => s.trace(t),
             Value::Pair(p) => p.trace(t),
-            Value::Vector(v) | Value::Env(v) => v.trace(t),
+            Value::Vector(v) => v.trace(t),
+            Value::Cell(c) => c.trace(t),
             Value::Closure(c) => c.trace(t),
             Value::RecordProc(r) => r.trace(t),
             Value::Record(r) => r.trace(t),
@@ -196,10 +182,12 @@ unsafe impl Trace for Pair {
     }
 }
 
-// SAFETY: see above; `lambda` is an index and holds no handle.
+// SAFETY: see above; `proto` is an index and holds no handle, every captured value is traced.
 unsafe impl Trace for Closure {
     fn trace(&self, t: &mut Tracer) {
-        self.env.trace(t);
+        for v in self.free.iter() {
+            v.trace(t);
+        }
     }
 }
 
@@ -265,9 +253,8 @@ impl Value {
                 Gc::ptr_eq(a, b)
             }
             (Value::Pair(a), Value::Pair(b)) => Gc::ptr_eq(a, b),
-            (Value::Vector(a), Value::Vector(b)) | (Value::Env(a), Value::Env(b)) => {
-                Gc::ptr_eq(a, b)
-            }
+            (Value::Vector(a), Value::Vector(b)) => Gc::ptr_eq(a, b),
+            (Value::Cell(a), Value::Cell(b)) => Gc::ptr_eq(a, b),
             (Value::Closure(a), Value::Closure(b)) => Gc::ptr_eq(a, b),
             (Value::Primitive(a), Value::Primitive(b)) => std::ptr::eq(*a, *b),
             (Value::RecordProc(a), Value::RecordProc(b)) => Gc::ptr_eq(a, b),

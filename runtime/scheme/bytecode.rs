@@ -1,0 +1,164 @@
+//! Bytecode: what the machine runs. [`codegen`](super::codegen) turns each compiled top-level
+//! form (a tree of [`Node`](super::code::Node)s) into instructions appended to one
+//! [`Program`] owned by the interpreter.
+//!
+//! The machine is a stack machine: an activation's frame is a window of the machine's value
+//! stack (parameters, then every `let`, `letrec` and internal-`define` variable of the
+//! procedure's body at a slot fixed by the code generator), and temporaries are pushed above
+//! it. A variable that a closure captures is copied into the closure when it is made (flat
+//! closures); only a captured variable that is also assigned lives in a heap cell, shared by
+//! the frame and the closures. A call whose procedure captures nothing assigned therefore
+//! allocates nothing on the heap.
+
+use std::collections::HashMap;
+
+use super::error::Pos;
+use super::primitives::Primitive;
+use super::value::Value;
+
+/// The index of an instruction in [`Program::ops`].
+pub type Pc = u32;
+
+/// One instruction. Slots are relative to the activation's base, free-variable indices to
+/// the running closure's captured values.
+#[derive(Clone, Copy)]
+pub enum Op {
+    /// Push constant `n`.
+    Const(u32),
+    /// Push a frame slot (an error if it holds no value yet).
+    Local(u16),
+    /// Push the value of the cell in a frame slot.
+    LocalCell(u16),
+    /// Push a frame slot as it is (a cell stays a cell), to capture it in a closure.
+    LocalRaw(u16),
+    /// Push a captured value.
+    Free(u16),
+    /// Push the value of a captured cell.
+    FreeCell(u16),
+    /// Push a captured value as it is, to capture it again.
+    FreeRaw(u16),
+    /// Push a global (an error if unbound).
+    Global(u32),
+    /// Pop into a frame slot.
+    SetLocal(u16),
+    /// Pop into the cell of a frame slot.
+    SetLocalCell(u16),
+    /// Pop into a captured cell.
+    SetFreeCell(u16),
+    /// Pop into a global that must already be bound.
+    SetGlobal(u32),
+    /// Pop into a global, binding it.
+    DefineGlobal(u32),
+    /// Move a frame slot's value into a fresh cell stored in the slot.
+    MakeCell(u16),
+    /// Store a fresh cell holding no value yet in a frame slot.
+    NewCell(u16),
+    /// Mark slots `from..to` as holding no value yet.
+    Clear(u16, u16),
+    /// Pop and discard.
+    Pop,
+    /// Push a copy of the top.
+    Dup,
+    /// Exchange the two topmost values.
+    Swap,
+    /// Continue at the target.
+    Jump(Pc),
+    /// Pop; continue at the target if the value was `#f`.
+    JumpIfFalse(Pc),
+    /// If the top is `#f`, continue at the target keeping it; otherwise pop it.
+    AndJump(Pc),
+    /// If the top is true, continue at the target keeping it; otherwise pop it.
+    OrJump(Pc),
+    /// Pop the key and continue at the target of case table `n`.
+    Case(u32),
+    /// Pop `n` captured values (pushed in order) and push a closure of prototype `proto`.
+    Closure { proto: u32, free: u16 },
+    /// Call the value below `n` arguments on them.
+    Call(u16),
+    /// The same as the last thing this procedure does: the frame is reused.
+    TailCall(u16),
+    /// Call global `id` on the `n` topmost values.
+    CallGlobal(u32, u16),
+    /// The same in tail position.
+    TailCallGlobal(u32, u16),
+    /// Call a built-in that programs cannot rebind on the `n` topmost values.
+    Prim(&'static Primitive, u16),
+    /// Return the top to the caller.
+    Return,
+}
+
+/// A compiled procedure: where its code starts and what a call must set up.
+pub struct Proto {
+    /// First instruction.
+    pub entry: Pc,
+    /// Required parameters.
+    pub required: u16,
+    /// Whether extra arguments are collected into a list in the next slot.
+    pub rest: bool,
+    /// Slots of an activation (parameters, rest list and every body variable).
+    pub frame_size: u16,
+    /// The procedure's name when known, for messages and backtraces.
+    pub name: Option<String>,
+}
+
+/// A `case` dispatch: the first clause whose data hold the key (by `eqv?`) wins.
+pub struct CaseTable {
+    /// Each clause's data and where its body starts.
+    pub clauses: Vec<(Box<[Value]>, Pc)>,
+    /// Where the `else` (or unspecified result) code starts.
+    pub default: Pc,
+}
+
+/// Every instruction, constant and prototype compiled so far. Nothing is ever removed, so
+/// closures and pending calls refer to code by index; the constants are `Value`s held
+/// here, hence roots for as long as the interpreter lives.
+#[derive(Default)]
+pub struct Program {
+    /// The instructions.
+    pub ops: Vec<Op>,
+    /// For each instruction, the source position an error there is reported at.
+    pub pos: Vec<Pos>,
+    /// Constants.
+    pub consts: Vec<Value>,
+    /// Procedures (top-level forms too, as procedures of no parameters).
+    pub protos: Vec<Proto>,
+    /// `case` tables.
+    pub cases: Vec<CaseTable>,
+    /// Variable names of `Local`/`Free` instructions, by position, for messages.
+    pub var_names: HashMap<Pc, String>,
+}
+
+impl Program {
+    /// Appends an instruction with its position; returns its index.
+    pub fn emit(&mut self, op: Op, pos: Pos) -> Pc {
+        self.ops.push(op);
+        self.pos.push(pos);
+        (self.ops.len() - 1) as Pc
+    }
+
+    /// The index the next instruction will get.
+    pub fn here(&self) -> Pc {
+        self.ops.len() as Pc
+    }
+
+    /// Points the jump at `at` to `target`.
+    pub fn patch(&mut self, at: Pc, target: Pc) {
+        match &mut self.ops[at as usize] {
+            Op::Jump(t) | Op::JumpIfFalse(t) | Op::AndJump(t) | Op::OrJump(t) => *t = target,
+            _ => {}
+        }
+    }
+
+    /// The position of instruction `pc`.
+    pub fn pos_of(&self, pc: Pc) -> Pos {
+        self.pos.get(pc as usize).copied().unwrap_or_default()
+    }
+
+    /// The name of the procedure of prototype `proto`.
+    pub fn proc_name(&self, proto: u32) -> &str {
+        self.protos
+            .get(proto as usize)
+            .and_then(|p| p.name.as_deref())
+            .unwrap_or("#<procedure>")
+    }
+}

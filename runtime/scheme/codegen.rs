@@ -1,0 +1,475 @@
+//! The code generator: a tree of [`Node`]s to [`Op`]s.
+//!
+//! Each procedure's frame is laid out here: its parameters first, then the variables of its
+//! body, where a `let` frame of the tree becomes a range of slots of the enclosing
+//! procedure's frame (ranges of sibling `let`s overlap). A variable of an enclosing procedure
+//! becomes a captured value of the running closure; the closure-making instruction copies
+//! each from its maker's frame or captured values. Variables [`analysis`](super::analysis)
+//! finds both captured and assigned are reached through cells.
+//!
+//! Chains that can be long (`if` alternatives from `cond`, nested `let`s from `let*`,
+//! sequences) are followed with a loop; other recursion is bounded by the reader's nesting
+//! limit.
+
+use std::collections::HashSet;
+
+use super::analysis::{boxed_variables, VarKey};
+use super::bytecode::{CaseTable, Op, Pc, Program, Proto};
+use super::code::{Code, LambdaId, Node, NodeId};
+use super::error::{Pos, Result, SchemeError};
+use super::value::Value;
+
+/// A frame of the tree in effect: a procedure's or a `let`'s.
+struct Scope {
+    lambda: LambdaId,
+    /// Index into `Gen::funcs` of the procedure whose frame holds it.
+    func: usize,
+    /// Its first slot in that frame.
+    offset: u16,
+}
+
+/// A procedure being generated.
+struct Func {
+    /// The variables it captures, in the order of its closure's captured values.
+    free: Vec<VarKey>,
+    /// The first slot not used by a scope in effect.
+    next_slot: u16,
+    /// The frame size so far.
+    max_slot: u16,
+}
+
+/// Where a variable is, seen from the procedure being generated.
+enum Place {
+    Slot(u16),
+    Free(u16),
+}
+
+struct Gen<'a> {
+    code: &'a Code,
+    prog: &'a mut Program,
+    boxed: HashSet<VarKey>,
+    scopes: Vec<Scope>,
+    funcs: Vec<Func>,
+    pos: Pos,
+}
+
+/// Generates the code of a top-level form; returns its prototype (a procedure of no
+/// parameters the machine calls).
+pub fn generate(code: &Code, prog: &mut Program, root: NodeId, pos: Pos) -> Result<u32> {
+    let mut gen = Gen {
+        code,
+        prog,
+        boxed: boxed_variables(code, root),
+        scopes: Vec::new(),
+        funcs: vec![Func {
+            free: Vec::new(),
+            next_slot: 0,
+            max_slot: 0,
+        }],
+        pos,
+    };
+    let entry = gen.prog.here();
+    gen.expr(root, true)?;
+    let frame_size = gen.funcs[0].max_slot;
+    gen.prog.protos.push(Proto {
+        entry,
+        required: 0,
+        rest: false,
+        frame_size,
+        name: None,
+    });
+    Ok((gen.prog.protos.len() - 1) as u32)
+}
+
+fn internal(what: &str) -> SchemeError {
+    SchemeError::new(format!("internal error: {what}"))
+}
+
+impl Gen<'_> {
+    fn emit(&mut self, op: Op) -> Pc {
+        self.prog.emit(op, self.pos)
+    }
+
+    fn constant(&mut self, v: Value) {
+        self.prog.consts.push(v);
+        let n = (self.prog.consts.len() - 1) as u32;
+        self.emit(Op::Const(n));
+    }
+
+    fn func(&mut self) -> &mut Func {
+        let last = self.funcs.len() - 1;
+        &mut self.funcs[last]
+    }
+
+    /// Where variable `index` of the scope `depth` levels out is.
+    fn place(&mut self, depth: u16, index: u16) -> Result<(Place, bool)> {
+        let at = self
+            .scopes
+            .len()
+            .checked_sub(1 + depth as usize)
+            .ok_or_else(|| internal("environment too shallow"))?;
+        let scope = &self.scopes[at];
+        let key = (scope.lambda, index);
+        let boxed = self.boxed.contains(&key);
+        if scope.func == self.funcs.len() - 1 {
+            return Ok((Place::Slot(scope.offset + index), boxed));
+        }
+        Ok((Place::Free(self.free_index(key)), boxed))
+    }
+
+    fn free_index(&mut self, key: VarKey) -> u16 {
+        let func = self.func();
+        match func.free.iter().position(|k| *k == key) {
+            Some(i) => i as u16,
+            None => {
+                func.free.push(key);
+                (func.free.len() - 1) as u16
+            }
+        }
+    }
+
+    /// Generates `id`, leaving its value on the stack, or returning it if `tail`.
+    fn expr(&mut self, id: NodeId, tail: bool) -> Result<()> {
+        let mut ends: Vec<Pc> = Vec::new();
+        let mut keeps: Vec<Pc> = Vec::new();
+        let mut lets = 0;
+        let mut node = id;
+        loop {
+            match self.code.node(node) {
+                Node::If { test, then, alt } => {
+                    self.expr(*test, false)?;
+                    let skip = self.emit(Op::JumpIfFalse(0));
+                    self.expr(*then, tail)?;
+                    if !tail {
+                        ends.push(self.emit(Op::Jump(0)));
+                    }
+                    let here = self.prog.here();
+                    self.prog.patch(skip, here);
+                    node = *alt;
+                }
+                Node::And(nodes) | Node::Or(nodes) => {
+                    let and = matches!(self.code.node(node), Node::And(_));
+                    let (last, init) = nodes.split_last().ok_or_else(|| internal("empty and"))?;
+                    for n in init {
+                        self.expr(*n, false)?;
+                        keeps.push(self.emit(if and { Op::AndJump(0) } else { Op::OrJump(0) }));
+                    }
+                    node = *last;
+                }
+                Node::Seq(nodes) if !nodes.is_empty() => {
+                    let (last, init) = nodes.split_last().ok_or_else(|| internal("empty seq"))?;
+                    for n in init {
+                        self.effect(*n)?;
+                    }
+                    node = *last;
+                }
+                Node::Let { lambda, inits } => {
+                    for n in inits.iter() {
+                        self.expr(*n, false)?;
+                    }
+                    self.enter_let(*lambda, inits.len())?;
+                    lets += 1;
+                    node = self.code.lambda(*lambda).body;
+                }
+                _ => {
+                    self.single(node, tail)?;
+                    break;
+                }
+            }
+        }
+        if tail && !keeps.is_empty() {
+            let ret = self.emit(Op::Return);
+            for k in keeps.drain(..) {
+                self.prog.patch(k, ret);
+            }
+        }
+        let here = self.prog.here();
+        for j in ends.into_iter().chain(keeps) {
+            self.prog.patch(j, here);
+        }
+        for _ in 0..lets {
+            self.exit_let();
+        }
+        Ok(())
+    }
+
+    /// Generates `id` for its effect only.
+    fn effect(&mut self, id: NodeId) -> Result<()> {
+        match self.code.node(id) {
+            Node::SetLocal { .. } | Node::SetGlobal { .. } | Node::DefineGlobal { .. } => {
+                self.store(id)
+            }
+            Node::Const(_) => Ok(()),
+            _ => {
+                self.expr(id, false)?;
+                self.emit(Op::Pop);
+                Ok(())
+            }
+        }
+    }
+
+    /// A node that is not a chain.
+    fn single(&mut self, id: NodeId, tail: bool) -> Result<()> {
+        let code = self.code;
+        match code.node(id) {
+            Node::Const(v) => self.constant(v.clone()),
+            Node::Seq(_) => self.constant(Value::Unspecified),
+            Node::Local {
+                depth,
+                index,
+                name,
+                pos,
+            } => {
+                self.pos = *pos;
+                let op = match self.place(*depth, *index)? {
+                    (Place::Slot(s), false) => Op::Local(s),
+                    (Place::Slot(s), true) => Op::LocalCell(s),
+                    (Place::Free(i), false) => Op::Free(i),
+                    (Place::Free(i), true) => Op::FreeCell(i),
+                };
+                let pc = self.emit(op);
+                self.prog.var_names.insert(pc, code.name(*name).to_string());
+            }
+            Node::Global { id, pos } => {
+                self.pos = *pos;
+                self.emit(Op::Global(*id));
+            }
+            Node::SetLocal { .. } | Node::SetGlobal { .. } | Node::DefineGlobal { .. } => {
+                self.store(id)?;
+                self.constant(Value::Unspecified);
+            }
+            Node::Lambda(lambda) => self.lambda(*lambda)?,
+            Node::Call { parts, pos } => {
+                let (head, args) = parts.split_first().ok_or_else(|| internal("empty call"))?;
+                let argc = u16::try_from(args.len())
+                    .map_err(|_| SchemeError::at(*pos, "too many arguments"))?;
+                let global = match code.node(*head) {
+                    Node::Global { id, .. } => Some(*id),
+                    _ => {
+                        self.expr(*head, false)?;
+                        None
+                    }
+                };
+                for a in args {
+                    self.expr(*a, false)?;
+                }
+                self.pos = *pos;
+                self.emit(match (global, tail) {
+                    (Some(g), false) => Op::CallGlobal(g, argc),
+                    (Some(g), true) => Op::TailCallGlobal(g, argc),
+                    (None, false) => Op::Call(argc),
+                    (None, true) => Op::TailCall(argc),
+                });
+            }
+            Node::PrimCall { prim, args, pos } => {
+                for a in args.iter() {
+                    self.expr(*a, false)?;
+                }
+                self.pos = *pos;
+                self.emit(Op::Prim(prim, args.len() as u16));
+            }
+            Node::CondArrow {
+                test,
+                func,
+                alt,
+                pos,
+            } => {
+                self.expr(*test, false)?;
+                self.emit(Op::Dup);
+                let skip = self.emit(Op::JumpIfFalse(0));
+                self.expr(*func, false)?;
+                self.emit(Op::Swap);
+                self.pos = *pos;
+                self.emit(if tail { Op::TailCall(1) } else { Op::Call(1) });
+                let end = if tail {
+                    self.emit(Op::Return);
+                    None
+                } else {
+                    Some(self.emit(Op::Jump(0)))
+                };
+                let here = self.prog.here();
+                self.prog.patch(skip, here);
+                self.emit(Op::Pop);
+                self.expr(*alt, tail)?;
+                let here = self.prog.here();
+                if let Some(end) = end {
+                    self.prog.patch(end, here);
+                }
+                return Ok(());
+            }
+            Node::Case {
+                key,
+                clauses,
+                default,
+            } => {
+                self.expr(*key, false)?;
+                let table = self.prog.cases.len() as u32;
+                self.prog.cases.push(CaseTable {
+                    clauses: Vec::new(),
+                    default: 0,
+                });
+                self.emit(Op::Case(table));
+                let mut ends = Vec::new();
+                let mut targets = Vec::new();
+                for (data, body) in clauses.iter() {
+                    targets.push((data.clone(), self.prog.here()));
+                    self.expr(*body, tail)?;
+                    if !tail {
+                        ends.push(self.emit(Op::Jump(0)));
+                    }
+                }
+                let default_at = self.prog.here();
+                self.expr(*default, tail)?;
+                let here = self.prog.here();
+                for e in ends {
+                    self.prog.patch(e, here);
+                }
+                let t = &mut self.prog.cases[table as usize];
+                t.clauses = targets;
+                t.default = default_at;
+                return Ok(());
+            }
+            Node::If { .. } | Node::And(_) | Node::Or(_) | Node::Let { .. } => {
+                return self.expr(id, tail)
+            }
+        }
+        if tail {
+            self.tail_return();
+        }
+        Ok(())
+    }
+
+    /// Ends a procedure after its last value was pushed: a call there becomes a tail call.
+    fn tail_return(&mut self) {
+        let last = self.prog.ops.len() - 1;
+        match self.prog.ops[last] {
+            Op::Call(n) => self.prog.ops[last] = Op::TailCall(n),
+            Op::CallGlobal(g, n) => self.prog.ops[last] = Op::TailCallGlobal(g, n),
+            _ => {}
+        }
+        self.emit(Op::Return);
+    }
+
+    /// A `set!` or `define`, leaving nothing on the stack.
+    fn store(&mut self, id: NodeId) -> Result<()> {
+        match self.code.node(id) {
+            Node::SetLocal {
+                depth,
+                index,
+                value,
+            } => {
+                self.expr(*value, false)?;
+                let op = match self.place(*depth, *index)? {
+                    (Place::Slot(s), false) => Op::SetLocal(s),
+                    (Place::Slot(s), true) => Op::SetLocalCell(s),
+                    (Place::Free(i), true) => Op::SetFreeCell(i),
+                    (Place::Free(_), false) => return Err(internal("assigned variable not boxed")),
+                };
+                self.emit(op);
+            }
+            Node::SetGlobal { id, value, pos } => {
+                self.expr(*value, false)?;
+                self.pos = *pos;
+                self.emit(Op::SetGlobal(*id));
+            }
+            Node::DefineGlobal { id, value } => {
+                self.expr(*value, false)?;
+                self.emit(Op::DefineGlobal(*id));
+            }
+            _ => return Err(internal("not a store")),
+        }
+        Ok(())
+    }
+
+    /// Enters a `let` frame whose `given` first variables are on the stack.
+    fn enter_let(&mut self, lambda: LambdaId, given: usize) -> Result<()> {
+        let size = self.code.lambda(lambda).frame_size;
+        let func = self.func();
+        let offset = func.next_slot;
+        let end = usize::from(offset) + size;
+        let end = u16::try_from(end).map_err(|_| internal("frame too large"))?;
+        func.next_slot = end;
+        func.max_slot = func.max_slot.max(end);
+        let func = self.funcs.len() - 1;
+        self.scopes.push(Scope {
+            lambda,
+            func,
+            offset,
+        });
+        for i in (0..given as u16).rev() {
+            self.emit(Op::SetLocal(offset + i));
+        }
+        if (given as u16) < end - offset {
+            self.emit(Op::Clear(offset + given as u16, end));
+        }
+        self.make_cells(lambda, offset, given, size);
+        Ok(())
+    }
+
+    fn exit_let(&mut self) {
+        if let Some(scope) = self.scopes.pop() {
+            self.func().next_slot = scope.offset;
+        }
+    }
+
+    /// Puts the boxed variables of a new frame in cells: parameters keep their value.
+    fn make_cells(&mut self, lambda: LambdaId, offset: u16, params: usize, size: usize) {
+        for i in 0..size as u16 {
+            if self.boxed.contains(&(lambda, i)) {
+                self.emit(if usize::from(i) < params {
+                    Op::MakeCell(offset + i)
+                } else {
+                    Op::NewCell(offset + i)
+                });
+            }
+        }
+    }
+
+    /// A `lambda`: its code (jumped over here), then the instruction that makes the closure.
+    fn lambda(&mut self, lambda: LambdaId) -> Result<()> {
+        let l = self.code.lambda(lambda);
+        let size = u16::try_from(l.frame_size).map_err(|_| internal("frame too large"))?;
+        let params = l.required + usize::from(l.rest);
+        let over = self.emit(Op::Jump(0));
+        let entry = self.prog.here();
+        self.funcs.push(Func {
+            free: Vec::new(),
+            next_slot: size,
+            max_slot: size,
+        });
+        let func = self.funcs.len() - 1;
+        self.scopes.push(Scope {
+            lambda,
+            func,
+            offset: 0,
+        });
+        self.make_cells(lambda, 0, params, l.frame_size);
+        let body = self.expr(l.body, true);
+        self.scopes.pop();
+        let done = self.funcs.pop().ok_or_else(|| internal("no procedure"))?;
+        body?;
+        let here = self.prog.here();
+        self.prog.patch(over, here);
+        self.prog.protos.push(Proto {
+            entry,
+            required: l.required as u16,
+            rest: l.rest,
+            frame_size: done.max_slot,
+            name: l.name.clone(),
+        });
+        let proto = (self.prog.protos.len() - 1) as u32;
+        for key in &done.free {
+            let op = match self.scopes.iter().rposition(|s| s.lambda == key.0) {
+                Some(at) if self.scopes[at].func == self.funcs.len() - 1 => {
+                    Op::LocalRaw(self.scopes[at].offset + key.1)
+                }
+                Some(_) => Op::FreeRaw(self.free_index(*key)),
+                None => return Err(internal("captured variable out of scope")),
+            };
+            self.emit(op);
+        }
+        let free = u16::try_from(done.free.len()).map_err(|_| internal("too many captures"))?;
+        self.emit(Op::Closure { proto, free });
+        Ok(())
+    }
+}
