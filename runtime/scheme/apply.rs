@@ -88,7 +88,8 @@ impl Machine<'_> {
 
     /// Enters closure `c` on the `argc` topmost values: checks the arity, lays out its
     /// frame where the arguments are, and continues with its code.
-    fn enter(
+    #[inline(always)]
+    pub(super) fn enter(
         &mut self,
         c: Gc<Closure>,
         argc: usize,
@@ -132,8 +133,10 @@ impl Machine<'_> {
             self.stack.truncate(from);
             self.stack.push(rest);
         }
-        self.stack
-            .resize(self.bp + usize::from(proto.frame_size), Value::Undefined);
+        let frame_end = self.bp + usize::from(proto.frame_size);
+        if self.stack.len() < frame_end {
+            self.stack.resize(frame_end, Value::Undefined);
+        }
         self.pc = proto.entry;
         self.closure = Some(c);
         Ok(())

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 
 use super::error::Pos;
+use super::fastops::FastOp;
 use super::primitives::Primitive;
 use super::value::Value;
 
@@ -81,6 +82,9 @@ pub enum Op {
     CallGlobal(u32, u16),
     /// The same in tail position.
     TailCallGlobal(u32, u16),
+    /// Call global `id` on the topmost values (as many as the operation takes), inline
+    /// while the global holds its installed primitive.
+    Fast(FastOp, u32),
     /// Call a built-in that programs cannot rebind on the `n` topmost values.
     Prim(&'static Primitive, u16),
     /// Return the top to the caller.

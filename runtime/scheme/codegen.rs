@@ -17,6 +17,8 @@ use super::analysis::{boxed_variables, VarKey};
 use super::bytecode::{CaseTable, Op, Pc, Program, Proto};
 use super::code::{Code, LambdaId, Node, NodeId};
 use super::error::{Pos, Result, SchemeError};
+use super::fastops::FastOp;
+use super::globals::Globals;
 use super::value::Value;
 
 /// A frame of the tree in effect: a procedure's or a `let`'s.
@@ -46,6 +48,7 @@ enum Place {
 
 struct Gen<'a> {
     code: &'a Code,
+    globals: &'a Globals,
     prog: &'a mut Program,
     boxed: HashSet<VarKey>,
     scopes: Vec<Scope>,
@@ -55,9 +58,16 @@ struct Gen<'a> {
 
 /// Generates the code of a top-level form; returns its prototype (a procedure of no
 /// parameters the machine calls).
-pub fn generate(code: &Code, prog: &mut Program, root: NodeId, pos: Pos) -> Result<u32> {
+pub fn generate(
+    code: &Code,
+    globals: &Globals,
+    prog: &mut Program,
+    root: NodeId,
+    pos: Pos,
+) -> Result<u32> {
     let mut gen = Gen {
         code,
+        globals,
         prog,
         boxed: boxed_variables(code, root),
         scopes: Vec::new(),
@@ -254,6 +264,14 @@ impl Gen<'_> {
                     self.expr(*a, false)?;
                 }
                 self.pos = *pos;
+                let fast = global.and_then(|g| FastOp::lookup(self.globals.name(g), args.len()));
+                if let (Some(op), Some(g)) = (fast, global) {
+                    self.emit(Op::Fast(op, g));
+                    if tail {
+                        self.emit(Op::Return);
+                    }
+                    return Ok(());
+                }
                 self.emit(match (global, tail) {
                     (Some(g), false) => Op::CallGlobal(g, argc),
                     (Some(g), true) => Op::TailCallGlobal(g, argc),

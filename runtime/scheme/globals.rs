@@ -9,6 +9,9 @@ use super::value::Value;
 pub struct Globals {
     names: Names,
     values: Vec<Value>,
+    /// Whether each variable still holds the primitive the interpreter installed in it
+    /// (no program stored into it since): the machine may then run its inline version.
+    builtin: Vec<bool>,
 }
 
 impl Globals {
@@ -17,6 +20,7 @@ impl Globals {
         let (id, new) = self.names.intern(name);
         if new {
             self.values.push(Value::Undefined);
+            self.builtin.push(false);
         }
         id
     }
@@ -27,10 +31,17 @@ impl Globals {
         &self.values[id as usize]
     }
 
-    /// Sets variable `id`.
+    /// Sets variable `id` (it no longer holds an installed primitive).
     #[inline]
     pub fn set(&mut self, id: u32, value: Value) {
         self.values[id as usize] = value;
+        self.builtin[id as usize] = false;
+    }
+
+    /// Whether variable `id` still holds the primitive installed in it.
+    #[inline(always)]
+    pub fn is_builtin(&self, id: u32) -> bool {
+        self.builtin[id as usize]
     }
 
     /// The name of variable `id`.
@@ -38,9 +49,10 @@ impl Globals {
         self.names.get(id).expect("a variable's id comes from `id`")
     }
 
-    /// Defines `name` as `value`.
+    /// Installs a primitive as `name`.
     pub fn define(&mut self, name: &str, value: Value) {
         let id = self.id(name);
-        self.set(id, value);
+        self.values[id as usize] = value;
+        self.builtin[id as usize] = matches!(self.values[id as usize], Value::Primitive(_));
     }
 }

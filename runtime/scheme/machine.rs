@@ -14,6 +14,7 @@ use super::ctx::Ctx;
 use super::error::{bail, Result, SchemeError};
 use super::gc::Gc;
 use super::globals::Globals;
+use super::primitives::PrimKind;
 use super::value::{Closure, Slot, Value};
 
 /// What to do with the value a call produces.
@@ -139,12 +140,18 @@ impl<'a> Machine<'a> {
         SchemeError::new(format!("{what}: {name}"))
     }
 
-    #[inline]
+    #[inline(always)]
     fn checked(&self, v: Value) -> Result<Value> {
         match v {
-            Value::Undefined => Err(self.var_error("variable used before its definition")),
+            Value::Undefined => Err(self.undefined()),
             v => Ok(v),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn undefined(&self) -> SchemeError {
+        self.var_error("variable used before its definition")
     }
 
     #[inline]
@@ -290,24 +297,32 @@ impl<'a> Machine<'a> {
                     let argc = usize::from(argc);
                     let at = self.stack.len() - argc - 1;
                     let f = self.stack[at].clone();
-                    let tail = matches!(op, Op::TailCall(_));
-                    if let Some((v, ret)) = self.invoke(f, argc, at, Ret::Code, tail)? {
-                        self.finish(v, ret)?;
-                    }
+                    self.call(f, argc, at, matches!(op, Op::TailCall(_)))?;
                 }
                 Op::CallGlobal(id, argc) | Op::TailCallGlobal(id, argc) => {
                     self.ctx.budget.tick()?;
                     let argc = usize::from(argc);
                     let f = self.global(id)?;
                     let at = self.stack.len() - argc;
-                    let tail = matches!(op, Op::TailCallGlobal(..));
-                    if let Some((v, ret)) = self.invoke(f, argc, at, Ret::Code, tail)? {
-                        self.finish(v, ret)?;
+                    self.call(f, argc, at, matches!(op, Op::TailCallGlobal(..)))?;
+                }
+                Op::Fast(f, id) => {
+                    let argc = f.argc();
+                    let at = self.stack.len() - argc;
+                    if self.globals.is_builtin(id) {
+                        if let Some(v) = f.run(self.ctx, &self.stack[at..]) {
+                            self.stack.truncate(at);
+                            self.stack.push(v);
+                            continue;
+                        }
                     }
+                    self.ctx.budget.tick()?;
+                    let g = self.global(id)?;
+                    self.call(g, argc, at, false)?;
                 }
                 Op::Prim(p, argc) => {
                     let at = self.stack.len() - usize::from(argc);
-                    let super::primitives::PrimKind::Fn(f) = p.kind else {
+                    let PrimKind::Fn(f) = p.kind else {
                         bail!("internal error: {} cannot be called directly", p.name);
                     };
                     let v = f(self.ctx, &self.stack[at..])?;
@@ -323,13 +338,46 @@ impl<'a> Machine<'a> {
                     self.pc = frame.pc;
                     self.bp = frame.bp;
                     self.closure = frame.closure;
-                    self.finish(v, frame.ret)?;
+                    match frame.ret {
+                        Ret::Code => self.stack.push(v),
+                        ret => self.finish(v, ret)?,
+                    }
                 }
             }
         }
     }
 
-    #[inline]
+    /// Calls `f` on the `argc` topmost values, `at` being where the call's values start:
+    /// the common cases (a plain primitive, a closure) without going through `invoke`.
+    #[inline(always)]
+    fn call(&mut self, f: Value, argc: usize, at: usize, tail: bool) -> Result<()> {
+        match f {
+            Value::Primitive(p) => {
+                if let (PrimKind::Fn(fun), true) = (&p.kind, p.accepts(argc)) {
+                    let sp = self.stack.len();
+                    let v = fun(self.ctx, &self.stack[sp - argc..])?;
+                    self.stack.truncate(at);
+                    self.stack.push(v);
+                    return Ok(());
+                }
+                if let Some((v, ret)) =
+                    self.invoke(Value::Primitive(p), argc, at, Ret::Code, tail)?
+                {
+                    self.finish(v, ret)?;
+                }
+                Ok(())
+            }
+            Value::Closure(c) => self.enter(c, argc, at, Ret::Code, tail),
+            f => {
+                if let Some((v, ret)) = self.invoke(f, argc, at, Ret::Code, tail)? {
+                    self.finish(v, ret)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    #[inline(always)]
     fn global(&self, id: u32) -> Result<Value> {
         match self.globals.get(id) {
             Value::Undefined => bail!("unbound variable: {}", self.globals.name(id)),

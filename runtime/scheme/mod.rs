@@ -37,6 +37,7 @@ pub mod compiler;
 pub mod ctx;
 pub mod error;
 pub mod expand;
+pub mod fastops;
 pub mod globals;
 pub mod machine;
 pub mod names;
@@ -159,7 +160,7 @@ impl Interpreter {
     pub fn eval(&mut self, form: &Syntax) -> Result<Value> {
         let node = Compiler::new(&mut self.code, &mut self.globals, &mut self.ctx)
             .compile_toplevel(form)?;
-        let proto = codegen::generate(&self.code, &mut self.prog, node, form.pos)?;
+        let proto = codegen::generate(&self.code, &self.globals, &mut self.prog, node, form.pos)?;
         Machine::new(&self.prog, &mut self.globals, &mut self.ctx, self.max_depth).run(proto)
     }
 

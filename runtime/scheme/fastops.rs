@@ -1,0 +1,137 @@
+//! Inline versions of the primitives programs call most, for the common argument types.
+//!
+//! A call of a global such as `car` or `+` compiles to [`Op::Fast`](super::bytecode::Op):
+//! while the global still holds the primitive the interpreter installed (a program may
+//! rebind it), the machine computes the result here without a call; for any other
+//! arguments (a flonum, a non-pair, an overflow) it calls the primitive itself, so results
+//! and error messages are exactly the primitive's.
+
+use super::ctx::Ctx;
+use super::value::Value;
+
+/// A primitive with an inline case, with its number of arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FastOp {
+    /// `(car p)`
+    Car,
+    /// `(cdr p)`
+    Cdr,
+    /// `(null? v)`
+    IsNull,
+    /// `(pair? v)`
+    IsPair,
+    /// `(not v)`
+    Not,
+    /// `(eq? a b)` / `(eqv? a b)`
+    Eqv,
+    /// `(zero? n)`
+    IsZero,
+    /// `(+ a b)`
+    Add,
+    /// `(- a b)`
+    Sub,
+    /// `(* a b)`
+    Mul,
+    /// `(= a b)`
+    NumEq,
+    /// `(< a b)`
+    Lt,
+    /// `(> a b)`
+    Gt,
+    /// `(<= a b)`
+    Le,
+    /// `(>= a b)`
+    Ge,
+    /// `(vector-ref v i)`
+    VectorRef,
+    /// `(cons a b)`
+    Cons,
+}
+
+impl FastOp {
+    /// The inline operation for a call of global `name` with `argc` arguments.
+    pub fn lookup(name: &str, argc: usize) -> Option<FastOp> {
+        Some(match (name, argc) {
+            ("car", 1) => FastOp::Car,
+            ("cdr", 1) => FastOp::Cdr,
+            ("null?", 1) => FastOp::IsNull,
+            ("pair?", 1) => FastOp::IsPair,
+            ("not", 1) => FastOp::Not,
+            ("eq?" | "eqv?", 2) => FastOp::Eqv,
+            ("zero?", 1) => FastOp::IsZero,
+            ("+", 2) => FastOp::Add,
+            ("-", 2) => FastOp::Sub,
+            ("*", 2) => FastOp::Mul,
+            ("=", 2) => FastOp::NumEq,
+            ("<", 2) => FastOp::Lt,
+            (">", 2) => FastOp::Gt,
+            ("<=", 2) => FastOp::Le,
+            (">=", 2) => FastOp::Ge,
+            ("vector-ref", 2) => FastOp::VectorRef,
+            ("cons", 2) => FastOp::Cons,
+            _ => return None,
+        })
+    }
+
+    /// How many arguments it takes.
+    pub fn argc(self) -> usize {
+        match self {
+            FastOp::Car
+            | FastOp::Cdr
+            | FastOp::IsNull
+            | FastOp::IsPair
+            | FastOp::Not
+            | FastOp::IsZero => 1,
+            _ => 2,
+        }
+    }
+
+    /// The result for `args` when the inline case applies; `None` means "call the primitive".
+    #[inline(always)]
+    pub fn run(self, ctx: &Ctx, args: &[Value]) -> Option<Value> {
+        let int2 = || match args {
+            [Value::Int(a), Value::Int(b)] => Some((*a, *b)),
+            _ => None,
+        };
+        Some(match self {
+            FastOp::Car => match args {
+                [Value::Pair(p)] => p.car(),
+                _ => return None,
+            },
+            FastOp::Cdr => match args {
+                [Value::Pair(p)] => p.cdr(),
+                _ => return None,
+            },
+            FastOp::IsNull => Value::Bool(matches!(args, [Value::Nil])),
+            FastOp::IsPair => Value::Bool(matches!(args, [Value::Pair(_)])),
+            FastOp::Not => Value::Bool(matches!(args, [Value::Bool(false)])),
+            FastOp::Eqv => match args {
+                [a, b] => Value::Bool(a.eqv(b)),
+                _ => return None,
+            },
+            FastOp::IsZero => match args {
+                [Value::Int(i)] => Value::Bool(*i == 0),
+                _ => return None,
+            },
+            FastOp::Add => int2().and_then(|(a, b)| a.checked_add(b)).map(Value::Int)?,
+            FastOp::Sub => int2().and_then(|(a, b)| a.checked_sub(b)).map(Value::Int)?,
+            FastOp::Mul => int2().and_then(|(a, b)| a.checked_mul(b)).map(Value::Int)?,
+            FastOp::NumEq => int2().map(|(a, b)| Value::Bool(a == b))?,
+            FastOp::Lt => int2().map(|(a, b)| Value::Bool(a < b))?,
+            FastOp::Gt => int2().map(|(a, b)| Value::Bool(a > b))?,
+            FastOp::Le => int2().map(|(a, b)| Value::Bool(a <= b))?,
+            FastOp::Ge => int2().map(|(a, b)| Value::Bool(a >= b))?,
+            FastOp::VectorRef => match args {
+                [Value::Vector(v), Value::Int(i)] => {
+                    usize::try_from(*i).ok().and_then(|i| v.get(i))?.get()
+                }
+                _ => return None,
+            },
+            FastOp::Cons => match args {
+                // A failed allocation calls the primitive, which reports it.
+                [a, b] => ctx.cons(a.clone(), b.clone()).ok()?,
+                _ => return None,
+            },
+        })
+    }
+}
