@@ -85,6 +85,10 @@ pub enum Op {
     /// Call global `id` on the topmost values (as many as the operation takes), inline
     /// while the global holds its installed primitive.
     Fast(FastOp, u32),
+    /// A predicate `Fast` call as the test of an `if`: when the inline case applies, go on
+    /// after the next instruction (a `JumpIfFalse`) if true, at the target if false;
+    /// otherwise make the call, whose value the `JumpIfFalse` then tests.
+    FastBranch(FastOp, u32, Pc),
     /// Call a built-in that programs cannot rebind on the `n` topmost values.
     Prim(&'static Primitive, u16),
     /// Return the top to the caller.
@@ -148,7 +152,11 @@ impl Program {
     /// Points the jump at `at` to `target`.
     pub fn patch(&mut self, at: Pc, target: Pc) {
         match &mut self.ops[at as usize] {
-            Op::Jump(t) | Op::JumpIfFalse(t) | Op::AndJump(t) | Op::OrJump(t) => *t = target,
+            Op::Jump(t)
+            | Op::JumpIfFalse(t)
+            | Op::AndJump(t)
+            | Op::OrJump(t)
+            | Op::FastBranch(_, _, t) => *t = target,
             _ => {}
         }
     }

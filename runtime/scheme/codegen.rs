@@ -147,7 +147,7 @@ impl Gen<'_> {
         loop {
             match self.code.node(node) {
                 Node::If { test, then, alt } => {
-                    self.expr(*test, false)?;
+                    let branch = self.test(*test)?;
                     let skip = self.emit(Op::JumpIfFalse(0));
                     self.expr(*then, tail)?;
                     if !tail {
@@ -155,6 +155,9 @@ impl Gen<'_> {
                     }
                     let here = self.prog.here();
                     self.prog.patch(skip, here);
+                    if let Some(b) = branch {
+                        self.prog.patch(b, here);
+                    }
                     node = *alt;
                 }
                 Node::And(nodes) | Node::Or(nodes) => {
@@ -201,6 +204,27 @@ impl Gen<'_> {
             self.exit_let();
         }
         Ok(())
+    }
+
+    /// Generates the test of an `if`, to be followed by a `JumpIfFalse`; a predicate with an
+    /// inline case becomes a `FastBranch`, returned to be patched to the same target.
+    fn test(&mut self, id: NodeId) -> Result<Option<Pc>> {
+        if let Node::Call { parts, pos } = self.code.node(id) {
+            if let [head, args @ ..] = &parts[..] {
+                if let Node::Global { id: g, .. } = self.code.node(*head) {
+                    let op = FastOp::lookup(self.globals.name(*g), args.len());
+                    if let Some(op) = op.filter(|op| op.is_predicate()) {
+                        for a in args {
+                            self.expr(*a, false)?;
+                        }
+                        self.pos = *pos;
+                        return Ok(Some(self.emit(Op::FastBranch(op, *g, 0))));
+                    }
+                }
+            }
+        }
+        self.expr(id, false)?;
+        Ok(None)
     }
 
     /// Generates `id` for its effect only.

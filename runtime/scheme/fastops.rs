@@ -86,6 +86,69 @@ impl FastOp {
         }
     }
 
+    /// For a predicate, its answer on `args` when the inline case applies (the machine
+    /// branches on it without making a boolean value); `None` otherwise.
+    #[inline(always)]
+    pub fn test(self, args: &[Value]) -> Option<bool> {
+        let int2 = || match args {
+            [Value::Int(a), Value::Int(b)] => Some((*a, *b)),
+            _ => None,
+        };
+        Some(match self {
+            FastOp::IsNull => matches!(args, [Value::Nil]),
+            FastOp::IsPair => matches!(args, [Value::Pair(_)]),
+            FastOp::Not => matches!(args, [Value::Bool(false)]),
+            FastOp::Eqv => match args {
+                [a, b] => a.eqv(b),
+                _ => return None,
+            },
+            FastOp::IsZero => match args {
+                [Value::Int(i)] => *i == 0,
+                _ => return None,
+            },
+            FastOp::NumEq => int2().map(|(a, b)| a == b)?,
+            FastOp::Lt => int2().map(|(a, b)| a < b)?,
+            FastOp::Gt => int2().map(|(a, b)| a > b)?,
+            FastOp::Le => int2().map(|(a, b)| a <= b)?,
+            FastOp::Ge => int2().map(|(a, b)| a >= b)?,
+            _ => return None,
+        })
+    }
+
+    /// Whether [`test`](Self::test) can answer for this operation.
+    pub fn is_predicate(self) -> bool {
+        !matches!(
+            self,
+            FastOp::Car
+                | FastOp::Cdr
+                | FastOp::Add
+                | FastOp::Sub
+                | FastOp::Mul
+                | FastOp::VectorRef
+                | FastOp::Cons
+        )
+    }
+
+    /// Replaces the `argc` topmost values of `stack` (from `at`) by the result, when the
+    /// inline case applies; `false` means "call the primitive". The result is written in
+    /// place: moving a freshly made value through a temporary costs store-forwarding stalls.
+    #[inline(always)]
+    pub fn run_into(self, ctx: &Ctx, stack: &mut Vec<Value>, at: usize) -> bool {
+        if let Some(b) = self.test(&stack[at..]) {
+            stack.truncate(at);
+            stack.push(Value::Bool(b));
+            return true;
+        }
+        match self.run(ctx, &stack[at..]) {
+            Some(v) => {
+                stack.truncate(at);
+                stack.push(v);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The result for `args` when the inline case applies; `None` means "call the primitive".
     #[inline(always)]
     pub fn run(self, ctx: &Ctx, args: &[Value]) -> Option<Value> {

@@ -177,8 +177,11 @@ impl<'a> Machine<'a> {
             match op {
                 Op::Const(n) => self.stack.push(prog.consts[n as usize].clone()),
                 Op::Local(s) => {
-                    let v = self.stack[self.bp + usize::from(s)].clone();
-                    let v = self.checked(v)?;
+                    let v = &self.stack[self.bp + usize::from(s)];
+                    if let Value::Undefined = v {
+                        return Err(self.undefined());
+                    }
+                    let v = v.clone();
                     self.stack.push(v);
                 }
                 Op::LocalCell(s) => {
@@ -259,9 +262,29 @@ impl<'a> Machine<'a> {
                 }
                 Op::Jump(t) => self.pc = t,
                 Op::JumpIfFalse(t) => {
-                    if !self.pop().is_true() {
+                    // Tested in place: a boolean is read by its tag, never moved.
+                    if !self.stack.last().is_some_and(Value::is_true) {
                         self.pc = t;
                     }
+                    self.stack.pop();
+                }
+                Op::FastBranch(f, id, t) => {
+                    let argc = f.argc();
+                    let at = self.stack.len() - argc;
+                    if self.globals.is_builtin(id) {
+                        if let Some(b) = f.test(&self.stack[at..]) {
+                            self.stack.truncate(at);
+                            if b {
+                                self.pc += 1;
+                            } else {
+                                self.pc = t;
+                            }
+                            continue;
+                        }
+                    }
+                    self.ctx.budget.tick()?;
+                    let g = self.global(id)?;
+                    self.call(g, argc, at, false)?;
                 }
                 Op::AndJump(t) => {
                     if matches!(self.stack.last(), Some(Value::Bool(false))) {
@@ -309,12 +332,8 @@ impl<'a> Machine<'a> {
                 Op::Fast(f, id) => {
                     let argc = f.argc();
                     let at = self.stack.len() - argc;
-                    if self.globals.is_builtin(id) {
-                        if let Some(v) = f.run(self.ctx, &self.stack[at..]) {
-                            self.stack.truncate(at);
-                            self.stack.push(v);
-                            continue;
-                        }
+                    if self.globals.is_builtin(id) && f.run_into(self.ctx, &mut self.stack, at) {
+                        continue;
                     }
                     self.ctx.budget.tick()?;
                     let g = self.global(id)?;

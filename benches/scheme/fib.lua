@@ -1,0 +1,6 @@
+-- Doubly recursive Fibonacci: calls and integer arithmetic, no allocation.
+local function fib(n)
+  if n < 2 then return n end
+  return fib(n - 1) + fib(n - 2)
+end
+print(fib(32))

@@ -1,0 +1,25 @@
+;; String and vector work: a sieve of Eratosthenes on a vector, then the primes turned
+;; into strings, joined, and their characters summed; repeated.
+(define (sieve n)
+  (let ((v (make-vector (+ n 1) #t)))
+    (let loop ((i 2) (primes '()))
+      (cond ((> i n) primes)
+            ((vector-ref v i)
+             (do ((j (* i i) (+ j i))) ((> j n)) (vector-set! v j #f))
+             (loop (+ i 1) (cons i primes)))
+            (else (loop (+ i 1) primes))))))
+(define (digits-sum s)
+  (let loop ((i 0) (acc 0))
+    (if (= i (string-length s))
+        acc
+        (loop (+ i 1) (+ acc (- (char->integer (string-ref s i)) 48))))))
+(define (round-trip n)
+  (let loop ((ps (sieve n)) (acc 0))
+    (if (null? ps)
+        acc
+        (let ((s (string-append (number->string (car ps)) "0")))
+          (loop (cdr ps) (+ acc (string-length s) (digits-sum s)))))))
+(define (repeat k acc)
+  (if (= k 0) acc (repeat (- k 1) (+ acc (round-trip 200000)))))
+(display (repeat 10 0))
+(newline)
