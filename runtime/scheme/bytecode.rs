@@ -85,14 +85,28 @@ pub enum Op {
     /// Call global `id` on the topmost values (as many as the operation takes), inline
     /// while the global holds its installed primitive.
     Fast(FastOp, u32),
-    /// A predicate `Fast` call as the test of an `if`: when the inline case applies, go on
-    /// after the next instruction (a `JumpIfFalse`) if true, at the target if false;
-    /// otherwise make the call, whose value the `JumpIfFalse` then tests.
-    FastBranch(FastOp, u32, Pc),
+    /// A predicate `Fast` call as the test of an `if`, always followed by the `if`'s
+    /// `JumpIfFalse`: when the inline case applies, go on after that jump if true, at its
+    /// target if false; otherwise make the call, whose value the jump then tests.
+    FastBranch(FastOp, u32),
+    /// A two-argument `Fast` call whose arguments are parameters or small integers, read in
+    /// place: inline when both are fixnums, otherwise they are pushed and it is a `Fast`.
+    Fast2(FastOp, u32, Src, Src),
+    /// The same as the test of an `if` (see `FastBranch`).
+    FastBranch2(FastOp, u32, Src, Src),
     /// Call a built-in that programs cannot rebind on the `n` topmost values.
     Prim(&'static Primitive, u16),
     /// Return the top to the caller.
     Return,
+}
+
+/// An operand read in place by `Fast2` and `FastBranch2`.
+#[derive(Clone, Copy)]
+pub enum Src {
+    /// A frame slot that always holds a value (a parameter), never a cell.
+    Local(u16),
+    /// A small exact integer.
+    Small(i16),
 }
 
 /// A compiled procedure: where its code starts and what a call must set up.
@@ -152,11 +166,7 @@ impl Program {
     /// Points the jump at `at` to `target`.
     pub fn patch(&mut self, at: Pc, target: Pc) {
         match &mut self.ops[at as usize] {
-            Op::Jump(t)
-            | Op::JumpIfFalse(t)
-            | Op::AndJump(t)
-            | Op::OrJump(t)
-            | Op::FastBranch(_, _, t) => *t = target,
+            Op::Jump(t) | Op::JumpIfFalse(t) | Op::AndJump(t) | Op::OrJump(t) => *t = target,
             _ => {}
         }
     }

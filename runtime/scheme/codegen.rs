@@ -14,7 +14,7 @@
 use std::collections::HashSet;
 
 use super::analysis::{boxed_variables, VarKey};
-use super::bytecode::{CaseTable, Op, Pc, Program, Proto};
+use super::bytecode::{CaseTable, Op, Pc, Program, Proto, Src};
 use super::code::{Code, LambdaId, Node, NodeId};
 use super::error::{Pos, Result, SchemeError};
 use super::fastops::FastOp;
@@ -147,7 +147,7 @@ impl Gen<'_> {
         loop {
             match self.code.node(node) {
                 Node::If { test, then, alt } => {
-                    let branch = self.test(*test)?;
+                    self.test(*test)?;
                     let skip = self.emit(Op::JumpIfFalse(0));
                     self.expr(*then, tail)?;
                     if !tail {
@@ -155,9 +155,6 @@ impl Gen<'_> {
                     }
                     let here = self.prog.here();
                     self.prog.patch(skip, here);
-                    if let Some(b) = branch {
-                        self.prog.patch(b, here);
-                    }
                     node = *alt;
                 }
                 Node::And(nodes) | Node::Or(nodes) => {
@@ -207,24 +204,61 @@ impl Gen<'_> {
     }
 
     /// Generates the test of an `if`, to be followed by a `JumpIfFalse`; a predicate with an
-    /// inline case becomes a `FastBranch`, returned to be patched to the same target.
-    fn test(&mut self, id: NodeId) -> Result<Option<Pc>> {
+    /// inline case becomes a `FastBranch` (or `FastBranch2`) before that jump.
+    fn test(&mut self, id: NodeId) -> Result<()> {
         if let Node::Call { parts, pos } = self.code.node(id) {
             if let [head, args @ ..] = &parts[..] {
                 if let Node::Global { id: g, .. } = self.code.node(*head) {
                     let op = FastOp::lookup(self.globals.name(*g), args.len());
                     if let Some(op) = op.filter(|op| op.is_predicate()) {
+                        if let Some((a, b)) = self.sources(op, args)? {
+                            self.pos = *pos;
+                            self.emit(Op::FastBranch2(op, *g, a, b));
+                            return Ok(());
+                        }
                         for a in args {
                             self.expr(*a, false)?;
                         }
                         self.pos = *pos;
-                        return Ok(Some(self.emit(Op::FastBranch(op, *g, 0))));
+                        self.emit(Op::FastBranch(op, *g));
+                        return Ok(());
                     }
                 }
             }
         }
-        self.expr(id, false)?;
-        Ok(None)
+        self.expr(id, false)
+    }
+
+    /// The two arguments of a fixnum operation as in-place operands, if both can be.
+    fn sources(&mut self, op: FastOp, args: &[NodeId]) -> Result<Option<(Src, Src)>> {
+        let [a, b] = args else {
+            return Ok(None);
+        };
+        if !op.is_int2() {
+            return Ok(None);
+        }
+        Ok(self.source(*a)?.zip(self.source(*b)?))
+    }
+
+    /// A parameter (never unassigned, never a cell) or a small integer constant.
+    fn source(&mut self, id: NodeId) -> Result<Option<Src>> {
+        Ok(match self.code.node(id) {
+            Node::Const(Value::Int(i)) => i16::try_from(*i).ok().map(Src::Small),
+            Node::Local { depth, index, .. } => {
+                let at = self.scopes.len().checked_sub(1 + usize::from(*depth));
+                let Some(scope) = at.map(|at| &self.scopes[at]) else {
+                    return Ok(None);
+                };
+                let l = self.code.lambda(scope.lambda);
+                let params = l.required + usize::from(l.rest);
+                let is_param = usize::from(*index) < params;
+                match self.place(*depth, *index)? {
+                    (Place::Slot(s), false) if is_param => Some(Src::Local(s)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
     }
 
     /// Generates `id` for its effect only.
@@ -279,23 +313,35 @@ impl Gen<'_> {
                     .map_err(|_| SchemeError::at(*pos, "too many arguments"))?;
                 let global = match code.node(*head) {
                     Node::Global { id, .. } => Some(*id),
-                    _ => {
-                        self.expr(*head, false)?;
-                        None
-                    }
+                    _ => None,
                 };
-                for a in args {
-                    self.expr(*a, false)?;
-                }
-                self.pos = *pos;
                 let fast = global.and_then(|g| FastOp::lookup(self.globals.name(g), args.len()));
                 if let (Some(op), Some(g)) = (fast, global) {
-                    self.emit(Op::Fast(op, g));
+                    match self.sources(op, args)? {
+                        Some((a, b)) => {
+                            self.pos = *pos;
+                            self.emit(Op::Fast2(op, g, a, b))
+                        }
+                        None => {
+                            for a in args {
+                                self.expr(*a, false)?;
+                            }
+                            self.pos = *pos;
+                            self.emit(Op::Fast(op, g))
+                        }
+                    };
                     if tail {
                         self.emit(Op::Return);
                     }
                     return Ok(());
                 }
+                if global.is_none() {
+                    self.expr(*head, false)?;
+                }
+                for a in args {
+                    self.expr(*a, false)?;
+                }
+                self.pos = *pos;
                 self.emit(match (global, tail) {
                     (Some(g), false) => Op::CallGlobal(g, argc),
                     (Some(g), true) => Op::TailCallGlobal(g, argc),

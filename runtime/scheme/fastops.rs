@@ -73,6 +73,45 @@ impl FastOp {
         })
     }
 
+    /// Whether it is an operation on two fixnums that [`int2`](Self::int2) computes.
+    pub fn is_int2(self) -> bool {
+        matches!(
+            self,
+            FastOp::Add
+                | FastOp::Sub
+                | FastOp::Mul
+                | FastOp::NumEq
+                | FastOp::Lt
+                | FastOp::Gt
+                | FastOp::Le
+                | FastOp::Ge
+        )
+    }
+
+    /// The result on two fixnums (`None` on overflow or for another operation).
+    #[inline(always)]
+    pub fn int2(self, a: i64, b: i64) -> Option<Value> {
+        Some(match self {
+            FastOp::Add => Value::Int(a.checked_add(b)?),
+            FastOp::Sub => Value::Int(a.checked_sub(b)?),
+            FastOp::Mul => Value::Int(a.checked_mul(b)?),
+            _ => Value::Bool(self.int_test(a, b)?),
+        })
+    }
+
+    /// A comparison of two fixnums (`None` for another operation).
+    #[inline(always)]
+    pub fn int_test(self, a: i64, b: i64) -> Option<bool> {
+        Some(match self {
+            FastOp::NumEq => a == b,
+            FastOp::Lt => a < b,
+            FastOp::Gt => a > b,
+            FastOp::Le => a <= b,
+            FastOp::Ge => a >= b,
+            _ => return None,
+        })
+    }
+
     /// How many arguments it takes.
     pub fn argc(self) -> usize {
         match self {

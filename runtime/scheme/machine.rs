@@ -9,9 +9,10 @@
 //! closures of pending calls) is `Gc` handles in Rust vectors, hence roots; a collection may
 //! run at any allocation and needs nothing from the machine.
 
-use super::bytecode::{Op, Pc, Program};
+use super::bytecode::{Op, Pc, Program, Src};
 use super::ctx::Ctx;
 use super::error::{bail, Result, SchemeError};
+use super::fastops::FastOp;
 use super::gc::Gc;
 use super::globals::Globals;
 use super::primitives::PrimKind;
@@ -268,24 +269,6 @@ impl<'a> Machine<'a> {
                     }
                     self.stack.pop();
                 }
-                Op::FastBranch(f, id, t) => {
-                    let argc = f.argc();
-                    let at = self.stack.len() - argc;
-                    if self.globals.is_builtin(id) {
-                        if let Some(b) = f.test(&self.stack[at..]) {
-                            self.stack.truncate(at);
-                            if b {
-                                self.pc += 1;
-                            } else {
-                                self.pc = t;
-                            }
-                            continue;
-                        }
-                    }
-                    self.ctx.budget.tick()?;
-                    let g = self.global(id)?;
-                    self.call(g, argc, at, false)?;
-                }
                 Op::AndJump(t) => {
                     if matches!(self.stack.last(), Some(Value::Bool(false))) {
                         self.pc = t;
@@ -299,6 +282,20 @@ impl<'a> Machine<'a> {
                     } else {
                         self.pc = t;
                     }
+                }
+                Op::FastBranch(f, id) => self.fast_branch(f, id)?,
+                Op::FastBranch2(f, id, a, b) => {
+                    if self.globals.is_builtin(id) {
+                        if let (Some(x), Some(y)) = (self.int_src(a), self.int_src(b)) {
+                            if let Some(t) = f.int_test(x, y) {
+                                self.branch(t);
+                                continue;
+                            }
+                        }
+                    }
+                    self.push_src(a);
+                    self.push_src(b);
+                    self.fast_branch(f, id)?;
                 }
                 Op::Case(t) => {
                     let key = self.pop();
@@ -325,20 +322,31 @@ impl<'a> Machine<'a> {
                 Op::CallGlobal(id, argc) | Op::TailCallGlobal(id, argc) => {
                     self.ctx.budget.tick()?;
                     let argc = usize::from(argc);
-                    let f = self.global(id)?;
                     let at = self.stack.len() - argc;
-                    self.call(f, argc, at, matches!(op, Op::TailCallGlobal(..)))?;
-                }
-                Op::Fast(f, id) => {
-                    let argc = f.argc();
-                    let at = self.stack.len() - argc;
-                    if self.globals.is_builtin(id) && f.run_into(self.ctx, &mut self.stack, at) {
-                        continue;
+                    let tail = matches!(op, Op::TailCallGlobal(..));
+                    // The global is read in place: no copy of the value, one of the closure.
+                    if let Value::Closure(c) = self.globals.get(id) {
+                        let c = c.clone();
+                        self.enter(c, argc, at, Ret::Code, tail)?;
+                    } else {
+                        let f = self.global(id)?;
+                        self.call(f, argc, at, tail)?;
                     }
-                    self.ctx.budget.tick()?;
-                    let g = self.global(id)?;
-                    self.call(g, argc, at, false)?;
                 }
+                Op::Fast2(f, id, a, b) => {
+                    if self.globals.is_builtin(id) {
+                        if let (Some(x), Some(y)) = (self.int_src(a), self.int_src(b)) {
+                            if let Some(v) = f.int2(x, y) {
+                                self.stack.push(v);
+                                continue;
+                            }
+                        }
+                    }
+                    self.push_src(a);
+                    self.push_src(b);
+                    self.fast(f, id)?;
+                }
+                Op::Fast(f, id) => self.fast(f, id)?,
                 Op::Prim(p, argc) => {
                     let at = self.stack.len() - usize::from(argc);
                     let PrimKind::Fn(f) = p.kind else {
@@ -364,6 +372,66 @@ impl<'a> Machine<'a> {
                 }
             }
         }
+    }
+
+    /// A `Fast` call: inline when the global holds its built-in and the case applies.
+    #[inline(always)]
+    fn fast(&mut self, f: FastOp, id: u32) -> Result<()> {
+        let argc = f.argc();
+        let at = self.stack.len() - argc;
+        if self.globals.is_builtin(id) && f.run_into(self.ctx, &mut self.stack, at) {
+            return Ok(());
+        }
+        self.ctx.budget.tick()?;
+        let g = self.global(id)?;
+        self.call(g, argc, at, false)
+    }
+
+    /// A `FastBranch` on the arguments on the stack.
+    #[inline(always)]
+    fn fast_branch(&mut self, f: FastOp, id: u32) -> Result<()> {
+        let argc = f.argc();
+        let at = self.stack.len() - argc;
+        if self.globals.is_builtin(id) {
+            if let Some(b) = f.test(&self.stack[at..]) {
+                self.stack.truncate(at);
+                self.branch(b);
+                return Ok(());
+            }
+        }
+        self.ctx.budget.tick()?;
+        let g = self.global(id)?;
+        self.call(g, argc, at, false)
+    }
+
+    /// Takes the `JumpIfFalse` at `pc` if `!b`, skips it if `b`.
+    #[inline(always)]
+    fn branch(&mut self, b: bool) {
+        match self.prog.ops[self.pc as usize] {
+            Op::JumpIfFalse(t) if !b => self.pc = t,
+            _ => self.pc += 1,
+        }
+    }
+
+    /// An in-place operand as a fixnum, if it is one.
+    #[inline(always)]
+    fn int_src(&self, s: Src) -> Option<i64> {
+        match s {
+            Src::Small(i) => Some(i64::from(i)),
+            Src::Local(slot) => match self.stack[self.bp + usize::from(slot)] {
+                Value::Int(i) => Some(i),
+                _ => None,
+            },
+        }
+    }
+
+    /// Pushes an in-place operand.
+    fn push_src(&mut self, s: Src) {
+        let v = match s {
+            Src::Small(i) => Value::Int(i64::from(i)),
+            Src::Local(slot) => self.stack[self.bp + usize::from(slot)].clone(),
+        };
+        self.stack.push(v);
     }
 
     /// Calls `f` on the `argc` topmost values, `at` being where the call's values start:
