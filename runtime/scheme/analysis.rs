@@ -103,6 +103,12 @@ pub fn boxed_variables(code: &Code, root: NodeId) -> HashSet<VarKey> {
             Node::CondArrow {
                 test, func, alt, ..
             } => visit(&mut work, &[*test, *func, *alt]),
+            Node::Guard { body, handler } => {
+                work.push(Work::Exit(false));
+                work.push(Work::Visit(code.lambda(*handler).body));
+                work.push(Work::Enter(*handler, false));
+                work.push(Work::Visit(*body));
+            }
             Node::Case {
                 key,
                 clauses,

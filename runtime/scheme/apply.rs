@@ -3,7 +3,7 @@
 //! procedures themselves (`apply`, `map`, `for-each`, `vector-map`, `vector-for-each`),
 //! whose calls go through the machine like any other.
 
-use super::error::{bail, Result};
+use super::error::{bail, Result, SchemeError};
 use super::gc::Gc;
 use super::machine::{Frame, Machine, MapState, Ret};
 use super::primitives::{list_items, records, wrong_type, PrimKind};
@@ -23,7 +23,7 @@ impl Machine<'_> {
         mut f: Value,
         mut argc: usize,
         ret_sp: usize,
-        ret: Ret,
+        mut ret: Ret,
         tail: bool,
     ) -> Result<Done> {
         loop {
@@ -74,12 +74,20 @@ impl Machine<'_> {
                             self.stack.truncate(ret_sp);
                             return self.map_start(func, lists, collect, vector, p.name, ret);
                         }
+                        _ => return self.control(p, argc, ret_sp, ret),
                     }
                 }
                 Value::RecordProc(rp) => {
                     let v = records::call_record_proc(self.ctx, rp, &self.stack[sp - argc..])?;
                     self.stack.truncate(ret_sp);
                     return Ok(Some((v, ret)));
+                }
+                Value::Object(o) => {
+                    let o = o.clone();
+                    match self.call_object(&o, argc, ret_sp, ret)? {
+                        Ok(done) => return Ok(done),
+                        Err((next, r)) => (f, ret) = (next, r),
+                    }
                 }
                 other => bail!("not a procedure: {}", repr(other)),
             }
@@ -113,10 +121,10 @@ impl Machine<'_> {
             self.stack.drain(self.bp..args_at);
         } else {
             if self.frames.len() >= self.max_depth {
-                bail!(
+                return Err(SchemeError::limit(format!(
                     "stack depth exceeded (more than {} pending calls; see --max-depth)",
                     self.max_depth
-                );
+                )));
             }
             self.frames.push(Frame {
                 pc: self.pc,
@@ -124,9 +132,11 @@ impl Machine<'_> {
                 bp: self.bp,
                 closure: self.closure.take(),
                 ret,
+                activation: self.activation,
             });
             self.bp = args_at;
         }
+        self.activation = self.ctx.next_activation();
         if proto.rest {
             let from = self.bp + required;
             let rest = self.ctx.list(&self.stack[from..])?;

@@ -98,6 +98,11 @@ pub enum Op {
     Prim(&'static Primitive, u16),
     /// Return the top to the caller.
     Return,
+    /// A `guard` body starts: an exception raised in it continues at the target, with the
+    /// raised object pushed and the stacks cut back to what they are now.
+    PushCatch(Pc),
+    /// A `guard` body ended normally.
+    PopCatch,
 }
 
 /// An operand read in place by `Fast2` and `FastBranch2`.
@@ -166,7 +171,11 @@ impl Program {
     /// Points the jump at `at` to `target`.
     pub fn patch(&mut self, at: Pc, target: Pc) {
         match &mut self.ops[at as usize] {
-            Op::Jump(t) | Op::JumpIfFalse(t) | Op::AndJump(t) | Op::OrJump(t) => *t = target,
+            Op::Jump(t)
+            | Op::JumpIfFalse(t)
+            | Op::AndJump(t)
+            | Op::OrJump(t)
+            | Op::PushCatch(t) => *t = target,
             _ => {}
         }
     }

@@ -77,6 +77,9 @@ pub enum Node {
         alt: NodeId,
         pos: Pos,
     },
+    /// `guard`: run `body`; an exception raised in it runs the handler's body in a new
+    /// frame whose one variable holds the raised object.
+    Guard { body: NodeId, handler: LambdaId },
     /// `case`: the first clause whose data contain the key (by `eqv?`) wins.
     Case {
         key: NodeId,

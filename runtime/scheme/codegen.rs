@@ -417,6 +417,21 @@ impl Gen<'_> {
                 t.default = default_at;
                 return Ok(());
             }
+            Node::Guard { body, handler } => {
+                let catch = self.emit(Op::PushCatch(0));
+                self.expr(*body, false)?;
+                self.emit(Op::PopCatch);
+                let end = self.emit(Op::Jump(0));
+                let here = self.prog.here();
+                self.prog.patch(catch, here);
+                // The machine pushed the raised object: it is the handler frame's variable.
+                self.enter_let(*handler, 1)?;
+                let handled = self.expr(code.lambda(*handler).body, false);
+                self.exit_let();
+                handled?;
+                let here = self.prog.here();
+                self.prog.patch(end, here);
+            }
             Node::If { .. } | Node::And(_) | Node::Or(_) | Node::Let { .. } => {
                 return self.expr(id, tail)
             }

@@ -8,8 +8,10 @@
 
 use super::code::{Code, Lambda, LambdaId, Node, NodeId};
 use super::ctx::Ctx;
+use super::derived::HIDDEN;
 use super::error::{Pos, Result, SchemeError};
 use super::globals::Globals;
+use super::primitives;
 use super::reader::{Datum, Syntax};
 use super::value::Value;
 
@@ -80,6 +82,10 @@ impl<'a> Compiler<'a> {
                     match head {
                         "define" => return self.compile_define(form, items),
                         "define-record-type" => return self.compile_record_type(form, items),
+                        "define-values" => {
+                            let expanded = self.define_values(items, form.pos)?;
+                            return self.compile_body_form(&expanded, toplevel);
+                        }
                         "begin" if items.len() > 1 => {
                             let mut nodes = Vec::with_capacity(items.len() - 1);
                             for f in &items[1..] {
@@ -125,6 +131,11 @@ impl<'a> Compiler<'a> {
                     pos,
                 })
             }
+            Var::Global(_) if name.starts_with(HIDDEN) => {
+                let prim = primitives::internal(&name[HIDDEN.len_utf8()..])
+                    .ok_or_else(|| err(pos, format!("internal error: no primitive {name:?}")))?;
+                self.add(Node::Const(Value::Primitive(prim)))
+            }
             Var::Global(id) => self.add(Node::Global { id, pos }),
         })
     }
@@ -158,7 +169,7 @@ impl<'a> Compiler<'a> {
                         let id = self.compile_lambda(params, body, pos)?;
                         return Ok(self.add(Node::Lambda(id)));
                     }
-                    "define" | "define-record-type" => {
+                    "define" | "define-record-type" | "define-values" => {
                         return Err(err(pos, format!("{head} is not allowed here")))
                     }
                     "import" => return Err(err(pos, "import is only allowed at top level")),
@@ -205,6 +216,23 @@ impl<'a> Compiler<'a> {
                     "cond" => return self.compile_cond(args, pos),
                     "case" => return self.compile_case(args, pos),
                     "do" => return self.compile_do(args, pos),
+                    "case-lambda" => {
+                        let expanded = self.case_lambda(args, pos)?;
+                        return self.compile(&expanded);
+                    }
+                    "let-values" | "let*-values" => {
+                        let expanded = self.let_values(args, head == "let*-values", pos)?;
+                        return self.compile(&expanded);
+                    }
+                    "guard" => return self.compile_guard(args, pos),
+                    "delay" | "delay-force" => {
+                        let expanded = self.delay(args, head == "delay-force", pos)?;
+                        return self.compile(&expanded);
+                    }
+                    "parameterize" => {
+                        let expanded = self.parameterize(args, pos)?;
+                        return self.compile(&expanded);
+                    }
                     _ => {}
                 }
             }
@@ -412,6 +440,11 @@ fn scan_defines(body: &[Syntax], slots: &mut Vec<String>) {
             },
             Some("define-record-type") => {
                 for name in super::expand::record_type_names(items) {
+                    add(name, slots);
+                }
+            }
+            Some("define-values") => {
+                for name in super::derived::define_values_names(items) {
                     add(name, slots);
                 }
             }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::error::{Result, SchemeError};
 use super::gc::{AllocError, Gc, GcCell, Heap, LocalPool, Pool, Trace};
 use super::reader::{Datum, Syntax};
-use super::value::{Pair, Slot, Value};
+use super::value::{Pair, RecordType, Slot, Value};
 
 /// Reusable string buffers for printing and string building. A global [`Pool`]: every
 /// collection drains it (see `--gc-stats`), so idle buffers never pin memory for long.
@@ -72,7 +72,7 @@ impl Budget {
     pub fn tick(&mut self) -> Result<()> {
         if let Some(fuel) = &mut self.fuel {
             if *fuel == 0 {
-                return Err(SchemeError::new("fuel exhausted (--fuel)"));
+                return Err(SchemeError::limit("fuel exhausted (--fuel)"));
             }
             *fuel -= 1;
         }
@@ -88,7 +88,7 @@ impl Budget {
         if let Some(fuel) = &mut self.fuel {
             if *fuel < steps {
                 *fuel = 0;
-                return Err(SchemeError::new("fuel exhausted (--fuel)"));
+                return Err(SchemeError::limit("fuel exhausted (--fuel)"));
             }
             *fuel -= steps;
         }
@@ -98,7 +98,7 @@ impl Budget {
     fn check_time(&self) -> Result<()> {
         if let (Some(deadline), Some(timeout)) = (self.deadline, self.timeout) {
             if Instant::now() >= deadline {
-                return Err(SchemeError::new(format!(
+                return Err(SchemeError::limit(format!(
                     "timeout: the program ran longer than {timeout:?} (--timeout)"
                 )));
             }
@@ -121,6 +121,13 @@ pub struct Ctx {
     pub budget: Budget,
     /// The heap's `max_heap_bytes`, checked before building large objects.
     max_heap: Option<usize>,
+    /// The object of the `raise` or `error` being signalled, for the handler that
+    /// catches it (an error of the interpreter itself has none: one is made from it).
+    pub raised: Option<Value>,
+    /// The record type of error objects, made on first use.
+    error_type: Option<Gc<RecordType>>,
+    /// The last activation serial number handed out (see `next_activation`).
+    activations: u64,
 }
 
 /// The largest single string or vector a script may build when the heap has no limit.
@@ -128,7 +135,7 @@ const MAX_OBJECT_BYTES: usize = 1 << 30;
 
 /// The error every failed allocation becomes.
 pub fn heap_limit(_: AllocError) -> SchemeError {
-    SchemeError::new("heap limit exceeded")
+    SchemeError::limit("heap limit exceeded")
 }
 
 impl Ctx {
@@ -141,15 +148,44 @@ impl Ctx {
             stack_pool: LocalPool::new(Vec::new),
             budget,
             max_heap,
+            raised: None,
+            error_type: None,
+            activations: 0,
         }
+    }
+
+    /// A number no other activation of a procedure got (escape continuations use it to
+    /// tell whether the activation they return to is still running).
+    #[inline(always)]
+    pub fn next_activation(&mut self) -> u64 {
+        self.activations += 1;
+        self.activations
+    }
+
+    /// The record type of error objects.
+    pub fn error_type(&mut self) -> Result<Gc<RecordType>> {
+        if let Some(t) = &self.error_type {
+            return Ok(t.clone());
+        }
+        let name = self
+            .heap
+            .try_alloc_str("error-object")
+            .map_err(heap_limit)?;
+        let fields = vec![
+            self.heap.try_alloc_str("message").map_err(heap_limit)?,
+            self.heap.try_alloc_str("irritants").map_err(heap_limit)?,
+        ];
+        let t = self.alloc(RecordType { name, fields })?;
+        self.error_type = Some(t.clone());
+        Ok(t)
     }
 
     /// Checks, before building it on the Rust side, that an object of `bytes` can fit the
     /// heap: a huge `make-vector` is a script error, never an aborted allocation.
     pub fn reserve(&self, bytes: usize) -> Result<()> {
         match self.max_heap {
-            Some(limit) if bytes > limit => Err(SchemeError::new("heap limit exceeded")),
-            _ if bytes > MAX_OBJECT_BYTES => Err(SchemeError::new(format!(
+            Some(limit) if bytes > limit => Err(SchemeError::limit("heap limit exceeded")),
+            _ if bytes > MAX_OBJECT_BYTES => Err(SchemeError::limit(format!(
                 "object too large: {bytes} bytes (at most {MAX_OBJECT_BYTES})"
             ))),
             _ => Ok(()),

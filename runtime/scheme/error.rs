@@ -39,6 +39,9 @@ pub struct SchemeError {
     pub backtrace: Vec<(String, Pos)>,
     /// How many more pending calls the backtrace leaves out.
     pub more_frames: usize,
+    /// Whether it is a limit of the run (fuel, time, depth, heap): those end the program,
+    /// no exception handler can catch them.
+    pub limit: bool,
 }
 
 impl SchemeError {
@@ -54,6 +57,15 @@ impl SchemeError {
             message,
             backtrace: Vec::new(),
             more_frames: 0,
+            limit: false,
+        }
+    }
+
+    /// An error of a run's limits, which handlers cannot catch.
+    pub fn limit(message: impl Into<String>) -> SchemeError {
+        SchemeError {
+            limit: true,
+            ..SchemeError::new(message)
         }
     }
 

@@ -55,6 +55,9 @@ impl Compiler<'_> {
 
     /// `case`: the clauses' data become constants compared with `eqv?`.
     pub(super) fn compile_case(&mut self, args: &[Syntax], pos: Pos) -> Result<NodeId> {
+        if let Some(expanded) = self.case_with_arrows(args, pos)? {
+            return self.compile(&expanded);
+        }
         let Some((key, clauses)) = args.split_first() else {
             return Err(err(pos, "case needs a key"));
         };
@@ -66,9 +69,6 @@ impl Compiler<'_> {
                 .as_list()
                 .filter(|c| c.len() >= 2)
                 .ok_or_else(|| err(clause.pos, "a case clause is ((datum...) expr...)"))?;
-            if items.len() == 3 && self.is_keyword(&items[1], "=>") {
-                return Err(err(clause.pos, "=> in case clauses is not supported"));
-            }
             let body = self.compile_seq(&items[1..])?;
             if self.is_keyword(&items[0], "else") {
                 if i + 1 != clauses.len() {

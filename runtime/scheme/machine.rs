@@ -10,6 +10,7 @@
 //! run at any allocation and needs nothing from the machine.
 
 use super::bytecode::{Op, Pc, Program, Src};
+use super::control::{Handler, Kont};
 use super::ctx::Ctx;
 use super::error::{bail, Result, SchemeError};
 use super::fastops::FastOp;
@@ -24,6 +25,8 @@ pub(super) enum Ret {
     Code,
     /// Feed it to a `map`, `for-each`, `vector-map` or `vector-for-each` in progress.
     Map(Box<MapState>),
+    /// Hand it to a control primitive waiting for it.
+    K(Box<Kont>),
 }
 
 /// The state of a `map`, `for-each`, `vector-map` or `vector-for-each`.
@@ -49,6 +52,8 @@ pub(super) struct Frame {
     pub(super) closure: Option<Gc<Closure>>,
     /// What the value is for.
     pub(super) ret: Ret,
+    /// The caller's activation serial number.
+    pub(super) activation: u64,
 }
 
 /// The most frames a backtrace shows.
@@ -68,6 +73,12 @@ pub struct Machine<'a> {
     pub(super) bp: usize,
     /// The running closure (`None` at top level).
     pub(super) closure: Option<Gc<Closure>>,
+    /// The running activation's serial number.
+    pub(super) activation: u64,
+    /// Installed exception handlers and `guard`s, innermost last.
+    pub(super) handlers: Vec<Handler>,
+    /// The `after` thunks of the `dynamic-wind` bodies running, innermost last.
+    pub(super) winds: Vec<Value>,
 }
 
 impl<'a> Machine<'a> {
@@ -89,6 +100,9 @@ impl<'a> Machine<'a> {
             pc: 0,
             bp: 0,
             closure: None,
+            activation: 0,
+            handlers: Vec::new(),
+            winds: Vec::new(),
         }
     }
 
@@ -97,6 +111,7 @@ impl<'a> Machine<'a> {
         let p = &self.prog.protos[proto as usize];
         self.pc = p.entry;
         self.bp = 0;
+        self.activation = self.ctx.next_activation();
         self.stack
             .resize(usize::from(p.frame_size), Value::Undefined);
         let result = self.execute();
@@ -108,7 +123,10 @@ impl<'a> Machine<'a> {
         // and the heap is left consistent for the next form.
         self.ctx.give_stack(std::mem::take(&mut self.stack));
         self.frames.clear();
+        self.handlers.clear();
+        self.winds.clear();
         self.closure = None;
+        self.ctx.raised = None;
         result
     }
 
@@ -171,6 +189,15 @@ impl<'a> Machine<'a> {
     }
 
     fn execute(&mut self) -> Result<Value> {
+        loop {
+            match self.execute_until_error() {
+                Ok(v) => return Ok(v),
+                Err(e) => self.handle_error(e)?,
+            }
+        }
+    }
+
+    fn execute_until_error(&mut self) -> Result<Value> {
         let prog = self.prog;
         loop {
             let op = prog.ops[self.pc as usize];
@@ -284,6 +311,10 @@ impl<'a> Machine<'a> {
                     }
                 }
                 Op::FastBranch(f, id) => self.fast_branch(f, id)?,
+                Op::PushCatch(at) => self.push_catch(at),
+                Op::PopCatch => {
+                    self.handlers.pop();
+                }
                 Op::FastBranch2(f, id, a, b) => {
                     if self.globals.is_builtin(id) {
                         if let (Some(x), Some(y)) = (self.int_src(a), self.int_src(b)) {
@@ -365,6 +396,7 @@ impl<'a> Machine<'a> {
                     self.pc = frame.pc;
                     self.bp = frame.bp;
                     self.closure = frame.closure;
+                    self.activation = frame.activation;
                     match frame.ret {
                         Ret::Code => self.stack.push(v),
                         ret => self.finish(v, ret)?,
@@ -489,6 +521,10 @@ impl<'a> Machine<'a> {
                         None => return Ok(()),
                     }
                 }
+                Ret::K(k) => match self.resume(*k, v)? {
+                    Some((next, r)) => (v, ret) = (next, r),
+                    None => return Ok(()),
+                },
             }
         }
     }

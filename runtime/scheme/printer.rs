@@ -196,6 +196,7 @@ fn print_atom(v: &Value, write: bool, buf: &mut String) {
         Value::RecordType(t) => {
             let _ = write!(buf, "#<record-type {}>", t.name);
         }
+        Value::Object(o) => buf.push_str(o.describe()),
         Value::Pair(_) | Value::Vector(_) | Value::Record(_) => unreachable_compound(buf),
     }
 }

@@ -8,6 +8,7 @@
 //! object alive with no rooting discipline: the collector counts such handles as roots.
 
 use super::gc::{Gc, GcCell, Trace, Tracer};
+use super::objects::Object;
 use super::primitives::Primitive;
 
 /// A Scheme value.
@@ -53,6 +54,8 @@ pub enum Value {
     Cell(Gc<Slot>),
     /// A record type descriptor (the value bound to the type's name).
     RecordType(Gc<RecordType>),
+    /// Multiple values, a continuation, a promise, a parameter or a `case-lambda`.
+    Object(Gc<Object>),
 }
 
 impl Clone for Value {
@@ -91,6 +94,7 @@ impl Value {
             Value::Record(r) => Value::Record(r.clone()),
             Value::Cell(c) => Value::Cell(c.clone()),
             Value::RecordType(r) => Value::RecordType(r.clone()),
+            Value::Object(o) => Value::Object(o.clone()),
         }
     }
 }
@@ -207,6 +211,7 @@ unsafe impl Trace for Value {
             Value::RecordProc(r) => r.trace(t),
             Value::Record(r) => r.trace(t),
             Value::RecordType(r) => r.trace(t),
+            Value::Object(o) => o.trace(t),
         }
     }
 }
@@ -277,10 +282,11 @@ impl Value {
 
     /// Whether this is a procedure of any kind.
     pub fn is_procedure(&self) -> bool {
-        matches!(
-            self,
-            Value::Closure(_) | Value::Primitive(_) | Value::RecordProc(_)
-        )
+        match self {
+            Value::Closure(_) | Value::Primitive(_) | Value::RecordProc(_) => true,
+            Value::Object(o) => o.is_procedure(),
+            _ => false,
+        }
     }
 
     /// `eqv?`: identity for heap objects, value equality for immediates (flonums by bits).
@@ -304,6 +310,7 @@ impl Value {
             (Value::RecordProc(a), Value::RecordProc(b)) => Gc::ptr_eq(a, b),
             (Value::Record(a), Value::Record(b)) => Gc::ptr_eq(a, b),
             (Value::RecordType(a), Value::RecordType(b)) => Gc::ptr_eq(a, b),
+            (Value::Object(a), Value::Object(b)) => Gc::ptr_eq(a, b),
             _ => false,
         }
     }

@@ -67,7 +67,19 @@ fn write_char(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
 
 /// `(error message irritant...)`: the message as `display` shows it, then each irritant as
 /// `write` shows it.
-fn error(_: &mut Ctx, a: &[Value]) -> Result<Value> {
+/// The error object is kept in the context for a `guard` or handler that catches it.
+fn error(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
+    let (message, irritants) = match a.split_first() {
+        Some((m, rest)) => (m.clone(), rest),
+        None => (Value::Unspecified, a),
+    };
+    let condition = super::control::error_object(ctx, message, irritants)?;
+    ctx.raised = Some(condition);
+    Err(error_message(a))
+}
+
+/// The one-line message of `(error message irritant...)`.
+pub fn error_message(a: &[Value]) -> SchemeError {
     let mut msg = take_string();
     for (i, v) in a.iter().enumerate() {
         if i > 0 {
@@ -84,5 +96,5 @@ fn error(_: &mut Ctx, a: &[Value]) -> Result<Value> {
     }
     let e = SchemeError::new(msg.as_str());
     give_string(msg);
-    Err(e)
+    e
 }

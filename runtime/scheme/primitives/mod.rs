@@ -1,5 +1,6 @@
 //! The built-in procedures, grouped by what they work on, and the helpers they share.
 
+mod control;
 mod equality;
 mod io;
 mod lists;
@@ -8,6 +9,7 @@ pub mod records;
 mod text;
 mod vectors;
 
+pub use control::{error_object, uncaught};
 pub use equality::equal;
 
 use super::ctx::Ctx;
@@ -31,6 +33,22 @@ pub enum PrimKind {
     Map(bool),
     /// `vector-map` / `vector-for-each`.
     VectorMap(bool),
+    /// `call-with-values`.
+    CallWithValues,
+    /// `dynamic-wind`.
+    DynamicWind,
+    /// `call/cc`.
+    CallCc,
+    /// `with-exception-handler`.
+    WithHandler,
+    /// `raise` (`false`) or `raise-continuable` (`true`).
+    Raise(bool),
+    /// `force`.
+    Force,
+    /// `make-parameter`.
+    MakeParameter,
+    /// A parameter's converter applied to a value (for `parameterize`).
+    ParamConvert,
 }
 
 /// A built-in procedure.
@@ -67,6 +85,7 @@ static TABLES: &[&[Primitive]] = &[
     equality::PRIMITIVES,
     io::PRIMITIVES,
     records::PRIMITIVES,
+    control::PRIMITIVES,
 ];
 
 /// Primitives only the compiler's expansions call (a program cannot rebind them).
@@ -83,7 +102,10 @@ static INTERNAL: &[Primitive] = &[
 
 /// The internal primitive called `name`.
 pub fn internal(name: &str) -> Option<&'static Primitive> {
-    INTERNAL.iter().find(|p| p.name == name)
+    INTERNAL
+        .iter()
+        .chain(control::INTERNAL)
+        .find(|p| p.name == name)
 }
 
 /// The names of every primitive bound to a global.

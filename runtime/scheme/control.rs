@@ -1,0 +1,465 @@
+//! The machine's side of the R7RS control features: multiple values, exception handlers and
+//! `guard`, `dynamic-wind`, escape continuations, promises and parameters.
+//!
+//! Everything here is continuation-passing on the machine's own stacks: a primitive that
+//! must call a procedure and then do something with its value pushes a [`Kont`] as the
+//! `Ret` of that call, so no Scheme call ever recurses on the Rust stack. A non-local exit
+//! (a `guard` catching, a continuation escaping) cuts the stacks back to a recorded point
+//! and first runs the `after` thunks of the `dynamic-wind`s it leaves, innermost first.
+//!
+//! `call/cc` continuations are escaping only: they can be called while the activation that
+//! made them is still running (any number of times), not after it returned.
+
+use super::apply::Done;
+use super::bytecode::Pc;
+use super::error::{bail, Result, SchemeError};
+use super::gc::{Gc, GcCell};
+use super::machine::{Machine, Ret};
+use super::objects::{Escape, Object, Promise};
+use super::primitives::{error_object, uncaught, wrong_type, PrimKind, Primitive};
+use super::value::{Closure, Value};
+
+/// What to do with a value once a call made by a control primitive returns.
+pub(super) enum Kont {
+    /// Spread it as the arguments of the consumer of `call-with-values`.
+    CallWithValues(Value, Ret),
+    /// The thunk of `with-exception-handler` returned: remove its handler.
+    PopHandler(Ret),
+    /// A handler of `raise-continuable` returned: reinstall it, the value is the result.
+    RestoreHandler(Value, Ret),
+    /// A handler of a non-continuable `raise` returned: that is an error.
+    HandlerReturned,
+    /// The `before` thunk of `dynamic-wind` returned: run the body.
+    WindBefore {
+        thunk: Value,
+        after: Value,
+        ret: Ret,
+    },
+    /// The body of `dynamic-wind` returned: run the `after` thunk, then return the value.
+    WindBody { after: Value, ret: Ret },
+    /// Ignore the value; return this one.
+    Deliver(Value, Ret),
+    /// A non-local exit is running `after` thunks: the next ones, then go on at `pc` with
+    /// `value` pushed.
+    Unwind {
+        afters: Vec<Value>,
+        value: Value,
+        pc: Pc,
+    },
+    /// A promise's thunk returned.
+    Forced(Value, Ret),
+    /// The converter of `make-parameter` returned the initial value.
+    MakeParam(Value, Ret),
+}
+
+/// An installed exception handler.
+pub(super) enum Handler {
+    /// A procedure installed by `with-exception-handler`.
+    Proc(Value),
+    /// A `guard`: where to unwind to.
+    Catch(Point),
+}
+
+/// A point of the machine's execution that a non-local exit returns to.
+pub(super) struct Point {
+    activation: u64,
+    frames: usize,
+    stack: usize,
+    bp: usize,
+    closure: Option<Gc<Closure>>,
+    pc: Pc,
+    handlers: usize,
+    winds: usize,
+}
+
+fn boxed(k: Kont) -> Ret {
+    Ret::K(Box::new(k))
+}
+
+impl Machine<'_> {
+    fn here(&self, stack: usize, pc: Pc) -> Point {
+        Point {
+            activation: self.activation,
+            frames: self.frames.len(),
+            stack,
+            bp: self.bp,
+            closure: self.closure.clone(),
+            pc,
+            handlers: self.handlers.len(),
+            winds: self.winds.len(),
+        }
+    }
+
+    /// `PushCatch`: a `guard` body starts; an exception goes to the code at `pc`.
+    pub(super) fn push_catch(&mut self, pc: Pc) {
+        let point = self.here(self.stack.len(), pc);
+        self.handlers.push(Handler::Catch(point));
+    }
+
+    /// Calls `f` on no arguments; its value goes to `ret`.
+    fn call_thunk(&mut self, f: Value, ret: Ret) -> Result<Done> {
+        let sp = self.stack.len();
+        self.invoke(f, 0, sp, ret, false)
+    }
+
+    /// Runs a control primitive on the `argc` topmost values.
+    pub(super) fn control(
+        &mut self,
+        p: &'static Primitive,
+        argc: usize,
+        ret_sp: usize,
+        ret: Ret,
+    ) -> Result<Done> {
+        let sp = self.stack.len();
+        let args: Vec<Value> = self.stack[sp - argc..].to_vec();
+        self.stack.truncate(ret_sp);
+        let check = |v: &Value| {
+            if v.is_procedure() {
+                Ok(())
+            } else {
+                Err(wrong_type(p.name, "a procedure", v))
+            }
+        };
+        match p.kind {
+            PrimKind::CallWithValues => {
+                check(&args[0])?;
+                check(&args[1])?;
+                let [producer, consumer]: [Value; 2] = take(args)?;
+                self.call_thunk(producer, boxed(Kont::CallWithValues(consumer, ret)))
+            }
+            PrimKind::DynamicWind => {
+                args.iter().try_for_each(check)?;
+                let [before, thunk, after]: [Value; 3] = take(args)?;
+                self.call_thunk(before, boxed(Kont::WindBefore { thunk, after, ret }))
+            }
+            PrimKind::CallCc => {
+                check(&args[0])?;
+                if !matches!(ret, Ret::Code) {
+                    bail!("call/cc: only calls written in the program can capture continuations");
+                }
+                let Point {
+                    activation,
+                    frames,
+                    stack,
+                    bp,
+                    closure,
+                    pc,
+                    handlers,
+                    winds,
+                } = self.here(ret_sp, self.pc);
+                let k = Escape {
+                    activation,
+                    frames,
+                    stack,
+                    bp,
+                    closure,
+                    pc,
+                    handlers,
+                    winds,
+                };
+                let k = Value::Object(self.ctx.alloc(Object::Escape(k))?);
+                let [f]: [Value; 1] = take(args)?;
+                self.stack.push(k);
+                self.invoke(f, 1, ret_sp, ret, false)
+            }
+            PrimKind::WithHandler => {
+                check(&args[0])?;
+                check(&args[1])?;
+                let [handler, thunk]: [Value; 2] = take(args)?;
+                self.handlers.push(Handler::Proc(handler));
+                self.call_thunk(thunk, boxed(Kont::PopHandler(ret)))
+            }
+            PrimKind::Raise(continuable) => {
+                let [obj]: [Value; 1] = take(args)?;
+                self.raise(obj, continuable, ret)
+            }
+            PrimKind::Force => {
+                let [p]: [Value; 1] = take(args)?;
+                self.force(p, ret)
+            }
+            PrimKind::MakeParameter => {
+                let value = args[0].clone();
+                match args.get(1) {
+                    Some(conv) => {
+                        check(conv)?;
+                        let conv = conv.clone();
+                        let sp = self.stack.len();
+                        self.stack.push(value);
+                        self.invoke(
+                            conv.clone(),
+                            1,
+                            sp,
+                            boxed(Kont::MakeParam(conv, ret)),
+                            false,
+                        )
+                    }
+                    None => Ok(Some((self.make_param(value, Value::Bool(false))?, ret))),
+                }
+            }
+            PrimKind::ParamConvert => {
+                let [param, value]: [Value; 2] = take(args)?;
+                let conv = match &param {
+                    Value::Object(o) => match &**o {
+                        Object::Param { converter, .. } => converter.clone(),
+                        _ => return Err(wrong_type("parameterize", "a parameter", &param)),
+                    },
+                    _ => return Err(wrong_type("parameterize", "a parameter", &param)),
+                };
+                if !conv.is_true() {
+                    return Ok(Some((value, ret)));
+                }
+                let sp = self.stack.len();
+                self.stack.push(value);
+                self.invoke(conv, 1, sp, ret, false)
+            }
+            _ => bail!("internal error: {} is not a control primitive", p.name),
+        }
+    }
+
+    fn make_param(&mut self, value: Value, converter: Value) -> Result<Value> {
+        Ok(Value::Object(self.ctx.alloc(Object::Param {
+            value: GcCell::new(value),
+            converter,
+        })?))
+    }
+
+    /// Calls an object procedure (continuation, parameter, `case-lambda`) on the `argc`
+    /// topmost values. `Err(Some(f))`-like: returns the closure to call instead for a
+    /// `case-lambda`.
+    pub(super) fn call_object(
+        &mut self,
+        o: &Gc<Object>,
+        argc: usize,
+        ret_sp: usize,
+        ret: Ret,
+    ) -> Result<std::result::Result<Done, (Value, Ret)>> {
+        let sp = self.stack.len();
+        match &**o {
+            Object::Param { value, .. } => {
+                if argc != 0 {
+                    bail!("wrong number of arguments to a parameter: expected 0, got {argc}");
+                }
+                let v = value.borrow().clone();
+                self.stack.truncate(ret_sp);
+                Ok(Ok(Some((v, ret))))
+            }
+            Object::CaseLambda(clauses) => {
+                for c in clauses {
+                    if let Value::Closure(cl) = c {
+                        let p = &self.prog.protos[cl.proto as usize];
+                        let required = usize::from(p.required);
+                        if argc == required || (p.rest && argc > required) {
+                            return Ok(Err((c.clone(), ret)));
+                        }
+                    }
+                }
+                bail!("case-lambda: no clause takes {argc} arguments")
+            }
+            Object::Escape(k) => {
+                let value = match &self.stack[sp - argc..] {
+                    [one] => one.clone(),
+                    many => Value::Object(self.ctx.alloc(Object::Values(many.to_vec()))?),
+                };
+                let live = (self.frames.len() == k.frames && self.activation == k.activation)
+                    || self
+                        .frames
+                        .get(k.frames)
+                        .is_some_and(|f| f.activation == k.activation);
+                if !live {
+                    bail!("continuation called after the call/cc that made it returned (continuations are escaping only)");
+                }
+                let point = Point {
+                    activation: k.activation,
+                    frames: k.frames,
+                    stack: k.stack,
+                    bp: k.bp,
+                    closure: k.closure.clone(),
+                    pc: k.pc,
+                    handlers: k.handlers,
+                    winds: k.winds,
+                };
+                Ok(Ok(self.unwind(point, value)?))
+            }
+            Object::Values(_) | Object::Promise(_) => {
+                bail!("not a procedure: {}", o.describe())
+            }
+        }
+    }
+
+    /// Goes back to `point` with `value`, running the `after` thunks left on the way.
+    fn unwind(&mut self, point: Point, value: Value) -> Result<Done> {
+        self.handlers.truncate(point.handlers);
+        let afters: Vec<Value> = self
+            .winds
+            .drain(point.winds.min(self.winds.len())..)
+            .rev()
+            .collect();
+        self.frames.truncate(point.frames);
+        self.stack.truncate(point.stack);
+        self.bp = point.bp;
+        self.closure = point.closure;
+        self.activation = point.activation;
+        self.run_afters(afters, value, point.pc)
+    }
+
+    fn run_afters(&mut self, mut afters: Vec<Value>, value: Value, pc: Pc) -> Result<Done> {
+        if afters.is_empty() {
+            self.pc = pc;
+            return Ok(Some((value, Ret::Code)));
+        }
+        let after = afters.remove(0);
+        self.call_thunk(after, boxed(Kont::Unwind { afters, value, pc }))
+    }
+
+    /// Raises `obj` to the innermost handler; `ret` gets the handler's value if
+    /// `continuable`.
+    pub(super) fn raise(&mut self, obj: Value, continuable: bool, ret: Ret) -> Result<Done> {
+        match self.handlers.pop() {
+            None => {
+                let e = uncaught(self.ctx, &obj);
+                self.ctx.raised = Some(obj);
+                Err(e)
+            }
+            Some(Handler::Catch(point)) => self.unwind(point, obj),
+            Some(Handler::Proc(h)) => {
+                let k = if continuable {
+                    Kont::RestoreHandler(h.clone(), ret)
+                } else {
+                    Kont::HandlerReturned
+                };
+                let sp = self.stack.len();
+                self.stack.push(obj);
+                self.invoke(h, 1, sp, boxed(k), false)
+            }
+        }
+    }
+
+    /// An error stopped an instruction: a handler takes it if one is installed and the
+    /// error is not a limit (fuel, time, depth, heap), otherwise it ends the program.
+    pub(super) fn handle_error(&mut self, e: SchemeError) -> Result<()> {
+        let raised = self.ctx.raised.take();
+        if e.limit || self.handlers.is_empty() {
+            return Err(e);
+        }
+        let obj = match raised {
+            Some(obj) => obj,
+            None => {
+                let message = self.ctx.string(&e.message)?;
+                error_object(self.ctx, message, &[])?
+            }
+        };
+        if let Some((v, ret)) = self.raise(obj, false, Ret::Code)? {
+            self.finish(v, ret)?;
+        }
+        Ok(())
+    }
+
+    fn force(&mut self, p: Value, ret: Ret) -> Result<Done> {
+        let Value::Object(o) = &p else {
+            return Ok(Some((p, ret)));
+        };
+        let Object::Promise(state) = &**o else {
+            return Ok(Some((p, ret)));
+        };
+        let thunk = match &*state.borrow() {
+            Promise::Done(v) => return Ok(Some((v.clone(), ret))),
+            Promise::Pending(thunk, _) => thunk.clone(),
+        };
+        self.call_thunk(thunk, boxed(Kont::Forced(p.clone(), ret)))
+    }
+
+    /// Delivers `v` to a control continuation.
+    pub(super) fn resume(&mut self, k: Kont, v: Value) -> Result<Done> {
+        match k {
+            Kont::CallWithValues(consumer, ret) => {
+                let sp = self.stack.len();
+                let n = match &v {
+                    Value::Object(o) => match &**o {
+                        Object::Values(vs) => {
+                            self.stack.extend(vs.iter().cloned());
+                            vs.len()
+                        }
+                        _ => {
+                            self.stack.push(v.clone());
+                            1
+                        }
+                    },
+                    _ => {
+                        self.stack.push(v);
+                        1
+                    }
+                };
+                self.invoke(consumer, n, sp, ret, false)
+            }
+            Kont::PopHandler(ret) => {
+                self.handlers.pop();
+                Ok(Some((v, ret)))
+            }
+            Kont::RestoreHandler(h, ret) => {
+                self.handlers.push(Handler::Proc(h));
+                Ok(Some((v, ret)))
+            }
+            Kont::HandlerReturned => {
+                bail!("an exception handler returned from a non-continuable raise")
+            }
+            Kont::WindBefore { thunk, after, ret } => {
+                self.winds.push(after.clone());
+                self.call_thunk(thunk, boxed(Kont::WindBody { after, ret }))
+            }
+            Kont::WindBody { after, ret } => {
+                self.winds.pop();
+                self.call_thunk(after, boxed(Kont::Deliver(v, ret)))
+            }
+            Kont::Deliver(value, ret) => Ok(Some((value, ret))),
+            Kont::Unwind { afters, value, pc } => self.run_afters(afters, value, pc),
+            Kont::Forced(p, ret) => self.forced(p, v, ret),
+            Kont::MakeParam(conv, ret) => Ok(Some((self.make_param(v, conv)?, ret))),
+        }
+    }
+
+    /// A promise's thunk returned `v`.
+    fn forced(&mut self, p: Value, v: Value, ret: Ret) -> Result<Done> {
+        let Value::Object(o) = &p else {
+            bail!("internal error: not a promise");
+        };
+        let Object::Promise(state) = &**o else {
+            bail!("internal error: not a promise");
+        };
+        let delay_force = match &*state.borrow() {
+            // Forced again while its thunk ran: the first value stays.
+            Promise::Done(done) => return Ok(Some((done.clone(), ret))),
+            Promise::Pending(_, delay_force) => *delay_force,
+        };
+        let next = match (&v, delay_force) {
+            (Value::Object(inner), true) => match &**inner {
+                Object::Promise(inner) => Some(match &*inner.borrow() {
+                    Promise::Done(x) => Promise::Done(x.clone()),
+                    Promise::Pending(t, df) => Promise::Pending(t.clone(), *df),
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
+        match next {
+            Some(Promise::Pending(thunk, df)) => {
+                // `delay-force`: this promise takes the inner one's place, iteratively.
+                *state.borrow_mut() = Promise::Pending(thunk.clone(), df);
+                self.call_thunk(thunk, boxed(Kont::Forced(p.clone(), ret)))
+            }
+            Some(Promise::Done(x)) => {
+                *state.borrow_mut() = Promise::Done(x.clone());
+                Ok(Some((x, ret)))
+            }
+            None => {
+                *state.borrow_mut() = Promise::Done(v.clone());
+                Ok(Some((v, ret)))
+            }
+        }
+    }
+}
+
+/// The arguments as an array (the primitive's arity was checked).
+fn take<const N: usize>(args: Vec<Value>) -> Result<[Value; N]> {
+    args.try_into()
+        .map_err(|_| SchemeError::new("internal error: arity"))
+}

@@ -1,0 +1,106 @@
+//! The heap objects behind R7RS control features, all reached through one value variant,
+//! [`Value::Object`]: multiple values, escape continuations, promises, parameter objects
+//! and `case-lambda` procedures.
+
+use super::bytecode::Pc;
+use super::gc::{Gc, GcCell, Trace, Tracer};
+use super::value::{Closure, Value};
+
+/// A heap object of the control features.
+pub enum Object {
+    /// What `values` returns for zero or several values (one value is itself).
+    Values(Vec<Value>),
+    /// A continuation made by `call/cc`: it escapes to the point where it was made, while
+    /// that point's activation is still running.
+    Escape(Escape),
+    /// A promise made by `delay`, `delay-force` or `make-promise`.
+    Promise(GcCell<Promise>),
+    /// A parameter object made by `make-parameter`.
+    Param {
+        /// Its current value.
+        value: GcCell<Value>,
+        /// The procedure `parameterize` passes new values through (`#f`: none).
+        converter: Value,
+    },
+    /// A procedure made by `case-lambda`: the first closure that accepts the arguments runs.
+    CaseLambda(Vec<Value>),
+}
+
+/// The state of a promise.
+pub enum Promise {
+    /// Forced: its value.
+    Done(Value),
+    /// Not yet forced: the thunk to call, and whether it came from `delay-force` (the
+    /// thunk then returns another promise that this one becomes).
+    Pending(Value, bool),
+}
+
+/// Where an escape continuation returns to: the machine state at the `call/cc` call.
+pub struct Escape {
+    /// The activation that called `call/cc` (a serial number unique to one activation).
+    pub activation: u64,
+    /// Pending calls at that point.
+    pub frames: usize,
+    /// Value-stack length to cut back to before pushing the value.
+    pub stack: usize,
+    /// The activation's frame base.
+    pub bp: usize,
+    /// The activation's closure.
+    pub closure: Option<Gc<Closure>>,
+    /// Where to go on.
+    pub pc: Pc,
+    /// Exception handlers installed at that point.
+    pub handlers: usize,
+    /// `dynamic-wind`s entered at that point.
+    pub winds: usize,
+}
+
+impl Object {
+    /// Whether programs can call it.
+    pub fn is_procedure(&self) -> bool {
+        matches!(
+            self,
+            Object::Escape(_) | Object::Param { .. } | Object::CaseLambda(_)
+        )
+    }
+
+    /// A short description for `write`.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Object::Values(_) => "#<values>",
+            Object::Escape(_) => "#<continuation>",
+            Object::Promise(_) => "#<promise>",
+            Object::Param { .. } => "#<parameter>",
+            Object::CaseLambda(_) => "#<procedure case-lambda>",
+        }
+    }
+}
+
+// SAFETY: each `trace` visits every handle the object owns exactly once, mutates nothing
+// and depends only on `self`; no handle sits behind `Rc`/`Arc`, and nothing implements Drop.
+unsafe impl Trace for Object {
+    fn trace(&self, t: &mut Tracer) {
+        match self {
+            Object::Values(vs) | Object::CaseLambda(vs) => {
+                for v in vs {
+                    v.trace(t);
+                }
+            }
+            Object::Escape(e) => e.closure.trace(t),
+            Object::Promise(p) => p.trace(t),
+            Object::Param { value, converter } => {
+                value.trace(t);
+                converter.trace(t);
+            }
+        }
+    }
+}
+
+// SAFETY: as above; the one value of either state is traced.
+unsafe impl Trace for Promise {
+    fn trace(&self, t: &mut Tracer) {
+        match self {
+            Promise::Done(v) | Promise::Pending(v, _) => v.trace(t),
+        }
+    }
+}

@@ -1,0 +1,3 @@
+;; A malformed guard is a syntax error at its position.
+(display 1)
+(guard (e) )
