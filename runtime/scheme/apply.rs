@@ -5,7 +5,7 @@
 
 use super::error::{bail, Result, SchemeError};
 use super::gc::Gc;
-use super::machine::{Frame, Machine, MapState, Ret};
+use super::machine::{Frame, Into, Machine, MapState, Ret};
 use super::primitives::{list_items, records, wrong_type, PrimKind};
 use super::printer::repr;
 use super::value::{Closure, Value};
@@ -56,21 +56,38 @@ impl Machine<'_> {
                             argc = argc - 2 + spread.len();
                             self.stack.extend(spread);
                         }
-                        PrimKind::Map(collect) | PrimKind::VectorMap(collect) => {
-                            let vector = matches!(p.kind, PrimKind::VectorMap(_));
+                        PrimKind::Map(collect)
+                        | PrimKind::VectorMap(collect)
+                        | PrimKind::StringMap(collect) => {
+                            let into = match p.kind {
+                                PrimKind::VectorMap(_) => Into::Vector,
+                                PrimKind::StringMap(_) => Into::String,
+                                _ => Into::List,
+                            };
                             let func = self.stack[sp - argc].clone();
                             let mut lists = Vec::with_capacity(argc - 1);
                             for v in &self.stack[sp - argc + 1..] {
-                                if vector {
-                                    let Value::Vector(items) = v else {
-                                        return Err(wrong_type(p.name, "a vector", v));
-                                    };
-                                    let items: Vec<Value> = items.iter().map(|s| s.get()).collect();
-                                    lists.push(self.ctx.list(&items)?);
-                                } else {
-                                    lists.push(v.clone());
-                                }
+                                let items: Vec<Value> = match (into, v) {
+                                    (Into::List, _) => {
+                                        lists.push(v.clone());
+                                        continue;
+                                    }
+                                    (Into::Vector, Value::Vector(items)) => {
+                                        items.iter().map(|s| s.get()).collect()
+                                    }
+                                    (Into::String, Value::Str(s)) => {
+                                        s.chars().map(Value::Char).collect()
+                                    }
+                                    (Into::Vector, _) => {
+                                        return Err(wrong_type(p.name, "a vector", v))
+                                    }
+                                    (Into::String, _) => {
+                                        return Err(wrong_type(p.name, "a string", v))
+                                    }
+                                };
+                                lists.push(self.ctx.list(&items)?);
                             }
+                            let vector = into;
                             self.stack.truncate(ret_sp);
                             return self.map_start(func, lists, collect, vector, p.name, ret);
                         }
@@ -157,7 +174,7 @@ impl Machine<'_> {
         func: Value,
         lists: Vec<Value>,
         collect: bool,
-        vector: bool,
+        vector: Into,
         who: &str,
         ret: Ret,
     ) -> Result<Done> {
@@ -211,8 +228,18 @@ impl Machine<'_> {
         }
         let result = match (state.collect, state.vector) {
             (false, _) => Value::Unspecified,
-            (true, false) => self.ctx.list(&state.acc)?,
-            (true, true) => self.ctx.vector(&state.acc)?,
+            (true, Into::List) => self.ctx.list(&state.acc)?,
+            (true, Into::Vector) => self.ctx.vector(&state.acc)?,
+            (true, Into::String) => {
+                let mut s = String::new();
+                for v in &state.acc {
+                    match v {
+                        Value::Char(c) => s.push(*c),
+                        v => return Err(wrong_type("string-map", "a character result", v)),
+                    }
+                }
+                self.ctx.string(&s)?
+            }
         };
         Ok(Some((result, state.ret)))
     }

@@ -16,7 +16,10 @@ use super::error::{bail, Result, SchemeError};
 use super::gc::{Gc, GcCell};
 use super::machine::{Machine, Ret};
 use super::objects::{Escape, Object, Promise};
-use super::primitives::{error_object, uncaught, wrong_type, PrimKind, Primitive};
+use super::primitives::{
+    assoc as assoc_prim, error_object, member as member_prim, uncaught, wrong_type, PrimKind,
+    Primitive,
+};
 use super::value::{Closure, Value};
 
 /// What to do with a value once a call made by a control primitive returns.
@@ -50,6 +53,18 @@ pub(super) enum Kont {
     Forced(Value, Ret),
     /// The converter of `make-parameter` returned the initial value.
     MakeParam(Value, Ret),
+    /// The predicate of `member` or `assoc` returned for the item at `at`.
+    Search(Box<Search>),
+}
+
+/// A `member` or `assoc` with a predicate, in progress.
+pub(super) struct Search {
+    x: Value,
+    pred: Value,
+    /// The list from the item being tested on.
+    at: Value,
+    assoc: bool,
+    ret: Ret,
 }
 
 /// An installed exception handler.
@@ -212,8 +227,46 @@ impl Machine<'_> {
                 self.stack.push(value);
                 self.invoke(conv, 1, sp, ret, false)
             }
+            PrimKind::Search(assoc) => {
+                if args.len() == 2 {
+                    let f = if assoc { assoc_prim } else { member_prim };
+                    return Ok(Some((f(self.ctx, &args)?, ret)));
+                }
+                check(&args[2])?;
+                let [x, list, pred]: [Value; 3] = take(args)?;
+                self.search(Box::new(Search {
+                    x,
+                    pred,
+                    at: list,
+                    assoc,
+                    ret,
+                }))
+            }
             _ => bail!("internal error: {} is not a control primitive", p.name),
         }
+    }
+
+    /// Tests the item at `s.at` (calling the predicate), or answers `#f` at the end.
+    fn search(&mut self, s: Box<Search>) -> Result<Done> {
+        let who = if s.assoc { "assoc" } else { "member" };
+        let item = match &s.at {
+            Value::Nil => return Ok(Some((Value::Bool(false), s.ret))),
+            Value::Pair(p) => p.car(),
+            v => return Err(wrong_type(who, "a list", v)),
+        };
+        let key = if s.assoc {
+            match &item {
+                Value::Pair(p) => p.car(),
+                v => return Err(wrong_type(who, "a list of pairs", v)),
+            }
+        } else {
+            item
+        };
+        let sp = self.stack.len();
+        self.stack.push(s.x.clone());
+        self.stack.push(key);
+        let pred = s.pred.clone();
+        self.invoke(pred, 2, sp, boxed(Kont::Search(s)), false)
     }
 
     fn make_param(&mut self, value: Value, converter: Value) -> Result<Value> {
@@ -414,6 +467,18 @@ impl Machine<'_> {
             Kont::Unwind { afters, value, pc } => self.run_afters(afters, value, pc),
             Kont::Forced(p, ret) => self.forced(p, v, ret),
             Kont::MakeParam(conv, ret) => Ok(Some((self.make_param(v, conv)?, ret))),
+            Kont::Search(mut s) => {
+                let Value::Pair(p) = &s.at else {
+                    bail!("internal error: search past the end");
+                };
+                if v.is_true() {
+                    let found = if s.assoc { p.car() } else { s.at.clone() };
+                    return Ok(Some((found, s.ret)));
+                }
+                let next = p.cdr();
+                s.at = next;
+                self.search(s)
+            }
         }
     }
 

@@ -36,8 +36,19 @@ pub(super) struct MapState {
     pub(super) acc: Vec<Value>,
     pub(super) remaining: usize,
     pub(super) collect: bool,
-    pub(super) vector: bool,
+    pub(super) vector: Into,
     pub(super) ret: Ret,
+}
+
+/// What a collecting map builds from its results.
+#[derive(Clone, Copy)]
+pub(super) enum Into {
+    /// A list (`map`).
+    List,
+    /// A vector (`vector-map`).
+    Vector,
+    /// A string (`string-map`).
+    String,
 }
 
 /// A pending call: what the caller was doing.

@@ -37,10 +37,20 @@ pub static PRIMITIVES: &[Primitive] = &[
     prim("last-pair", 1, 1, last_pair),
     prim("memq", 2, 2, memq),
     prim("memv", 2, 2, memv),
-    prim("member", 2, 2, member),
+    Primitive {
+        name: "member",
+        min: 2,
+        max: 3,
+        kind: PrimKind::Search(false),
+    },
     prim("assq", 2, 2, assq),
     prim("assv", 2, 2, assv),
-    prim("assoc", 2, 2, assoc),
+    Primitive {
+        name: "assoc",
+        min: 2,
+        max: 3,
+        kind: PrimKind::Search(true),
+    },
     prim("null?", 1, 1, is_null),
     prim("pair?", 1, 1, is_pair),
     prim("list?", 1, 1, is_list),
@@ -223,7 +233,8 @@ fn memq(_: &mut Ctx, a: &[Value]) -> Result<Value> {
 fn memv(_: &mut Ctx, a: &[Value]) -> Result<Value> {
     find_tail("memv", &a[1], |v| v.eqv(&a[0]))
 }
-fn member(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
+/// `member` with `equal?`.
+pub fn member(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
     let items = list_items("member", &a[1])?;
     let mut cur = a[1].clone();
     for item in &items {
@@ -258,7 +269,8 @@ fn assq(_: &mut Ctx, a: &[Value]) -> Result<Value> {
 fn assv(_: &mut Ctx, a: &[Value]) -> Result<Value> {
     assoc_by("assv", &a[0], &a[1], |x, y| Ok(x.eqv(y)))
 }
-fn assoc(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
+/// `assoc` with `equal?`.
+pub fn assoc(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
     assoc_by("assoc", &a[0], &a[1], |x, y| equal(&mut ctx.budget, x, y))
 }
 

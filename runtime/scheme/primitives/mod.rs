@@ -4,6 +4,7 @@ mod control;
 mod equality;
 mod io;
 mod lists;
+mod more;
 mod numbers;
 pub mod records;
 mod text;
@@ -11,6 +12,7 @@ mod vectors;
 
 pub use control::{error_object, uncaught};
 pub use equality::equal;
+pub use lists::{assoc, member};
 
 use super::ctx::Ctx;
 use super::error::{Result, SchemeError};
@@ -33,6 +35,10 @@ pub enum PrimKind {
     Map(bool),
     /// `vector-map` / `vector-for-each`.
     VectorMap(bool),
+    /// `member` (`false`) and `assoc` (`true`), which call their predicate argument.
+    Search(bool),
+    /// `string-map` / `string-for-each`.
+    StringMap(bool),
     /// `call-with-values`.
     CallWithValues,
     /// `dynamic-wind`.
@@ -86,6 +92,7 @@ static TABLES: &[&[Primitive]] = &[
     io::PRIMITIVES,
     records::PRIMITIVES,
     control::PRIMITIVES,
+    more::PRIMITIVES,
 ];
 
 /// Primitives only the compiler's expansions call (a program cannot rebind them).

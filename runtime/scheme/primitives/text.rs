@@ -17,7 +17,6 @@ pub static PRIMITIVES: &[Primitive] = &[
     prim("string-append", 0, MANY, string_append),
     prim("string", 0, MANY, string_of_chars),
     prim("make-string", 1, 2, make_string),
-    prim("string->list", 1, 1, string_to_list),
     prim("list->string", 1, 1, list_to_string),
     prim("string->symbol", 1, 1, string_to_symbol),
     prim("symbol->string", 1, 1, symbol_to_string),
@@ -164,14 +163,6 @@ fn make_string(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
         buf.extend(std::iter::repeat(c).take(n));
         Ok(())
     })
-}
-
-fn string_to_list(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
-    let chars: Vec<Value> = string("string->list", &a[0])?
-        .chars()
-        .map(Value::Char)
-        .collect();
-    ctx.list(&chars)
 }
 
 fn list_to_string(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {

@@ -1,0 +1,18 @@
+;; More R7RS procedures: integer division pairs, exact-integer-sqrt, ranges, string-map,
+;; member and assoc with a predicate, case folding.
+(define (show . xs) (for-each display xs) (newline))
+(show (call-with-values (lambda () (exact-integer-sqrt 17)) list))
+(show (call-with-values (lambda () (floor/ -7 2)) list) (call-with-values (lambda () (truncate/ -7 2)) list))
+(show (list (floor-quotient 7 -2) (floor-remainder 7 -2) (truncate-quotient -7 2) (truncate-remainder -7 2)))
+(show (string->list "hello" 1 3) (string->vector "abc") (vector->string #(#\x #\y)) (vector-append #(1) #(2 3)))
+(define l (list 1 2 3))
+(list-set! l 1 'x)
+(show l)
+(show (list (char-foldcase #\A) (string-foldcase "HeLLo") (number->string 255 16) (number->string -10 2)))
+(show (string-map char-upcase "abc"))
+(string-for-each (lambda (a b) (display (list a b))) "xy" "pqr")
+(newline)
+(show (list (member 2.0 (list 1 2 3) =) (assoc 2.0 (list (cons 1 'a) (cons 2 'b)) =) (member 5 (list 1 2) =)))
+(show (vector->list #(1 2 3 4) 1 3) (list-copy '(1 2)))
+(show (guard (e (#t (error-object-message e))) (exact-integer-sqrt -1)))
+(show (guard (e (#t (error-object-message e))) (string->list "abc" 2 9)))
