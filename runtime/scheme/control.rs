@@ -333,7 +333,7 @@ impl Machine<'_> {
                 };
                 Ok(Ok(self.unwind(point, value)?))
             }
-            Object::Values(_) | Object::Promise(_) => {
+            Object::Values(_) | Object::Promise(_) | Object::Port(_) | Object::Eof => {
                 bail!("not a procedure: {}", o.describe())
             }
         }

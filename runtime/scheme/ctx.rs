@@ -128,6 +128,8 @@ pub struct Ctx {
     error_type: Option<Gc<RecordType>>,
     /// The last activation serial number handed out (see `next_activation`).
     activations: u64,
+    /// The end-of-file object, made on first use.
+    eof: Option<Value>,
 }
 
 /// The largest single string or vector a script may build when the heap has no limit.
@@ -151,6 +153,7 @@ impl Ctx {
             raised: None,
             error_type: None,
             activations: 0,
+            eof: None,
         }
     }
 
@@ -160,6 +163,16 @@ impl Ctx {
     pub fn next_activation(&mut self) -> u64 {
         self.activations += 1;
         self.activations
+    }
+
+    /// The end-of-file object (one per interpreter, so `eq?` holds between two).
+    pub fn eof(&mut self) -> Result<Value> {
+        if let Some(v) = &self.eof {
+            return Ok(v.clone());
+        }
+        let v = Value::Object(self.alloc(super::objects::Object::Eof)?);
+        self.eof = Some(v.clone());
+        Ok(v)
     }
 
     /// The record type of error objects.

@@ -24,6 +24,22 @@ pub enum Object {
     },
     /// A procedure made by `case-lambda`: the first closure that accepts the arguments runs.
     CaseLambda(Vec<Value>),
+    /// A string port: reads from a string, or collects what is written to it.
+    Port(GcCell<Port>),
+    /// The end-of-file object.
+    Eof,
+}
+
+/// The state of a port.
+pub enum Port {
+    /// An input port over `text`, at byte offset `at`.
+    Input { text: String, at: usize },
+    /// An output port and what was written to it.
+    Output(String),
+    /// The program's standard output (what `current-output-port` returns).
+    Stdout,
+    /// A port after `close-port`.
+    Closed,
 }
 
 /// The state of a promise.
@@ -72,6 +88,8 @@ impl Object {
             Object::Promise(_) => "#<promise>",
             Object::Param { .. } => "#<parameter>",
             Object::CaseLambda(_) => "#<procedure case-lambda>",
+            Object::Port(_) => "#<port>",
+            Object::Eof => "#<eof>",
         }
     }
 }
@@ -88,12 +106,18 @@ unsafe impl Trace for Object {
             }
             Object::Escape(e) => e.closure.trace(t),
             Object::Promise(p) => p.trace(t),
+            Object::Port(_) | Object::Eof => {}
             Object::Param { value, converter } => {
                 value.trace(t);
                 converter.trace(t);
             }
         }
     }
+}
+
+// SAFETY: a port holds strings and offsets, no handle: tracing visits nothing (rules 1-2).
+unsafe impl Trace for Port {
+    fn trace(&self, _: &mut Tracer) {}
 }
 
 // SAFETY: as above; the one value of either state is traced.

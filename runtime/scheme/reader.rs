@@ -74,6 +74,8 @@ pub struct Reader<'a> {
     chars: std::iter::Peekable<std::str::Chars<'a>>,
     line: u32,
     col: u32,
+    /// Bytes consumed so far.
+    consumed: usize,
 }
 
 /// What `read_item` found: a datum, or a closing parenthesis / dot a list is waiting for.
@@ -94,6 +96,7 @@ impl<'a> Reader<'a> {
             chars: src.chars().peekable(),
             line: 1,
             col: 1,
+            consumed: 0,
         }
     }
 
@@ -107,6 +110,7 @@ impl<'a> Reader<'a> {
 
     fn bump(&mut self) -> Option<char> {
         let c = self.chars.next()?;
+        self.consumed += c.len_utf8();
         if c == '\n' {
             self.line = self.line.saturating_add(1);
             self.col = 1;
@@ -114,6 +118,12 @@ impl<'a> Reader<'a> {
             self.col = self.col.saturating_add(1);
         }
         Some(c)
+    }
+
+    /// How many bytes of the text it has consumed (`read` on a string port goes on from
+    /// there).
+    pub fn consumed(&self) -> usize {
+        self.consumed
     }
 
     /// The next datum, or `None` at the end of the text.

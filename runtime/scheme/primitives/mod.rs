@@ -6,6 +6,7 @@ mod io;
 mod lists;
 mod more;
 mod numbers;
+mod ports;
 pub mod records;
 mod text;
 mod vectors;
@@ -93,6 +94,7 @@ static TABLES: &[&[Primitive]] = &[
     records::PRIMITIVES,
     control::PRIMITIVES,
     more::PRIMITIVES,
+    ports::PRIMITIVES,
 ];
 
 /// Primitives only the compiler's expansions call (a program cannot rebind them).
