@@ -11,6 +11,7 @@ use super::ctx::Ctx;
 use super::derived::HIDDEN;
 use super::error::{Pos, Result, SchemeError};
 use super::globals::Globals;
+use super::macro_use::MacroTable;
 use super::primitives;
 use super::reader::{Datum, Syntax};
 use super::value::Value;
@@ -22,6 +23,12 @@ pub struct Compiler<'a> {
     pub(super) ctx: &'a mut Ctx,
     /// The frames in scope, innermost last; each lists its slots' names.
     pub(super) scopes: Vec<Vec<String>>,
+    /// Top-level macros (they outlive the compiler: the interpreter keeps them).
+    pub(super) macros: &'a mut MacroTable,
+    /// Macros of `let-syntax`, `letrec-syntax` and bodies, innermost last.
+    pub(super) local_macros: Vec<MacroTable>,
+    /// Macro expansions so far (bounded: a macro may expand forever).
+    pub(super) expansions: usize,
 }
 
 pub(super) fn err(pos: Pos, msg: impl Into<String>) -> SchemeError {
@@ -35,13 +42,22 @@ enum Var {
 }
 
 impl<'a> Compiler<'a> {
-    /// A compiler that adds to `code` and `globals`, allocating constants through `ctx`.
-    pub fn new(code: &'a mut Code, globals: &'a mut Globals, ctx: &'a mut Ctx) -> Compiler<'a> {
+    /// A compiler that adds to `code` and `globals`, allocating constants through `ctx`,
+    /// with the top-level `macros` defined so far.
+    pub fn new(
+        code: &'a mut Code,
+        globals: &'a mut Globals,
+        ctx: &'a mut Ctx,
+        macros: &'a mut MacroTable,
+    ) -> Compiler<'a> {
         Compiler {
             code,
             globals,
             ctx,
             scopes: Vec::new(),
+            macros,
+            local_macros: Vec::new(),
+            expansions: 0,
         }
     }
 
@@ -76,6 +92,14 @@ impl<'a> Compiler<'a> {
 
     /// A form in a body or at top level, where `define` is allowed.
     fn compile_body_form(&mut self, form: &Syntax, toplevel: bool) -> Result<NodeId> {
+        if let Some(mut expanded) = self.expand_use(form)? {
+            // Expanded in a loop: a macro whose use expands to another use recurses only
+            // as deep as what it builds nests.
+            while let Some(next) = self.expand_use(&expanded)? {
+                expanded = next;
+            }
+            return self.compile_body_form(&expanded, toplevel);
+        }
         if let Some(items) = form.as_list() {
             if let Some(head) = items.first().and_then(Syntax::as_symbol) {
                 if !self.is_local(head) {
@@ -86,6 +110,7 @@ impl<'a> Compiler<'a> {
                             let expanded = self.define_values(items, form.pos)?;
                             return self.compile_body_form(&expanded, toplevel);
                         }
+                        "define-syntax" => return self.define_syntax(items, form.pos),
                         "begin" if items.len() > 1 => {
                             let mut nodes = Vec::with_capacity(items.len() - 1);
                             for f in &items[1..] {
@@ -142,6 +167,12 @@ impl<'a> Compiler<'a> {
 
     fn compile_list(&mut self, form: &Syntax, items: &[Syntax]) -> Result<NodeId> {
         let pos = form.pos;
+        if let Some(mut expanded) = self.expand_use(form)? {
+            while let Some(next) = self.expand_use(&expanded)? {
+                expanded = next;
+            }
+            return self.compile(&expanded);
+        }
         if let Some(head) = items[0].as_symbol() {
             if !self.is_local(head) {
                 let args = &items[1..];
@@ -169,7 +200,8 @@ impl<'a> Compiler<'a> {
                         let id = self.compile_lambda(params, body, pos)?;
                         return Ok(self.add(Node::Lambda(id)));
                     }
-                    "define" | "define-record-type" | "define-values" => {
+                    "let-syntax" | "letrec-syntax" => return self.let_syntax(args, pos),
+                    "define" | "define-record-type" | "define-values" | "define-syntax" => {
                         return Err(err(pos, format!("{head} is not allowed here")))
                     }
                     "import" => return Err(err(pos, "import is only allowed at top level")),
@@ -389,13 +421,23 @@ impl<'a> Compiler<'a> {
         if slots.len() > u16::MAX as usize / 2 {
             return Err(err(pos, "too many parameters"));
         }
-        scan_defines(body, &mut slots);
+        // The body's own macros are visible in it (and in nothing else).
+        self.local_macros.push(Default::default());
+        let body = match self.expand_body(body) {
+            Ok(body) => body,
+            Err(e) => {
+                self.local_macros.pop();
+                return Err(e);
+            }
+        };
+        scan_defines(&body, &mut slots);
         self.scopes.push(slots);
         let compiled: Result<Vec<NodeId>> = body
             .iter()
             .map(|f| self.compile_body_form(f, false))
             .collect();
         let slots = self.scopes.pop().unwrap_or_default();
+        self.local_macros.pop();
         let mut compiled = compiled?;
         if slots.len() > u16::MAX as usize {
             return Err(err(pos, "too many local variables"));

@@ -2,29 +2,42 @@
 //!
 //! `prologue run FILE.scm` runs a program written in a subset of R7RS-small. Every Scheme
 //! value that has identity lives on one prologue [`Heap`](prologue::Heap) per interpreter:
-//! pairs, strings, symbols, vectors, closures, environment frames and records are `Gc`
-//! handles (with `GcCell` where Scheme allows mutation). The interpreter never registers a
-//! root and never marks a safepoint: handles held on the Rust side (locals, the machine's
-//! continuation stack, compiled constants, the global table) are found by the collector's
-//! handle counting, so a collection may run at any allocation, in the middle of deep
-//! recursion or a ten-million-iteration loop.
+//! pairs, strings, symbols, vectors, closures, the cells of captured assigned variables,
+//! records, promises, parameters, ports and continuations are `Gc` handles (with `GcCell`
+//! where Scheme allows mutation); fixnums, flonums, characters and booleans are immediates.
+//! The interpreter never registers a root and never marks a safepoint: handles held on the
+//! Rust side (the machine's value stack, a `Vec<Value>`; its call frames; compiled
+//! constants; the global table) are found by the collector's handle counting, so a
+//! collection may run at any allocation, in the middle of deep recursion or a
+//! ten-million-iteration loop.
 //!
 //! The pieces, in the order a program meets them:
-//! - [`reader`] (and [`atoms`]): text to [`Syntax`] trees with line and
-//!   column;
-//! - [`compiler`], `bindings` and [`expand`]: syntax to [`code`] nodes, variables resolved
-//!   to frame slots, derived forms expanded;
-//! - [`machine`] (and `apply`): a CEK machine with an explicit continuation stack (proper
-//!   tail calls, bounded depth, constant native stack);
+//! - [`reader`] (and [`atoms`]): text to [`Syntax`] trees with line and column;
+//! - [`compiler`], `bindings`, [`expand`] and `derived`: syntax to [`code`] nodes, variables
+//!   resolved to frame slots, derived forms expanded;
+//! - `analysis` and [`codegen`]: nodes to [`bytecode`] for a stack machine; each procedure's
+//!   variables get fixed slots of its frame on the machine's value stack, closures are flat
+//!   (they copy what they capture), and only a variable that is both captured and assigned
+//!   gets a heap cell;
+//! - [`machine`] (and `apply`, `control`, [`fastops`]): the bytecode machine, with an explicit
+//!   call stack (proper tail calls, bounded depth, constant native stack), primitives called
+//!   on a slice of the value stack, and inline paths for the hottest primitives;
 //! - [`primitives`]: the built-in procedures; [`printer`]: `display` and `write`;
 //! - [`ctx`]: the heap, the symbol table, output, the pools and the step budget.
+//!
+//! What a call allocates on the heap: nothing, for a procedure whose captured variables are
+//! never assigned (its frame is a window of the value stack, its arguments are already
+//! there). A procedure with a rest parameter allocates the rest list; a variable captured
+//! by a closure and assigned (`set!`, `letrec`, internal `define`, named `let`) costs one
+//! cell per binding; evaluating a `lambda` costs one closure object. binary-trees at depth
+//! 16 allocates 1.0 heap object per pair it builds.
 //!
 //! Pools are used where an interpreter would use them: the machine's value stacks come from a
 //! [`LocalPool`](prologue::LocalPool) (each top-level form takes one and gives it back), and
 //! string buffers from a global [`Pool`](prologue::Pool); every full collection drains both.
 //!
-//! The interpreter has no file, network or process primitives: a script reads nothing and
-//! can only write to standard output and fail with an error.
+//! The interpreter has no file, network or process primitives: a script reads nothing but
+//! its own strings and can only write to standard output and fail with an error.
 
 mod analysis;
 mod apply;
@@ -42,6 +55,8 @@ pub mod expand;
 pub mod fastops;
 pub mod globals;
 pub mod machine;
+mod macro_use;
+pub mod macros;
 pub mod names;
 pub mod objects;
 pub mod primitives;
@@ -108,6 +123,7 @@ impl Default for Options {
 /// ```
 pub struct Interpreter {
     code: Code,
+    macros: macro_use::MacroTable,
     prog: Program,
     globals: Globals,
     ctx: Ctx,
@@ -124,6 +140,7 @@ impl Interpreter {
         primitives::install(&mut globals);
         Interpreter {
             code: Code::default(),
+            macros: Default::default(),
             prog: Program::default(),
             globals,
             ctx,
@@ -161,8 +178,13 @@ impl Interpreter {
 
     /// Compiles and runs one top-level form.
     pub fn eval(&mut self, form: &Syntax) -> Result<Value> {
-        let node = Compiler::new(&mut self.code, &mut self.globals, &mut self.ctx)
-            .compile_toplevel(form)?;
+        let node = Compiler::new(
+            &mut self.code,
+            &mut self.globals,
+            &mut self.ctx,
+            &mut self.macros,
+        )
+        .compile_toplevel(form)?;
         let proto = codegen::generate(&self.code, &self.globals, &mut self.prog, node, form.pos)?;
         Machine::new(&self.prog, &mut self.globals, &mut self.ctx, self.max_depth).run(proto)
     }

@@ -1,0 +1,46 @@
+;; syntax-rules macros: define-syntax (top level and in a body), let-syntax, literals,
+;; ellipses (nested, and followed by more patterns), dotted patterns, recursive macros.
+(define-syntax swap!
+  (syntax-rules ()
+    ((_ a b) (let ((tmp a)) (set! a b) (set! b tmp)))))
+(define x 1) (define y 2)
+(swap! x y)
+(display (list x y)) (newline)
+(define-syntax my-or
+  (syntax-rules ()
+    ((_) #f)
+    ((_ e) e)
+    ((_ e r ...) (let ((t e)) (if t t (my-or r ...))))))
+(display (list (my-or) (my-or #f 3) (my-or #f #f))) (newline)
+(define-syntax while
+  (syntax-rules ()
+    ((_ cond body ...) (let lp () (when cond body ... (lp))))))
+(define i 0)
+(while (< i 3) (display i) (set! i (+ i 1)))
+(newline)
+(define-syntax my-let*
+  (syntax-rules ()
+    ((_ () body ...) (let () body ...))
+    ((_ ((x v) rest ...) body ...) (let ((x v)) (my-let* (rest ...) body ...)))))
+(display (my-let* ((a 1) (b (+ a 1))) (* a b))) (newline)
+(define-syntax for
+  (syntax-rules (in)
+    ((_ x in lst body ...) (for-each (lambda (x) body ...) lst))))
+(for e in '(a b c) (display e))
+(newline)
+(define-syntax my-list-of-pairs
+  (syntax-rules ()
+    ((_ (a b) ...) (list (cons a b) ...))))
+(display (my-list-of-pairs (1 2) (3 4))) (newline)
+(define (f n)
+  (define-syntax double (syntax-rules () ((_ e) (* 2 e))))
+  (double n))
+(display (f 21)) (newline)
+(display (let-syntax ((foo (syntax-rules () ((_ x) (+ x 1))))) (foo 41))) (newline)
+(define-syntax nest (syntax-rules () ((_ (a ...) ...) '((a ... 0) ...))))
+(display (nest (1 2) (3))) (newline)
+(define-syntax def2 (syntax-rules () ((_ a b v) (begin (define a v) (define b v)))))
+(define (g) (def2 p q 5) (+ p q))
+(display (g)) (newline)
+(define-syntax tail-pat (syntax-rules () ((_ a . rest) 'rest)))
+(display (tail-pat 1 2 3)) (newline)
