@@ -22,38 +22,40 @@ use super::globals::Globals;
 use super::value::Value;
 
 /// A frame of the tree in effect: a procedure's or a `let`'s.
-struct Scope {
-    lambda: LambdaId,
+pub(super) struct Scope {
+    pub(super) lambda: LambdaId,
     /// Index into `Gen::funcs` of the procedure whose frame holds it.
-    func: usize,
+    pub(super) func: usize,
     /// Its first slot in that frame.
-    offset: u16,
+    pub(super) offset: u16,
 }
 
 /// A procedure being generated.
-struct Func {
+pub(super) struct Func {
     /// The variables it captures, in the order of its closure's captured values.
-    free: Vec<VarKey>,
+    pub(super) free: Vec<VarKey>,
     /// The first slot not used by a scope in effect.
-    next_slot: u16,
+    pub(super) next_slot: u16,
     /// The frame size so far.
-    max_slot: u16,
+    pub(super) max_slot: u16,
 }
 
 /// Where a variable is, seen from the procedure being generated.
-enum Place {
+pub(super) enum Place {
+    /// A slot of the running frame.
     Slot(u16),
+    /// A captured value of the running closure.
     Free(u16),
 }
 
-struct Gen<'a> {
-    code: &'a Code,
-    globals: &'a Globals,
-    prog: &'a mut Program,
-    boxed: HashSet<VarKey>,
-    scopes: Vec<Scope>,
-    funcs: Vec<Func>,
-    pos: Pos,
+pub(super) struct Gen<'a> {
+    pub(super) code: &'a Code,
+    pub(super) globals: &'a Globals,
+    pub(super) prog: &'a mut Program,
+    pub(super) boxed: HashSet<VarKey>,
+    pub(super) scopes: Vec<Scope>,
+    pub(super) funcs: Vec<Func>,
+    pub(super) pos: Pos,
 }
 
 /// Generates the code of a top-level form; returns its prototype (a procedure of no
@@ -91,12 +93,12 @@ pub fn generate(
     Ok((gen.prog.protos.len() - 1) as u32)
 }
 
-fn internal(what: &str) -> SchemeError {
+pub(super) fn internal(what: &str) -> SchemeError {
     SchemeError::new(format!("internal error: {what}"))
 }
 
 impl Gen<'_> {
-    fn emit(&mut self, op: Op) -> Pc {
+    pub(super) fn emit(&mut self, op: Op) -> Pc {
         self.prog.emit(op, self.pos)
     }
 
@@ -106,13 +108,13 @@ impl Gen<'_> {
         self.emit(Op::Const(n));
     }
 
-    fn func(&mut self) -> &mut Func {
+    pub(super) fn func(&mut self) -> &mut Func {
         let last = self.funcs.len() - 1;
         &mut self.funcs[last]
     }
 
     /// Where variable `index` of the scope `depth` levels out is.
-    fn place(&mut self, depth: u16, index: u16) -> Result<(Place, bool)> {
+    pub(super) fn place(&mut self, depth: u16, index: u16) -> Result<(Place, bool)> {
         let at = self
             .scopes
             .len()
@@ -127,7 +129,7 @@ impl Gen<'_> {
         Ok((Place::Free(self.free_index(key)), boxed))
     }
 
-    fn free_index(&mut self, key: VarKey) -> u16 {
+    pub(super) fn free_index(&mut self, key: VarKey) -> u16 {
         let func = self.func();
         match func.free.iter().position(|k| *k == key) {
             Some(i) => i as u16,
@@ -139,7 +141,7 @@ impl Gen<'_> {
     }
 
     /// Generates `id`, leaving its value on the stack, or returning it if `tail`.
-    fn expr(&mut self, id: NodeId, tail: bool) -> Result<()> {
+    pub(super) fn expr(&mut self, id: NodeId, tail: bool) -> Result<()> {
         let mut ends: Vec<Pc> = Vec::new();
         let mut keeps: Vec<Pc> = Vec::new();
         let mut lets = 0;
@@ -481,98 +483,6 @@ impl Gen<'_> {
             }
             _ => return Err(internal("not a store")),
         }
-        Ok(())
-    }
-
-    /// Enters a `let` frame whose `given` first variables are on the stack.
-    fn enter_let(&mut self, lambda: LambdaId, given: usize) -> Result<()> {
-        let size = self.code.lambda(lambda).frame_size;
-        let func = self.func();
-        let offset = func.next_slot;
-        let end = usize::from(offset) + size;
-        let end = u16::try_from(end).map_err(|_| internal("frame too large"))?;
-        func.next_slot = end;
-        func.max_slot = func.max_slot.max(end);
-        let func = self.funcs.len() - 1;
-        self.scopes.push(Scope {
-            lambda,
-            func,
-            offset,
-        });
-        for i in (0..given as u16).rev() {
-            self.emit(Op::SetLocal(offset + i));
-        }
-        if (given as u16) < end - offset {
-            self.emit(Op::Clear(offset + given as u16, end));
-        }
-        self.make_cells(lambda, offset, given, size);
-        Ok(())
-    }
-
-    fn exit_let(&mut self) {
-        if let Some(scope) = self.scopes.pop() {
-            self.func().next_slot = scope.offset;
-        }
-    }
-
-    /// Puts the boxed variables of a new frame in cells: parameters keep their value.
-    fn make_cells(&mut self, lambda: LambdaId, offset: u16, params: usize, size: usize) {
-        for i in 0..size as u16 {
-            if self.boxed.contains(&(lambda, i)) {
-                self.emit(if usize::from(i) < params {
-                    Op::MakeCell(offset + i)
-                } else {
-                    Op::NewCell(offset + i)
-                });
-            }
-        }
-    }
-
-    /// A `lambda`: its code (jumped over here), then the instruction that makes the closure.
-    fn lambda(&mut self, lambda: LambdaId) -> Result<()> {
-        let l = self.code.lambda(lambda);
-        let size = u16::try_from(l.frame_size).map_err(|_| internal("frame too large"))?;
-        let params = l.required + usize::from(l.rest);
-        let over = self.emit(Op::Jump(0));
-        let entry = self.prog.here();
-        self.funcs.push(Func {
-            free: Vec::new(),
-            next_slot: size,
-            max_slot: size,
-        });
-        let func = self.funcs.len() - 1;
-        self.scopes.push(Scope {
-            lambda,
-            func,
-            offset: 0,
-        });
-        self.make_cells(lambda, 0, params, l.frame_size);
-        let body = self.expr(l.body, true);
-        self.scopes.pop();
-        let done = self.funcs.pop().ok_or_else(|| internal("no procedure"))?;
-        body?;
-        let here = self.prog.here();
-        self.prog.patch(over, here);
-        self.prog.protos.push(Proto {
-            entry,
-            required: l.required as u16,
-            rest: l.rest,
-            frame_size: done.max_slot,
-            name: l.name.clone(),
-        });
-        let proto = (self.prog.protos.len() - 1) as u32;
-        for key in &done.free {
-            let op = match self.scopes.iter().rposition(|s| s.lambda == key.0) {
-                Some(at) if self.scopes[at].func == self.funcs.len() - 1 => {
-                    Op::LocalRaw(self.scopes[at].offset + key.1)
-                }
-                Some(_) => Op::FreeRaw(self.free_index(*key)),
-                None => return Err(internal("captured variable out of scope")),
-            };
-            self.emit(op);
-        }
-        let free = u16::try_from(done.free.len()).map_err(|_| internal("too many captures"))?;
-        self.emit(Op::Closure { proto, free });
         Ok(())
     }
 }

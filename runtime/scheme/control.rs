@@ -15,7 +15,7 @@ use super::bytecode::Pc;
 use super::error::{bail, Result, SchemeError};
 use super::gc::{Gc, GcCell};
 use super::machine::{Machine, Ret};
-use super::objects::{Escape, Object, Promise};
+use super::objects::{Escape, Object};
 use super::primitives::{
     assoc as assoc_prim, error_object, member as member_prim, uncaught, wrong_type, PrimKind,
     Primitive,
@@ -112,7 +112,7 @@ impl Machine<'_> {
     }
 
     /// Calls `f` on no arguments; its value goes to `ret`.
-    fn call_thunk(&mut self, f: Value, ret: Ret) -> Result<Done> {
+    pub(super) fn call_thunk(&mut self, f: Value, ret: Ret) -> Result<Done> {
         let sp = self.stack.len();
         self.invoke(f, 0, sp, ret, false)
     }
@@ -407,20 +407,6 @@ impl Machine<'_> {
         Ok(())
     }
 
-    fn force(&mut self, p: Value, ret: Ret) -> Result<Done> {
-        let Value::Object(o) = &p else {
-            return Ok(Some((p, ret)));
-        };
-        let Object::Promise(state) = &**o else {
-            return Ok(Some((p, ret)));
-        };
-        let thunk = match &*state.borrow() {
-            Promise::Done(v) => return Ok(Some((v.clone(), ret))),
-            Promise::Pending(thunk, _) => thunk.clone(),
-        };
-        self.call_thunk(thunk, boxed(Kont::Forced(p.clone(), ret)))
-    }
-
     /// Delivers `v` to a control continuation.
     pub(super) fn resume(&mut self, k: Kont, v: Value) -> Result<Done> {
         match k {
@@ -478,46 +464,6 @@ impl Machine<'_> {
                 let next = p.cdr();
                 s.at = next;
                 self.search(s)
-            }
-        }
-    }
-
-    /// A promise's thunk returned `v`.
-    fn forced(&mut self, p: Value, v: Value, ret: Ret) -> Result<Done> {
-        let Value::Object(o) = &p else {
-            bail!("internal error: not a promise");
-        };
-        let Object::Promise(state) = &**o else {
-            bail!("internal error: not a promise");
-        };
-        let delay_force = match &*state.borrow() {
-            // Forced again while its thunk ran: the first value stays.
-            Promise::Done(done) => return Ok(Some((done.clone(), ret))),
-            Promise::Pending(_, delay_force) => *delay_force,
-        };
-        let next = match (&v, delay_force) {
-            (Value::Object(inner), true) => match &**inner {
-                Object::Promise(inner) => Some(match &*inner.borrow() {
-                    Promise::Done(x) => Promise::Done(x.clone()),
-                    Promise::Pending(t, df) => Promise::Pending(t.clone(), *df),
-                }),
-                _ => None,
-            },
-            _ => None,
-        };
-        match next {
-            Some(Promise::Pending(thunk, df)) => {
-                // `delay-force`: this promise takes the inner one's place, iteratively.
-                *state.borrow_mut() = Promise::Pending(thunk.clone(), df);
-                self.call_thunk(thunk, boxed(Kont::Forced(p.clone(), ret)))
-            }
-            Some(Promise::Done(x)) => {
-                *state.borrow_mut() = Promise::Done(x.clone());
-                Ok(Some((x, ret)))
-            }
-            None => {
-                *state.borrow_mut() = Promise::Done(v.clone());
-                Ok(Some((v, ret)))
             }
         }
     }

@@ -6,7 +6,10 @@
 //! arguments (a flonum, a non-pair, an overflow) it calls the primitive itself, so results
 //! and error messages are exactly the primitive's.
 
+use super::bytecode::{Op, Src};
 use super::ctx::Ctx;
+use super::error::Result;
+use super::machine::Machine;
 use super::value::Value;
 
 /// A primitive with an inline case, with its number of arguments.
@@ -235,5 +238,68 @@ impl FastOp {
                 _ => return None,
             },
         })
+    }
+}
+
+/// The machine's side: running `Fast`, `Fast2`, `FastBranch` and `FastBranch2`.
+impl Machine<'_> {
+    /// A `Fast` call: inline when the global holds its built-in and the case applies.
+    #[inline(always)]
+    pub(super) fn fast(&mut self, f: FastOp, id: u32) -> Result<()> {
+        let argc = f.argc();
+        let at = self.stack.len() - argc;
+        if self.globals.is_builtin(id) && f.run_into(self.ctx, &mut self.stack, at) {
+            return Ok(());
+        }
+        self.ctx.budget.tick()?;
+        let g = self.global(id)?;
+        self.call(g, argc, at, false)
+    }
+
+    /// A `FastBranch` on the arguments on the stack.
+    #[inline(always)]
+    pub(super) fn fast_branch(&mut self, f: FastOp, id: u32) -> Result<()> {
+        let argc = f.argc();
+        let at = self.stack.len() - argc;
+        if self.globals.is_builtin(id) {
+            if let Some(b) = f.test(&self.stack[at..]) {
+                self.stack.truncate(at);
+                self.branch(b);
+                return Ok(());
+            }
+        }
+        self.ctx.budget.tick()?;
+        let g = self.global(id)?;
+        self.call(g, argc, at, false)
+    }
+
+    /// Takes the `JumpIfFalse` at `pc` if `!b`, skips it if `b`.
+    #[inline(always)]
+    pub(super) fn branch(&mut self, b: bool) {
+        match self.prog.ops[self.pc as usize] {
+            Op::JumpIfFalse(t) if !b => self.pc = t,
+            _ => self.pc += 1,
+        }
+    }
+
+    /// An in-place operand as a fixnum, if it is one.
+    #[inline(always)]
+    pub(super) fn int_src(&self, s: Src) -> Option<i64> {
+        match s {
+            Src::Small(i) => Some(i64::from(i)),
+            Src::Local(slot) => match self.stack[self.bp + usize::from(slot)] {
+                Value::Int(i) => Some(i),
+                _ => None,
+            },
+        }
+    }
+
+    /// Pushes an in-place operand.
+    pub(super) fn push_src(&mut self, s: Src) {
+        let v = match s {
+            Src::Small(i) => Value::Int(i64::from(i)),
+            Src::Local(slot) => self.stack[self.bp + usize::from(slot)].clone(),
+        };
+        self.stack.push(v);
     }
 }

@@ -9,11 +9,10 @@
 //! closures of pending calls) is `Gc` handles in Rust vectors, hence roots; a collection may
 //! run at any allocation and needs nothing from the machine.
 
-use super::bytecode::{Op, Pc, Program, Src};
+use super::bytecode::{Op, Pc, Program};
 use super::control::{Handler, Kont};
 use super::ctx::Ctx;
 use super::error::{bail, Result, SchemeError};
-use super::fastops::FastOp;
 use super::gc::Gc;
 use super::globals::Globals;
 use super::primitives::PrimKind;
@@ -417,70 +416,10 @@ impl<'a> Machine<'a> {
         }
     }
 
-    /// A `Fast` call: inline when the global holds its built-in and the case applies.
-    #[inline(always)]
-    fn fast(&mut self, f: FastOp, id: u32) -> Result<()> {
-        let argc = f.argc();
-        let at = self.stack.len() - argc;
-        if self.globals.is_builtin(id) && f.run_into(self.ctx, &mut self.stack, at) {
-            return Ok(());
-        }
-        self.ctx.budget.tick()?;
-        let g = self.global(id)?;
-        self.call(g, argc, at, false)
-    }
-
-    /// A `FastBranch` on the arguments on the stack.
-    #[inline(always)]
-    fn fast_branch(&mut self, f: FastOp, id: u32) -> Result<()> {
-        let argc = f.argc();
-        let at = self.stack.len() - argc;
-        if self.globals.is_builtin(id) {
-            if let Some(b) = f.test(&self.stack[at..]) {
-                self.stack.truncate(at);
-                self.branch(b);
-                return Ok(());
-            }
-        }
-        self.ctx.budget.tick()?;
-        let g = self.global(id)?;
-        self.call(g, argc, at, false)
-    }
-
-    /// Takes the `JumpIfFalse` at `pc` if `!b`, skips it if `b`.
-    #[inline(always)]
-    fn branch(&mut self, b: bool) {
-        match self.prog.ops[self.pc as usize] {
-            Op::JumpIfFalse(t) if !b => self.pc = t,
-            _ => self.pc += 1,
-        }
-    }
-
-    /// An in-place operand as a fixnum, if it is one.
-    #[inline(always)]
-    fn int_src(&self, s: Src) -> Option<i64> {
-        match s {
-            Src::Small(i) => Some(i64::from(i)),
-            Src::Local(slot) => match self.stack[self.bp + usize::from(slot)] {
-                Value::Int(i) => Some(i),
-                _ => None,
-            },
-        }
-    }
-
-    /// Pushes an in-place operand.
-    fn push_src(&mut self, s: Src) {
-        let v = match s {
-            Src::Small(i) => Value::Int(i64::from(i)),
-            Src::Local(slot) => self.stack[self.bp + usize::from(slot)].clone(),
-        };
-        self.stack.push(v);
-    }
-
     /// Calls `f` on the `argc` topmost values, `at` being where the call's values start:
     /// the common cases (a plain primitive, a closure) without going through `invoke`.
     #[inline(always)]
-    fn call(&mut self, f: Value, argc: usize, at: usize, tail: bool) -> Result<()> {
+    pub(super) fn call(&mut self, f: Value, argc: usize, at: usize, tail: bool) -> Result<()> {
         match f {
             Value::Primitive(p) => {
                 if let (PrimKind::Fn(fun), true) = (&p.kind, p.accepts(argc)) {
@@ -508,7 +447,7 @@ impl<'a> Machine<'a> {
     }
 
     #[inline(always)]
-    fn global(&self, id: u32) -> Result<Value> {
+    pub(super) fn global(&self, id: u32) -> Result<Value> {
         match self.globals.get(id) {
             Value::Undefined => bail!("unbound variable: {}", self.globals.name(id)),
             v => Ok(v.clone()),
