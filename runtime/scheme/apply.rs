@@ -75,7 +75,8 @@ impl Machine<'_> {
                                     (Into::Vector, Value::Vector(items)) => {
                                         items.iter().map(|s| s.get()).collect()
                                     }
-                                    (Into::String, Value::Str(s)) => {
+                                    (Into::String, Value::Str(_) | Value::MStr(_)) => {
+                                        let s = crate::scheme::primitives::string(p.name, v)?;
                                         s.chars().map(Value::Char).collect()
                                     }
                                     (Into::Vector, _) => {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::error::{Result, SchemeError};
 use super::gc::{AllocError, Gc, GcCell, Heap, LocalPool, Pool, Trace};
 use super::reader::{Datum, Syntax};
-use super::value::{Pair, RecordType, Slot, Value};
+use super::value::{MString, Pair, RecordType, Slot, Value};
 
 /// Reusable string buffers for printing and string building. A global [`Pool`]: every
 /// collection drains it (see `--gc-stats`), so idle buffers never pin memory for long.
@@ -223,6 +223,13 @@ impl Ctx {
     /// A fresh string.
     pub fn string(&self, s: &str) -> Result<Value> {
         Ok(Value::Str(self.heap.try_alloc_str(s).map_err(heap_limit)?))
+    }
+
+    /// A fresh mutable string.
+    pub fn mstring(&self, s: &str) -> Result<Value> {
+        Ok(Value::MStr(
+            self.alloc(MString(GcCell::new(s.to_string())))?,
+        ))
     }
 
     /// A fresh vector holding `items`.

@@ -87,7 +87,9 @@ use self::value::Value;
 
 /// The collector types the interpreter uses, in one place.
 pub mod gc {
-    pub use prologue::{AllocError, Config, Gc, GcCell, Heap, LocalPool, Pool, Trace, Tracer};
+    pub use prologue::{
+        AllocError, Config, Gc, GcCell, GcRef, Heap, LocalPool, Pool, Trace, Tracer,
+    };
 }
 
 /// The default limit on pending continuations (roughly: nested non-tail calls).

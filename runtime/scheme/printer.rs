@@ -145,24 +145,11 @@ fn print_atom(v: &Value, write: bool, buf: &mut String) {
             }
         }
         Value::Char(c) => buf.push(*c),
-        Value::Str(s) if write => {
-            buf.push('"');
-            for c in s.chars() {
-                match c {
-                    '"' => buf.push_str("\\\""),
-                    '\\' => buf.push_str("\\\\"),
-                    '\n' => buf.push_str("\\n"),
-                    '\t' => buf.push_str("\\t"),
-                    '\r' => buf.push_str("\\r"),
-                    c if c.is_control() => {
-                        let _ = write!(buf, "\\x{:x};", c as u32);
-                    }
-                    c => buf.push(c),
-                }
-            }
-            buf.push('"');
+        Value::MStr(m) => {
+            let text = m.0.borrow();
+            print_string(&text, write, buf);
         }
-        Value::Str(s) => buf.push_str(s),
+        Value::Str(s) => print_string(s, write, buf),
         Value::Symbol(s) => {
             let needs_bars = write
                 && (s.is_empty()
@@ -231,4 +218,27 @@ pub fn repr(v: &Value) -> String {
         out.push_str("...");
     }
     out
+}
+
+/// A string as `display` (`write` false) or `write` shows it.
+fn print_string(s: &str, write: bool, buf: &mut String) {
+    if !write {
+        buf.push_str(s);
+        return;
+    }
+    buf.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => buf.push_str("\\\""),
+            '\\' => buf.push_str("\\\\"),
+            '\n' => buf.push_str("\\n"),
+            '\t' => buf.push_str("\\t"),
+            '\r' => buf.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(buf, "\\x{:x};", c as u32);
+            }
+            c => buf.push(c),
+        }
+    }
+    buf.push('"');
 }

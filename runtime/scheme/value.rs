@@ -35,8 +35,11 @@ pub enum Value {
     Undefined,
     /// An interned symbol: two symbols with one name share one heap string.
     Symbol(Gc<str>),
-    /// An immutable string.
+    /// An immutable string (a literal, or what `symbol->string` and `number->string` give).
     Str(Gc<str>),
+    /// A mutable string (what `make-string`, `string-copy`, `string-append` and the other
+    /// string builders give).
+    MStr(Gc<MString>),
     /// A mutable pair.
     Pair(Gc<Pair>),
     /// A fixed-length mutable vector, one heap object holding its slots.
@@ -86,6 +89,7 @@ impl Value {
             Value::Undefined => Value::Undefined,
             Value::Symbol(s) => Value::Symbol(s.clone()),
             Value::Str(s) => Value::Str(s.clone()),
+            Value::MStr(s) => Value::MStr(s.clone()),
             Value::Pair(p) => Value::Pair(p.clone()),
             Value::Vector(v) => Value::Vector(v.clone()),
             Value::Closure(c) => Value::Closure(c.clone()),
@@ -124,6 +128,14 @@ impl Clone for Slot {
     fn clone(&self) -> Slot {
         Slot::new(self.get())
     }
+}
+
+/// The text of a mutable string.
+pub struct MString(pub GcCell<String>);
+
+// SAFETY: a `String` holds no handle; tracing visits nothing, mutates nothing (rules 1-2).
+unsafe impl Trace for MString {
+    fn trace(&self, _: &mut Tracer) {}
 }
 
 /// A pair: `car` and `cdr`, each mutable.
@@ -204,6 +216,7 @@ unsafe impl Trace for Value {
             | Value::Undefined
             | Value::Primitive(_) => {}
             Value::Symbol(s) | Value::Str(s) => s.trace(t),
+            Value::MStr(s) => s.trace(t),
             Value::Pair(p) => p.trace(t),
             Value::Vector(v) => v.trace(t),
             Value::Cell(c) => c.trace(t),
@@ -303,6 +316,7 @@ impl Value {
                 Gc::ptr_eq(a, b)
             }
             (Value::Pair(a), Value::Pair(b)) => Gc::ptr_eq(a, b),
+            (Value::MStr(a), Value::MStr(b)) => Gc::ptr_eq(a, b),
             (Value::Vector(a), Value::Vector(b)) => Gc::ptr_eq(a, b),
             (Value::Cell(a), Value::Cell(b)) => Gc::ptr_eq(a, b),
             (Value::Closure(a), Value::Closure(b)) => Gc::ptr_eq(a, b),

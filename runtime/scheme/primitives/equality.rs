@@ -47,8 +47,8 @@ pub fn equal(budget: &mut Budget, a: &Value, b: &Value) -> Result<bool> {
                     work.push((s.get(), t.get()));
                 }
             }
-            (Value::Str(s), Value::Str(t)) => {
-                if **s != **t {
+            (Value::Str(_) | Value::MStr(_), Value::Str(_) | Value::MStr(_)) => {
+                if *super::string("equal?", &x)? != *super::string("equal?", &y)? {
                     return Ok(false);
                 }
             }

@@ -82,7 +82,7 @@ fn newline(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
 }
 
 fn write_string(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
-    let s = string("write-string", &a[0])?.clone();
+    let s = string("write-string", &a[0])?.to_string();
     put(ctx, "write-string", a, 1, &s)?;
     Ok(Value::Unspecified)
 }
@@ -118,7 +118,7 @@ pub fn error_message(a: &[Value]) -> SchemeError {
         if i > 0 {
             msg.push(' ');
         }
-        let write = i > 0 || !matches!(v, Value::Str(_));
+        let write = i > 0 || !matches!(v, Value::Str(_) | Value::MStr(_));
         let _ = print(v, write, &mut |chunk| {
             msg.push_str(chunk);
             Ok(msg.len() < 1000)

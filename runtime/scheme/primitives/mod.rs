@@ -181,10 +181,30 @@ pub fn index(who: &str, v: &Value) -> Result<usize> {
 }
 
 /// The argument as a string.
-pub fn string<'v>(who: &str, v: &'v Value) -> Result<&'v Gc<str>> {
+pub fn string<'v>(who: &str, v: &'v Value) -> Result<StrRef<'v>> {
     match v {
-        Value::Str(s) => Ok(s),
+        Value::Str(s) => Ok(StrRef::Fixed(s)),
+        Value::MStr(m) => Ok(StrRef::Mutable(m.0.borrow())),
         _ => Err(wrong_type(who, "a string", v)),
+    }
+}
+
+/// The text of a string argument, immutable or mutable (borrowed for as long as it lives).
+pub enum StrRef<'v> {
+    /// An immutable string.
+    Fixed(&'v Gc<str>),
+    /// A mutable string, borrowed.
+    Mutable(crate::scheme::gc::GcRef<'v, String>),
+}
+
+impl std::ops::Deref for StrRef<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            StrRef::Fixed(s) => s,
+            StrRef::Mutable(s) => s.as_str(),
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use crate::scheme::ctx::Ctx;
 use crate::scheme::error::{bail, Result};
 use crate::scheme::gc::Gc;
 use crate::scheme::objects::Object;
-use crate::scheme::value::{Slot, Value};
+use crate::scheme::value::{MString, Slot, Value};
 
 /// Bound to global names.
 pub static PRIMITIVES: &[Primitive] = &[
@@ -24,6 +24,9 @@ pub static PRIMITIVES: &[Primitive] = &[
     prim("vector-append", 0, MANY, vector_append),
     prim("list-set!", 3, 3, list_set),
     prim("char-foldcase", 1, 1, char_foldcase),
+    prim("string-set!", 3, 3, string_set),
+    prim("string-fill!", 2, 4, string_fill),
+    prim("string-copy!", 3, 5, string_copy_to),
     prim("string-foldcase", 1, 1, string_foldcase),
     Primitive {
         name: "string-map",
@@ -206,4 +209,79 @@ fn char_foldcase(_: &mut Ctx, a: &[Value]) -> Result<Value> {
 fn string_foldcase(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
     let s = string("string-foldcase", &a[0])?.to_lowercase();
     ctx.string(&s)
+}
+
+/// The text of a mutable string argument.
+fn mutable<'v>(who: &str, v: &'v Value) -> Result<&'v MString> {
+    match v {
+        Value::MStr(m) => Ok(m),
+        Value::Str(_) => Err(wrong_type(
+            who,
+            "a mutable string (literals are immutable)",
+            v,
+        )),
+        _ => Err(wrong_type(who, "a string", v)),
+    }
+}
+
+fn character(who: &str, v: &Value) -> Result<char> {
+    match v {
+        Value::Char(c) => Ok(*c),
+        _ => Err(wrong_type(who, "a character", v)),
+    }
+}
+
+/// Replaces the characters `start..end` of `m` by `with` (the same number of characters).
+fn splice(ctx: &mut Ctx, m: &MString, start: usize, end: usize, with: &str) -> Result<()> {
+    let mut text = m.0.borrow_mut();
+    let from = text
+        .char_indices()
+        .nth(start)
+        .map_or(text.len(), |(i, _)| i);
+    let to = text.char_indices().nth(end).map_or(text.len(), |(i, _)| i);
+    ctx.reserve(text.len() - (to - from) + with.len())?;
+    text.replace_range(from..to, with);
+    Ok(())
+}
+
+fn string_set(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
+    let m = mutable("string-set!", &a[0])?;
+    let k = index("string-set!", &a[1])?;
+    let c = character("string-set!", &a[2])?;
+    let len = m.0.borrow().chars().count();
+    if k >= len {
+        bail!("string-set!: index {k} out of range for a string of length {len}");
+    }
+    splice(ctx, m, k, k + 1, c.encode_utf8(&mut [0; 4]))?;
+    Ok(Value::Unspecified)
+}
+
+fn string_fill(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
+    let m = mutable("string-fill!", &a[0])?;
+    let c = character("string-fill!", &a[1])?;
+    let len = m.0.borrow().chars().count();
+    let rest: Vec<Value> = std::iter::once(a[0].clone())
+        .chain(a[2..].iter().cloned())
+        .collect();
+    let (start, end) = range("string-fill!", len, &rest)?;
+    let with: String = std::iter::repeat(c).take(end - start).collect();
+    splice(ctx, m, start, end, &with)?;
+    Ok(Value::Unspecified)
+}
+
+/// `(string-copy! to at from [start [end]])`.
+fn string_copy_to(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
+    let to = mutable("string-copy!", &a[0])?;
+    let at = index("string-copy!", &a[1])?;
+    // Copied out first: `from` may be `to` itself.
+    let source: Vec<char> = string("string-copy!", &a[2])?.chars().collect();
+    let (start, end) = range("string-copy!", source.len(), &a[2..])?;
+    let with: String = source[start..end].iter().collect();
+    let len = to.0.borrow().chars().count();
+    let count = end - start;
+    if at > len || len - at < count {
+        bail!("string-copy!: {count} characters do not fit at {at} in a string of length {len}");
+    }
+    splice(ctx, to, at, at + count, &with)?;
+    Ok(Value::Unspecified)
 }

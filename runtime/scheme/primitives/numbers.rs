@@ -476,7 +476,7 @@ fn string_to_number(_: &mut Ctx, args: &[Value]) -> Result<Value> {
         16 => "#x",
         _ => "",
     };
-    let text = format!("{prefix}{s}");
+    let text = format!("{prefix}{}", &*s);
     Ok(match parse_number(&text) {
         Some(Ok(Datum::Int(i))) => Value::Int(i),
         Some(Ok(Datum::Float(f))) => Value::Float(f),

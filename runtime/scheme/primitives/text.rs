@@ -54,7 +54,7 @@ fn chr(who: &str, v: &Value) -> Result<char> {
 }
 
 fn is_string(_: &mut Ctx, a: &[Value]) -> Result<Value> {
-    Ok(Value::Bool(matches!(a[0], Value::Str(_))))
+    Ok(Value::Bool(matches!(a[0], Value::Str(_) | Value::MStr(_))))
 }
 fn is_symbol(_: &mut Ctx, a: &[Value]) -> Result<Value> {
     Ok(Value::Bool(matches!(a[0], Value::Symbol(_))))
@@ -84,7 +84,7 @@ fn byte_offset(s: &str, k: usize) -> Option<usize> {
 
 fn string_length(_: &mut Ctx, a: &[Value]) -> Result<Value> {
     Ok(Value::Int(
-        char_count(string("string-length", &a[0])?) as i64
+        char_count(&string("string-length", &a[0])?) as i64
     ))
 }
 
@@ -95,7 +95,7 @@ fn string_ref(_: &mut Ctx, a: &[Value]) -> Result<Value> {
         Some(c) => Ok(Value::Char(c)),
         None => bail!(
             "string-ref: index {k} out of range for a string of length {}",
-            char_count(s)
+            char_count(&s)
         ),
     }
 }
@@ -103,7 +103,7 @@ fn string_ref(_: &mut Ctx, a: &[Value]) -> Result<Value> {
 /// `(substring s start [end])`, also `(string-copy s [start [end]])`.
 fn substring(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
     let s = string("substring", &a[0])?;
-    let len = char_count(s);
+    let len = char_count(&s);
     let start = match a.get(1) {
         Some(v) => index("substring", v)?,
         None => 0,
@@ -115,16 +115,16 @@ fn substring(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
     if start > end || end > len {
         bail!("substring: range {start}..{end} out of range for a string of length {len}");
     }
-    let (Some(from), Some(to)) = (byte_offset(s, start), byte_offset(s, end)) else {
+    let (Some(from), Some(to)) = (byte_offset(&s, start), byte_offset(&s, end)) else {
         bail!("substring: range {start}..{end} out of range for a string of length {len}");
     };
-    ctx.string(&s[from..to])
+    ctx.mstring(&s[from..to])
 }
 
 /// Builds a string in a pooled buffer, then copies it into the heap.
 fn build(ctx: &mut Ctx, fill: impl FnOnce(&mut String) -> Result<()>) -> Result<Value> {
     let mut buf = take_string();
-    let result = fill(&mut buf).and_then(|()| ctx.string(&buf));
+    let result = fill(&mut buf).and_then(|()| ctx.mstring(&buf));
     give_string(buf);
     result
 }
@@ -137,7 +137,7 @@ fn string_append(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
     ctx.reserve(total)?;
     build(ctx, |buf| {
         for v in a {
-            buf.push_str(string("string-append", v)?);
+            buf.push_str(&string("string-append", v)?);
         }
         Ok(())
     })
@@ -176,7 +176,7 @@ fn list_to_string(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
 }
 
 fn string_to_symbol(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
-    let s = string("string->symbol", &a[0])?.clone();
+    let s = string("string->symbol", &a[0])?.to_string();
     ctx.intern(&s)
 }
 
@@ -211,7 +211,7 @@ fn string_cmp(
         let ord = if fold {
             x.to_lowercase().cmp(&y.to_lowercase())
         } else {
-            x.as_ref().cmp(y.as_ref())
+            (*x).cmp(&*y)
         };
         result &= ok(ord);
     }

@@ -1,0 +1,18 @@
+;; Mutable strings: what make-string, string-copy, string-append and the other builders
+;; return can be changed in place; literals cannot.
+(define s (make-string 3 #\a))
+(string-set! s 1 #\b)
+(display s) (newline)
+(define t (string-copy "hello world"))
+(string-fill! t #\* 0 5)
+(write t) (newline)
+(string-copy! t 6 "WORLD!" 0 5)
+(display t) (newline)
+(string-copy! t 0 t 6 11)
+(display t) (newline)
+(define u (string-append "ab" "cd"))
+(string-set! u 0 #\λ)
+(display (list u (string-length u) (string-ref u 0) (equal? u "λbcd") (string=? u "λbcd")))
+(newline)
+(display (guard (e (#t (error-object-message e))) (string-set! "literal" 0 #\x)))
+(newline)
