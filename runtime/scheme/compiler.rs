@@ -175,97 +175,8 @@ impl<'a> Compiler<'a> {
         }
         if let Some(head) = items[0].as_symbol() {
             if !self.is_local(head) {
-                let args = &items[1..];
-                match head {
-                    "quote" => {
-                        let [d] = args else {
-                            return Err(err(pos, "quote takes one datum"));
-                        };
-                        let v = self.ctx.datum_to_value(d)?;
-                        return Ok(self.constant(v));
-                    }
-                    "quasiquote" => {
-                        let [d] = args else {
-                            return Err(err(pos, "quasiquote takes one datum"));
-                        };
-                        return self.quasi(d, 1);
-                    }
-                    "unquote" | "unquote-splicing" => {
-                        return Err(err(pos, format!("{head} outside quasiquote")))
-                    }
-                    "lambda" => {
-                        let Some((params, body)) = args.split_first() else {
-                            return Err(err(pos, "lambda needs parameters and a body"));
-                        };
-                        let id = self.compile_lambda(params, body, pos)?;
-                        return Ok(self.add(Node::Lambda(id)));
-                    }
-                    "let-syntax" | "letrec-syntax" => return self.let_syntax(args, pos),
-                    "define" | "define-record-type" | "define-values" | "define-syntax" => {
-                        return Err(err(pos, format!("{head} is not allowed here")))
-                    }
-                    "import" => return Err(err(pos, "import is only allowed at top level")),
-                    "set!" => return self.compile_set(args, pos),
-                    "if" => return self.compile_if(args, pos),
-                    "begin" => {
-                        if args.is_empty() {
-                            return Ok(self.constant(Value::Unspecified));
-                        }
-                        return self.compile_seq(args);
-                    }
-                    "let" => return self.compile_let(args, pos),
-                    "let*" => return self.compile_let_star(args, pos),
-                    "letrec" | "letrec*" => return self.compile_letrec(args, pos),
-                    "and" | "or" => {
-                        if args.is_empty() {
-                            return Ok(self.constant(Value::Bool(head == "and")));
-                        }
-                        let nodes = self.compile_all(args)?;
-                        return Ok(self.add(if head == "and" {
-                            Node::And(nodes.into())
-                        } else {
-                            Node::Or(nodes.into())
-                        }));
-                    }
-                    "when" | "unless" => {
-                        let Some((test, body)) = args.split_first() else {
-                            return Err(err(pos, format!("{head} needs a test")));
-                        };
-                        let test = self.compile(test)?;
-                        let body = if body.is_empty() {
-                            self.constant(Value::Unspecified)
-                        } else {
-                            self.compile_seq(body)?
-                        };
-                        let none = self.constant(Value::Unspecified);
-                        let (then, alt) = if head == "when" {
-                            (body, none)
-                        } else {
-                            (none, body)
-                        };
-                        return Ok(self.add(Node::If { test, then, alt }));
-                    }
-                    "cond" => return self.compile_cond(args, pos),
-                    "case" => return self.compile_case(args, pos),
-                    "do" => return self.compile_do(args, pos),
-                    "case-lambda" => {
-                        let expanded = self.case_lambda(args, pos)?;
-                        return self.compile(&expanded);
-                    }
-                    "let-values" | "let*-values" => {
-                        let expanded = self.let_values(args, head == "let*-values", pos)?;
-                        return self.compile(&expanded);
-                    }
-                    "guard" => return self.compile_guard(args, pos),
-                    "delay" | "delay-force" => {
-                        let expanded = self.delay(args, head == "delay-force", pos)?;
-                        return self.compile(&expanded);
-                    }
-                    "parameterize" => {
-                        let expanded = self.parameterize(args, pos)?;
-                        return self.compile(&expanded);
-                    }
-                    _ => {}
+                if let Some(node) = self.special_form(head, form, items)? {
+                    return Ok(node);
                 }
             }
         }
@@ -276,7 +187,7 @@ impl<'a> Compiler<'a> {
         }))
     }
 
-    fn compile_all(&mut self, forms: &[Syntax]) -> Result<Vec<NodeId>> {
+    pub(super) fn compile_all(&mut self, forms: &[Syntax]) -> Result<Vec<NodeId>> {
         forms.iter().map(|f| self.compile(f)).collect()
     }
 
@@ -288,7 +199,7 @@ impl<'a> Compiler<'a> {
         Ok(self.add(Node::Seq(nodes.into())))
     }
 
-    fn compile_if(&mut self, args: &[Syntax], pos: Pos) -> Result<NodeId> {
+    pub(super) fn compile_if(&mut self, args: &[Syntax], pos: Pos) -> Result<NodeId> {
         let (test, then, alt) = match args {
             [t, c] => (t, c, None),
             [t, c, a] => (t, c, Some(a)),
@@ -308,7 +219,7 @@ impl<'a> Compiler<'a> {
         Ok(self.add(Node::If { test, then, alt }))
     }
 
-    fn compile_set(&mut self, args: &[Syntax], pos: Pos) -> Result<NodeId> {
+    pub(super) fn compile_set(&mut self, args: &[Syntax], pos: Pos) -> Result<NodeId> {
         let [target, value] = args else {
             return Err(err(pos, "set! takes a variable and a value"));
         };

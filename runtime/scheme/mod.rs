@@ -46,6 +46,7 @@ mod bindings;
 pub mod bytecode;
 pub mod code;
 pub mod codegen;
+mod codegen_forms;
 mod codegen_frames;
 pub mod compiler;
 mod control;
@@ -65,6 +66,7 @@ pub mod printer;
 mod promises;
 pub mod reader;
 pub mod repl;
+mod special_forms;
 pub mod value;
 
 #[cfg(test)]

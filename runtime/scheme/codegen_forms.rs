@@ -1,0 +1,156 @@
+//! The code generator's calls and the forms with several subexpressions: each in a function
+//! of its own (see `single` in `codegen`).
+
+use super::bytecode::{CaseTable, Op};
+use super::code::{LambdaId, Node, NodeId};
+use super::codegen::{internal, Gen};
+use super::error::{Pos, Result, SchemeError};
+use super::fastops::FastOp;
+use super::primitives::Primitive;
+use super::value::Value;
+
+impl Gen<'_> {
+    /// A procedure call (a tail call when `tail`, followed by its `Return`).
+    pub(super) fn call(&mut self, parts: &[NodeId], pos: Pos, tail: bool) -> Result<()> {
+        let (head, args) = parts.split_first().ok_or_else(|| internal("empty call"))?;
+        let argc =
+            u16::try_from(args.len()).map_err(|_| SchemeError::at(pos, "too many arguments"))?;
+        let global = match self.code.node(*head) {
+            Node::Global { id, .. } => Some(*id),
+            _ => None,
+        };
+        let fast = global.and_then(|g| FastOp::lookup(self.globals.name(g), args.len()));
+        if let (Some(op), Some(g)) = (fast, global) {
+            match self.sources(op, args)? {
+                Some((a, b)) => {
+                    self.pos = pos;
+                    self.emit(Op::Fast2(op, g, a, b))
+                }
+                None => {
+                    for a in args {
+                        self.expr(*a, false)?;
+                    }
+                    self.pos = pos;
+                    self.emit(Op::Fast(op, g))
+                }
+            };
+            if tail {
+                self.emit(Op::Return);
+            }
+            return Ok(());
+        }
+        if global.is_none() {
+            self.expr(*head, false)?;
+        }
+        for a in args {
+            self.expr(*a, false)?;
+        }
+        self.pos = pos;
+        self.emit(match (global, tail) {
+            (Some(g), false) => Op::CallGlobal(g, argc),
+            (Some(g), true) => Op::TailCallGlobal(g, argc),
+            (None, false) => Op::Call(argc),
+            (None, true) => Op::TailCall(argc),
+        });
+        if tail {
+            self.emit(Op::Return);
+        }
+        Ok(())
+    }
+
+    /// A call of an internal primitive.
+    pub(super) fn prim_call(
+        &mut self,
+        prim: &'static Primitive,
+        args: &[NodeId],
+        pos: Pos,
+    ) -> Result<()> {
+        for a in args.iter() {
+            self.expr(*a, false)?;
+        }
+        self.pos = pos;
+        self.emit(Op::Prim(prim, args.len() as u16));
+        Ok(())
+    }
+
+    /// A `cond` clause `(test => func)` and the clauses after it (`alt`).
+    pub(super) fn cond_arrow(&mut self, parts: [NodeId; 3], pos: Pos, tail: bool) -> Result<()> {
+        let [test, func, alt] = parts;
+        self.expr(test, false)?;
+        self.emit(Op::Dup);
+        let skip = self.emit(Op::JumpIfFalse(0));
+        self.expr(func, false)?;
+        self.emit(Op::Swap);
+        self.pos = pos;
+        self.emit(if tail { Op::TailCall(1) } else { Op::Call(1) });
+        let end = if tail {
+            self.emit(Op::Return);
+            None
+        } else {
+            Some(self.emit(Op::Jump(0)))
+        };
+        let here = self.prog.here();
+        self.prog.patch(skip, here);
+        self.emit(Op::Pop);
+        self.expr(alt, tail)?;
+        let here = self.prog.here();
+        if let Some(end) = end {
+            self.prog.patch(end, here);
+        }
+        Ok(())
+    }
+
+    /// `case`.
+    pub(super) fn case(
+        &mut self,
+        key: NodeId,
+        clauses: &[(Box<[Value]>, NodeId)],
+        default: NodeId,
+        tail: bool,
+    ) -> Result<()> {
+        self.expr(key, false)?;
+        let table = self.prog.cases.len() as u32;
+        self.prog.cases.push(CaseTable {
+            clauses: Vec::new(),
+            default: 0,
+        });
+        self.emit(Op::Case(table));
+        let mut ends = Vec::new();
+        let mut targets = Vec::new();
+        for (data, body) in clauses.iter() {
+            targets.push((data.clone(), self.prog.here()));
+            self.expr(*body, tail)?;
+            if !tail {
+                ends.push(self.emit(Op::Jump(0)));
+            }
+        }
+        let default_at = self.prog.here();
+        self.expr(default, tail)?;
+        let here = self.prog.here();
+        for e in ends {
+            self.prog.patch(e, here);
+        }
+        let t = &mut self.prog.cases[table as usize];
+        t.clauses = targets;
+        t.default = default_at;
+        Ok(())
+    }
+
+    /// `guard`: the body between `PushCatch` and `PopCatch`, then the handler.
+    pub(super) fn guard(&mut self, body: NodeId, handler: LambdaId) -> Result<()> {
+        let catch = self.emit(Op::PushCatch(0));
+        self.expr(body, false)?;
+        self.emit(Op::PopCatch);
+        let end = self.emit(Op::Jump(0));
+        let here = self.prog.here();
+        self.prog.patch(catch, here);
+        // The machine pushed the raised object: it is the handler frame's variable.
+        self.enter_let(handler, 1)?;
+        let handled = self.expr(self.code.lambda(handler).body, false);
+        self.exit_let();
+        handled?;
+        let here = self.prog.here();
+        self.prog.patch(end, here);
+        Ok(())
+    }
+}
