@@ -93,6 +93,7 @@ pub fn run(options: Options) -> u8 {
 
 fn report(e: &SchemeError) {
     eprintln!("{}", e.render("<repl>"));
+    eprint!("{}", e.render_backtrace("<repl>"));
 }
 
 #[cfg(test)]
