@@ -259,7 +259,7 @@ fn stw(c: &mut Criterion) {
             "stw_detach/{name}: p50 {:?}  p95 {:?}  (101 samples; membarrier: {})",
             percentile(&samples, 50),
             percentile(&samples, 95),
-            prologue::uses_membarrier()
+            prologue::diagnostics::uses_membarrier()
         );
         group.bench_function(&name, |b| {
             b.iter_custom(|iters| (0..iters).map(|_| stw_sample(&pools, per_pool)).sum())

@@ -92,6 +92,7 @@
 mod barrier;
 mod core;
 mod detached;
+pub mod diagnostics;
 mod drain;
 mod gate;
 mod guard;
@@ -113,24 +114,3 @@ pub use local::LocalPool;
 pub use policy::DrainPolicy;
 pub use pool::Pool;
 pub use stats::PoolStats;
-
-/// How many pools are registered now: every live [`Pool`] that has been used, on any thread.
-///
-/// ```
-/// let pool = prologue_pool::Pool::new(|| 0u8);
-/// pool.put(0); // first use registers it
-/// assert!(prologue_pool::registered_pools() >= 1);
-/// ```
-pub fn registered_pools() -> usize {
-    registry::registered()
-}
-
-/// How many [`LocalPool`]s the calling thread has.
-pub fn registered_local_pools() -> usize {
-    local::registered_locals()
-}
-
-/// Whether drains use the `membarrier` system call, letting `get`/`put` skip a hardware fence.
-pub fn uses_membarrier() -> bool {
-    barrier::uses_membarrier()
-}

@@ -69,6 +69,11 @@ fn assign() -> usize {
     index
 }
 
+/// How many distinct indices have been handed out (`diagnostics::thread_index_high_water`).
+pub(crate) fn high_water() -> usize {
+    ALLOCATOR.lock().next
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::current;

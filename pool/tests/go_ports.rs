@@ -103,7 +103,7 @@ fn dropped_pool_releases_values_and_registration() {
         p.put(t);
         p.put(ledger.token());
     }
-    assert!(prologue_pool::registered_pools() >= 1);
+    assert!(prologue_pool::diagnostics::registered_pools() >= 1);
     drop(p);
     ledger.assert_each_dropped_once();
 }
@@ -205,7 +205,7 @@ fn pools_dropped_while_draining() {
             }
         })
     };
-    let registered = prologue_pool::registered_pools();
+    let registered = prologue_pool::diagnostics::registered_pools();
     let workers: Vec<_> = (0..4)
         .map(|i| {
             let start = start.clone();
@@ -233,7 +233,7 @@ fn pools_dropped_while_draining() {
     drainer.join().unwrap();
     ledger.assert_each_dropped_once();
     assert_eq!(
-        prologue_pool::registered_pools(),
+        prologue_pool::diagnostics::registered_pools(),
         registered,
         "every dropped pool left the registry"
     );

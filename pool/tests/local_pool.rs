@@ -1,8 +1,7 @@
 //! LocalPool: the same semantics for values that are not `Send`, registered per thread.
 
-use prologue_pool::{
-    clear_pools, detach_pools, registered_local_pools, DrainPolicy, LocalPool, LocalPooled,
-};
+use prologue_pool::diagnostics::registered_local_pools;
+use prologue_pool::{clear_pools, detach_pools, DrainPolicy, LocalPool, LocalPooled};
 use std::cell::Cell;
 use std::rc::Rc;
 

@@ -4,7 +4,8 @@
 mod common;
 
 use common::serial;
-use prologue_pool::{clear_pools, registered_pools, DrainPolicy, LocalPool, Pool};
+use prologue_pool::diagnostics::registered_pools;
+use prologue_pool::{clear_pools, DrainPolicy, LocalPool, Pool};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
