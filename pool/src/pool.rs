@@ -236,12 +236,14 @@ impl<T: Send + 'static> Pool<T> {
     #[inline]
     pub fn get(&self) -> T {
         let core = self.core();
-        let shard = core.shards.get_or_alloc(thread_index::current());
-        ThreadCounters::bump(&shard.counters().gets);
-        // SAFETY: this thread holds `thread_index::current()`, unique among live threads, so it
-        // is the shard's only owner; `owner_get_or` runs no user code before `leave`, so it
-        // cannot re-enter.
-        unsafe { shard.owner_get_or(registry::gate(), || self.get_miss(core, shard)) }
+        thread_index::with(|index| {
+            let shard = core.shards.get_or_alloc(index);
+            ThreadCounters::bump(&shard.counters().gets);
+            // SAFETY: no other live thread holds `index` until this closure returns, so this
+            // thread is the shard's only owner; `owner_get_or` runs no user code before
+            // `leave`, so it cannot re-enter.
+            unsafe { shard.owner_get_or(registry::gate(), || self.get_miss(core, shard)) }
+        })
     }
 
     /// Private cache empty (or a drain under way): own stash, other threads, victims, `new`.
@@ -271,12 +273,14 @@ impl<T: Send + 'static> Pool<T> {
     #[inline]
     pub fn try_get(&self) -> Option<T> {
         let core = self.core();
-        let shard = core.shards.get_or_alloc(thread_index::current());
-        // SAFETY: as in `get`.
-        match unsafe { shard.owner_get(registry::gate(), &core.limits) } {
-            Some(value) => Some(value),
-            None => self.get_slow(core, shard),
-        }
+        thread_index::with(|index| {
+            let shard = core.shards.get_or_alloc(index);
+            // SAFETY: as in `get`.
+            match unsafe { shard.owner_get(registry::gate(), &core.limits) } {
+                Some(value) => Some(value),
+                None => self.get_slow(core, shard),
+            }
+        })
     }
 
     /// Own cache empty: steal another thread's oldest value, else take a victim (own first).
@@ -319,9 +323,12 @@ impl<T: Send + 'static> Pool<T> {
     fn put_measured(&self, value: T) {
         if let Some((max, size)) = self.max_size {
             if size(&value) > max {
-                let shard = self.core().shards.get_or_alloc(thread_index::current());
-                ThreadCounters::bump(&shard.counters().puts);
-                ThreadCounters::bump(&shard.counters().discarded);
+                let core = self.core();
+                thread_index::with(|index| {
+                    let counters = core.shards.get_or_alloc(index).counters();
+                    ThreadCounters::bump(&counters.puts);
+                    ThreadCounters::bump(&counters.discarded);
+                });
                 return drop(value);
             }
         }
@@ -332,13 +339,15 @@ impl<T: Send + 'static> Pool<T> {
     #[inline(always)]
     fn keep(&self, value: T) {
         let core = self.core();
-        let shard = core.shards.get_or_alloc(thread_index::current());
-        ThreadCounters::bump(&shard.counters().puts);
-        // SAFETY: as in `get`.
-        if let Err(value) = unsafe { shard.owner_put(registry::gate(), &core.limits, value) } {
-            ThreadCounters::bump(&shard.counters().discarded);
-            drop(value);
-        }
+        thread_index::with(|index| {
+            let shard = core.shards.get_or_alloc(index);
+            ThreadCounters::bump(&shard.counters().puts);
+            // SAFETY: as in `get`.
+            if let Err(value) = unsafe { shard.owner_put(registry::gate(), &core.limits, value) } {
+                ThreadCounters::bump(&shard.counters().discarded);
+                drop(value);
+            }
+        })
     }
 
     /// A value (as [`get`](Pool::get)) in a guard that puts it back when dropped.

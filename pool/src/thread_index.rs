@@ -3,6 +3,13 @@
 //! Indices are recycled when threads exit (smallest first), so a program with a few threads at
 //! a time keeps its shard tables small however many threads it starts over its life. A thread
 //! that takes over a recycled index inherits the values its predecessor left in that shard.
+//!
+//! A thread keeps its index from its first pool use until a thread-local destructor (`RELEASE`)
+//! hands it back at exit. Thread-local destructors run in the reverse order of registration,
+//! so a thread-local the thread touched before its first pool use is destroyed after
+//! `RELEASE`; if its destructor uses a pool, nothing is left to hand back an index taken then.
+//! Such late uses *lease* an index instead: taken for the one call ([`with`]) and given back
+//! when it returns, so no index outlives the thread that took it.
 
 use std::cell::Cell;
 use std::cmp::Reverse;
@@ -35,38 +42,62 @@ impl Drop for Release {
         let index = self.0.get();
         if index != NONE {
             INDEX.with(|i| i.set(NONE));
-            ALLOCATOR.lock().free.push(Reverse(index));
+            give_back(index);
         }
     }
 }
 
-/// The calling thread's index: unique among live threads.
+/// Gives a lent index back when the call that leased it returns (or unwinds).
+struct Lease(usize);
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        INDEX.with(|i| i.set(NONE));
+        give_back(self.0);
+    }
+}
+
+fn take() -> usize {
+    let mut alloc = ALLOCATOR.lock();
+    match alloc.free.pop() {
+        Some(Reverse(index)) => index,
+        None => {
+            alloc.next += 1;
+            alloc.next - 1
+        }
+    }
+}
+
+fn give_back(index: usize) {
+    ALLOCATOR.lock().free.push(Reverse(index));
+}
+
+/// Calls `f` with the calling thread's index, which no other live thread holds until `f`
+/// returns.
 #[inline(always)]
-pub(crate) fn current() -> usize {
+pub(crate) fn with<R>(f: impl FnOnce(usize) -> R) -> R {
     let index = INDEX.with(Cell::get);
     if index != NONE {
-        index
+        f(index)
     } else {
-        assign()
+        with_new(f)
     }
 }
 
+/// The thread has no index: take one, for the thread's life if `RELEASE` can still return it,
+/// else (thread exit, `RELEASE` already destroyed) for this call only.
 #[cold]
-fn assign() -> usize {
-    let index = {
-        let mut alloc = ALLOCATOR.lock();
-        match alloc.free.pop() {
-            Some(Reverse(index)) => index,
-            None => {
-                alloc.next += 1;
-                alloc.next - 1
-            }
-        }
-    };
+#[inline(never)]
+fn with_new<R>(f: impl FnOnce(usize) -> R) -> R {
+    let index = take();
     INDEX.with(|i| i.set(index));
-    // During thread exit, after RELEASE is gone, the index is simply never returned.
-    let _ = RELEASE.try_with(|r| r.0.set(index));
-    index
+    if RELEASE.try_with(|r| r.0.set(index)).is_ok() {
+        return f(index);
+    }
+    // Calls `f` makes meanwhile (from a `new` function or a value's `Drop`) find INDEX set and
+    // use the same index; they return before `f` does, so the lease covers them.
+    let _lease = Lease(index);
+    f(index)
 }
 
 /// How many distinct indices have been handed out (`diagnostics::thread_index_high_water`).
@@ -76,7 +107,11 @@ pub(crate) fn high_water() -> usize {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::current;
+    use super::with;
+
+    fn current() -> usize {
+        with(|index| index)
+    }
 
     #[test]
     fn live_threads_have_distinct_indices() {
