@@ -39,7 +39,7 @@ pub fn registered_pools() -> usize {
 /// assert_eq!(diagnostics::registered_local_pools(), before);
 /// ```
 pub fn registered_local_pools() -> usize {
-    crate::local::registered_locals()
+    crate::local_registry::registered_locals()
 }
 
 /// How many distinct thread indices the process has handed out so far.
@@ -73,5 +73,5 @@ pub fn thread_index_high_water() -> usize {
 /// println!("membarrier: {}", prologue_pool::diagnostics::uses_membarrier());
 /// ```
 pub fn uses_membarrier() -> bool {
-    crate::barrier::uses_membarrier()
+    crate::handshake::uses_membarrier()
 }

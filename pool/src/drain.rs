@@ -1,7 +1,7 @@
 //! Draining every pool: [`detach_pools`] (inside the collector's pause) and [`clear_pools`].
 
 use crate::detached::Detached;
-use crate::{local, registry};
+use crate::{local_registry, registry};
 use parking_lot::{const_mutex, Mutex};
 use std::any::Any;
 use std::fmt;
@@ -101,7 +101,7 @@ pub fn detach_pools() -> DetachedPools {
     let mut shared = std::mem::take(&mut *SPARE_LIST.lock());
     let (shared_pools, shared_items) = registry::drain_all(&mut shared);
     let mut local = Vec::new();
-    let (local_pools, local_items) = local::detach_locals(&mut local);
+    let (local_pools, local_items) = local_registry::detach_locals(&mut local);
     DetachedPools {
         shared,
         local,

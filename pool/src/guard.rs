@@ -1,6 +1,6 @@
 //! Guards that put a value back into its pool when dropped.
 
-use crate::local::LocalPool;
+use crate::local_pool::LocalPool;
 use crate::pool::Pool;
 use std::fmt;
 use std::mem::ManuallyDrop;

@@ -89,28 +89,29 @@
 //! RUSTFLAGS="--cfg loom" cargo test -p prologue-pool --release --lib loom
 //! ```
 
-mod barrier;
-mod core;
 mod detached;
 pub mod diagnostics;
 mod drain;
-mod gate;
 mod guard;
-mod local;
+mod handshake;
+mod local_pool;
+mod local_registry;
 #[cfg(all(loom, test))]
 mod loom_tests;
+mod membarrier;
 mod policy;
 mod pool;
+mod pool_core;
 mod registry;
 mod shard;
-mod shards;
+mod shard_table;
 mod stats;
 mod sync;
 mod thread_index;
 
 pub use drain::{clear_pools, detach_pools, DetachedPools, DrainReport};
 pub use guard::{LocalPooled, Pooled};
-pub use local::LocalPool;
+pub use local_pool::LocalPool;
 pub use policy::DrainPolicy;
 pub use pool::Pool;
 pub use stats::PoolStats;

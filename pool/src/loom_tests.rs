@@ -4,7 +4,7 @@
 //!
 //! Run: `RUSTFLAGS="--cfg loom" cargo test -p prologue-pool --release --lib loom`
 
-use crate::gate::Gate;
+use crate::handshake::Gate;
 use crate::shard::{Generation, Limits, Shard};
 use loom::sync::Arc;
 use loom::thread;

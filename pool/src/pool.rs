@@ -1,8 +1,9 @@
 //! [`Pool`]: a typed `sync.Pool` shared by every thread.
 
-use crate::core::PoolCore;
 use crate::guard::Pooled;
+use crate::handshake;
 use crate::policy::DrainPolicy;
+use crate::pool_core::PoolCore;
 use crate::registry::{self, Drainable};
 use crate::stats::{PoolStats, ThreadCounters};
 use crate::thread_index;
@@ -242,7 +243,7 @@ impl<T: Send + 'static> Pool<T> {
             // SAFETY: no other live thread holds `index` until this closure returns, so this
             // thread is the shard's only owner; `owner_get_or` runs no user code before
             // `leave`, so it cannot re-enter.
-            unsafe { shard.owner_get_or(registry::gate(), || self.get_miss(core, shard)) }
+            unsafe { shard.owner_get_or(handshake::gate(), || self.get_miss(core, shard)) }
         })
     }
 
@@ -250,7 +251,7 @@ impl<T: Send + 'static> Pool<T> {
     #[cold]
     fn get_miss(&self, core: &PoolCore<T>, shard: &crate::shard::Shard<T>) -> T {
         // SAFETY: as in `get`.
-        match unsafe { shard.owner_get(registry::gate(), &core.limits) } {
+        match unsafe { shard.owner_get(handshake::gate(), &core.limits) } {
             Some(value) => value,
             None => self.get_slow(core, shard).unwrap_or_else(|| {
                 ThreadCounters::bump(&shard.counters().news);
@@ -276,7 +277,7 @@ impl<T: Send + 'static> Pool<T> {
         thread_index::with(|index| {
             let shard = core.shards.get_or_alloc(index);
             // SAFETY: as in `get`.
-            match unsafe { shard.owner_get(registry::gate(), &core.limits) } {
+            match unsafe { shard.owner_get(handshake::gate(), &core.limits) } {
                 Some(value) => Some(value),
                 None => self.get_slow(core, shard),
             }
@@ -343,7 +344,7 @@ impl<T: Send + 'static> Pool<T> {
             let shard = core.shards.get_or_alloc(index);
             ThreadCounters::bump(&shard.counters().puts);
             // SAFETY: as in `get`.
-            if let Err(value) = unsafe { shard.owner_put(registry::gate(), &core.limits, value) } {
+            if let Err(value) = unsafe { shard.owner_put(handshake::gate(), &core.limits, value) } {
                 ThreadCounters::bump(&shard.counters().discarded);
                 drop(value);
             }

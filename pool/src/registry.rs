@@ -5,12 +5,12 @@
 //! drains never leaves a dangling entry: removal waits for the registry lock, which a drain holds
 //! for its whole (short, O(pools + shards)) detach phase.
 //!
-//! Locks (`parking_lot`: no poisoning, so a panic elsewhere never wedges the registry):
-//! `DRAIN` serialises drains (one drainer may touch a shard's private cache), then `REGISTRY`
+//! Locks (`parking_lot`: no poisoning, so a panic elsewhere never wedges the registry): the
+//! drainers' lock ([`handshake::lock_drainers`]: one drainer at a time), then `REGISTRY`, which
 //! guards the list. Neither is held while user code (a `new` function, a value's `Drop`) runs.
 
 use crate::detached::Detached;
-use crate::gate::Gate;
+use crate::handshake;
 use parking_lot::{const_mutex, Mutex};
 use std::sync::Arc;
 
@@ -20,8 +20,8 @@ pub(crate) trait Drainable: Send + Sync {
     /// must be dropped onto `sink`. Returns how many values that holds. Touches no value.
     ///
     /// # Safety
-    /// The caller holds the drain lock (see [`drain_one`]/[`drain_all`]) and has opened the
-    /// [`gate`], both for the whole call.
+    /// The caller holds the drainers' lock and keeps the process's gate open
+    /// ([`handshake::OpenGate`]) for the whole call.
     unsafe fn detach(&self, sink: &mut Vec<Detached>) -> usize;
 
     /// Prefetches the pool's first shards (its core must be in cache already: the drain
@@ -38,30 +38,6 @@ static REGISTRY: Mutex<Registry> = const_mutex(Registry {
     slots: Vec::new(),
     free: Vec::new(),
 });
-static DRAIN: Mutex<()> = const_mutex(());
-
-#[cfg(not(all(loom, test)))]
-static GATE: Gate = Gate::new();
-
-/// The gate every shard owner checks.
-#[cfg(not(all(loom, test)))]
-#[inline(always)]
-pub(crate) fn gate() -> &'static Gate {
-    &GATE
-}
-
-/// The gate every shard owner checks (a loom build only models shards; see `loom_tests.rs`).
-#[cfg(all(loom, test))]
-pub(crate) fn gate() -> &'static Gate {
-    static GATE: std::sync::OnceLock<Gate> = std::sync::OnceLock::new();
-    GATE.get_or_init(Gate::new)
-}
-
-/// Decides the fence protocol and sets the gate for it; before the first shard exists.
-pub(crate) fn prepare_gate() {
-    crate::barrier::init();
-    gate().adopt_membarrier();
-}
 
 /// Runs `make` under the registry lock and registers what it returns, if anything; returns
 /// the slot. `make` must not call into the registry (it runs under its lock).
@@ -96,29 +72,13 @@ pub(crate) fn registered() -> usize {
     reg.slots.len() - reg.free.len()
 }
 
-/// Closes the gate even if a detach unwinds (only an allocation failure could make it).
-struct OpenGate(&'static Gate);
-
-impl OpenGate {
-    fn open(gate: &'static Gate) -> Self {
-        gate.open();
-        OpenGate(gate)
-    }
-}
-
-impl Drop for OpenGate {
-    fn drop(&mut self) {
-        self.0.close();
-    }
-}
-
 /// Detaches every registered pool. Returns (pools visited, values to drop).
 pub(crate) fn drain_all(sink: &mut Vec<Detached>) -> (usize, usize) {
-    let _drain = DRAIN.lock();
+    let drainer = handshake::lock_drainers();
     let reg = REGISTRY.lock();
     let live = reg.slots.len() - reg.free.len();
     sink.reserve(live);
-    let _gate = OpenGate::open(gate());
+    let _open = drainer.open_gate();
     // The pools' cores and shards are scattered and, in a collection pause, cold: one cache
     // miss after another if visited in turn. So the loop runs a software pipeline: it prefetches
     // the core of the pool `2 * AHEAD` places ahead, then (its core has arrived meanwhile) the
@@ -141,7 +101,7 @@ pub(crate) fn drain_all(sink: &mut Vec<Detached>) -> (usize, usize) {
         if let Some(next) = shards.next() {
             next.prefetch_shards();
         }
-        // SAFETY: DRAIN is held and the gate is open until `_gate` drops, after this loop.
+        // SAFETY: `drainer` is held and the gate open until `_open` drops, after this loop.
         items += unsafe { pool.detach(sink) };
     }
     (live, items)
@@ -149,8 +109,8 @@ pub(crate) fn drain_all(sink: &mut Vec<Detached>) -> (usize, usize) {
 
 /// Detaches one pool (`Pool::clear`). Returns how many values `sink` received.
 pub(crate) fn drain_one(pool: &dyn Drainable, sink: &mut Vec<Detached>) -> usize {
-    let _drain = DRAIN.lock();
-    let _gate = OpenGate::open(gate());
-    // SAFETY: DRAIN is held and the gate is open until `_gate` drops.
+    let drainer = handshake::lock_drainers();
+    let _open = drainer.open_gate();
+    // SAFETY: `drainer` is held and the gate open until `_open` drops.
     unsafe { pool.detach(sink) }
 }

@@ -1,5 +1,5 @@
-//! One thread's share of a pool, and the handshake that lets a drain empty it while its owner
-//! keeps running.
+//! One thread's share of a pool: the cache its owner uses without atomics, and the stash every
+//! other thread reaches through a lock.
 //!
 //! A shard has two halves, each on its own cache line:
 //! - the owner's `private` cache (up to [`PRIVATE_CAP`] values): only the owning thread touches
@@ -9,24 +9,17 @@
 //!   back, other threads steal the oldest at the front, like Go's `poolChain`) and the victim
 //!   generations. Everything but the owner's fast path goes through it.
 //!
-//! ## The drain handshake
-//! The owner brackets every touch of `private` with `busy = true` ... `busy = false`, and after
-//! setting `busy` checks the process-wide [`Gate`]. A drainer opens the gate, then waits for
-//! `busy == false` before taking `private`. Either the owner sees the gate open (and uses the
-//! stash instead) or the drainer sees `busy` (and waits a few instructions): the store-load
-//! fences this needs are asymmetric (`gate.rs`, `barrier.rs`), nearly free for the owner.
-//!
-//! Orderings: the owner's `busy = false` is a release and the drainer's `busy` load an acquire,
-//! so the drainer sees the owner's last writes to `private`; closing the gate is a release and
-//! the owner's gate load an acquire, so the owner sees the drainer's `mem::take` of `private`.
+//! The owner touches `private` only between [`Busy::enter`] and [`Busy::leave`]; a drain takes
+//! it only after [`Busy::wait_idle`] with the gate open. `handshake.rs` states that protocol
+//! and why it keeps the two apart; this file only follows it.
 
-use crate::gate::Gate;
+use crate::handshake::{Busy, Gate};
 use crate::stats::ThreadCounters;
-use crate::sync::{spin_wait, AtomicBool, AtomicUsize, Mutex, UnsafeCell};
+use crate::sync::{AtomicUsize, Mutex, UnsafeCell};
 use crossbeam_utils::CachePadded;
 use std::collections::VecDeque;
 use std::mem;
-use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::Ordering::Relaxed;
 
 /// How many values the owner's private cache holds before it spills half into the stash.
 pub(crate) const PRIVATE_CAP: usize = 32;
@@ -119,7 +112,7 @@ impl<T> Stash<T> {
 
 #[derive(Debug)]
 struct OwnerHalf<T> {
-    busy: AtomicBool,
+    busy: Busy,
     private: UnsafeCell<Vec<T>>,
     counters: ThreadCounters,
 }
@@ -143,14 +136,14 @@ pub(crate) struct Shard<T> {
 // SAFETY: the only non-Sync field is `private`, an `UnsafeCell<Vec<T>>`. It is accessed by the
 // shard's owner between `enter` and `leave` (busy set, gate seen closed), or by the single
 // drainer after it opened the gate and saw `busy` clear; the handshake makes these exclusive
-// (module docs). The values move between threads, hence `T: Send`.
+// (`handshake.rs`). The values move between threads, hence `T: Send`.
 unsafe impl<T: Send> Sync for Shard<T> {}
 
 impl<T> Shard<T> {
     pub(crate) fn new() -> Self {
         Shard {
             owner: CachePadded::new(OwnerHalf {
-                busy: AtomicBool::new(false),
+                busy: Busy::new(),
                 private: UnsafeCell::new(Vec::new()),
                 counters: ThreadCounters::new(),
             }),
@@ -177,23 +170,6 @@ impl<T> Shard<T> {
         &self.owner.counters
     }
 
-    /// Sets `busy` and checks the gate; true if the owner may touch `private` until `leave`.
-    #[inline(always)]
-    fn enter(&self, gate: &Gate) -> bool {
-        self.owner.busy.store(true, Relaxed);
-        if gate.admits() {
-            true
-        } else {
-            self.owner.busy.store(false, Release);
-            false
-        }
-    }
-
-    #[inline(always)]
-    fn leave(&self) {
-        self.owner.busy.store(false, Release);
-    }
-
     /// The owner takes its newest value: private cache, else a batch from its own stash.
     /// `None` if both are empty (the caller then steals, then tries the victims).
     ///
@@ -202,7 +178,7 @@ impl<T> Shard<T> {
     /// is the one thread currently holding this shard's index.
     #[inline(always)]
     pub(crate) unsafe fn owner_get(&self, gate: &Gate, limits: &Limits) -> Option<T> {
-        if !self.enter(gate) {
+        if !self.owner.busy.enter(gate) {
             return self.pop_primary_newest();
         }
         // SAFETY: `enter` succeeded, so the drainer is not touching `private` and will wait for
@@ -215,7 +191,7 @@ impl<T> Shard<T> {
                 private.pop()
             }
         });
-        self.leave();
+        self.owner.busy.leave();
         got
     }
 
@@ -227,7 +203,7 @@ impl<T> Shard<T> {
     /// As for [`owner_get`](Self::owner_get).
     #[inline(always)]
     pub(crate) unsafe fn owner_get_or(&self, gate: &Gate, miss: impl FnOnce() -> T) -> T {
-        if self.enter(gate) {
+        if self.owner.busy.enter(gate) {
             // SAFETY: between `enter` and `leave`, see `owner_get`.
             let len = self
                 .owner
@@ -240,10 +216,10 @@ impl<T> Shard<T> {
                     (*private).set_len(len - 1);
                     move_out((*private).as_ptr().add(len - 1))
                 });
-                self.leave();
+                self.owner.busy.leave();
                 return value;
             }
-            self.leave();
+            self.owner.busy.leave();
         }
         miss()
     }
@@ -254,7 +230,7 @@ impl<T> Shard<T> {
     /// As for [`owner_get`](Self::owner_get).
     #[inline(always)]
     pub(crate) unsafe fn owner_put(&self, gate: &Gate, limits: &Limits, value: T) -> Result<(), T> {
-        if !self.enter(gate) {
+        if !self.owner.busy.enter(gate) {
             return self.push_primary(limits, value);
         }
         // SAFETY: between `enter` and `leave`, see `owner_get`.
@@ -271,7 +247,7 @@ impl<T> Shard<T> {
                 self.spill(private, limits, value)
             }
         });
-        self.leave();
+        self.owner.busy.leave();
         kept
     }
 
@@ -376,12 +352,9 @@ impl<T> Shard<T> {
         generations: usize,
         mut dropped: impl FnMut(Generation<T>),
     ) -> usize {
-        let mut spins = 0;
-        while self.owner.busy.load(Acquire) {
-            spin_wait(&mut spins);
-        }
+        self.owner.busy.wait_idle();
         // SAFETY: the gate is open and `busy` is clear: the owner will not touch `private`
-        // until the gate closes (module docs), and no other drainer runs.
+        // until the gate closes (`handshake.rs`), and no other drainer runs.
         let private = self
             .owner
             .private

@@ -4,7 +4,7 @@
 use crate::detached::Detached;
 use crate::registry::Drainable;
 use crate::shard::{Limits, Shard};
-use crate::shards::ShardTable;
+use crate::shard_table::ShardTable;
 use crate::stats::PoolStats;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -24,7 +24,7 @@ pub(crate) struct PoolCore<T> {
 
 impl<T: Send + 'static> PoolCore<T> {
     pub(crate) fn new(generations: usize, max_items: usize) -> Self {
-        crate::registry::prepare_gate();
+        crate::handshake::prepare();
         PoolCore {
             generations,
             drained: AtomicU64::new(0),
@@ -76,8 +76,8 @@ impl<T: Send + 'static> Drainable for PoolCore<T> {
     unsafe fn detach(&self, sink: &mut Vec<Detached>) -> usize {
         let mut count = 0;
         self.shards.for_each(|shard| {
-            // SAFETY: the caller holds the drain lock and opened the gate (trait contract); the
-            // shards check that same gate (`registry::gate`).
+            // SAFETY: the caller holds the drainers' lock and opened the gate (trait contract);
+            // the shards' owners check that same gate (`handshake::gate`).
             count += unsafe { shard.detach(self.generations, |old| sink.push(Detached::new(old))) };
         });
         // Drainers are serialised (the trait contract), so a load and a store suffice: no

@@ -1,6 +1,7 @@
 //! [`LocalPool`]: a pool for values that must stay on one thread (`Rc`, `Gc` handles).
 
 use crate::guard::LocalPooled;
+use crate::local_registry::{self, LocalDrainable};
 use crate::policy::DrainPolicy;
 use crate::pool::SizeLimit;
 use crate::stats::PoolStats;
@@ -10,77 +11,6 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::mem;
 use std::rc::{Rc, Weak};
-
-/// A pool as this thread's registry sees it.
-trait LocalDrainable {
-    /// Applies the drain policy; pushes what must be dropped onto `sink`; returns its count.
-    /// Runs no user code.
-    fn detach(&self, sink: &mut Vec<Box<dyn Any>>) -> usize;
-}
-
-struct LocalRegistry {
-    slots: Vec<Option<Weak<dyn LocalDrainable>>>,
-    free: Vec<usize>,
-}
-
-thread_local! {
-    static LOCALS: RefCell<LocalRegistry> =
-        const { RefCell::new(LocalRegistry { slots: Vec::new(), free: Vec::new() }) };
-}
-
-/// Registers a local pool in this thread's registry; `usize::MAX` during thread exit.
-fn register(pool: Weak<dyn LocalDrainable>) -> usize {
-    LOCALS
-        .try_with(|reg| {
-            let mut reg = reg.borrow_mut();
-            match reg.free.pop() {
-                Some(slot) => {
-                    reg.slots[slot] = Some(pool);
-                    slot
-                }
-                None => {
-                    reg.slots.push(Some(pool));
-                    reg.slots.len() - 1
-                }
-            }
-        })
-        .unwrap_or(usize::MAX)
-}
-
-fn unregister(slot: usize) {
-    let _ = LOCALS.try_with(|reg| {
-        // Never contended: no registry borrow is held while user code runs.
-        if let Ok(mut reg) = reg.try_borrow_mut() {
-            if let Some(entry) = reg.slots.get_mut(slot) {
-                if entry.take().is_some() {
-                    reg.free.push(slot);
-                }
-            }
-        }
-    });
-}
-
-/// Detaches every live local pool of the calling thread. Returns (pools, values to drop).
-pub(crate) fn detach_locals(sink: &mut Vec<Box<dyn Any>>) -> (usize, usize) {
-    LOCALS
-        .try_with(|reg| {
-            let reg = reg.borrow();
-            let (mut pools, mut items) = (0, 0);
-            for pool in reg.slots.iter().flatten().filter_map(Weak::upgrade) {
-                pools += 1;
-                items += pool.detach(sink);
-            }
-            (pools, items)
-        })
-        .unwrap_or((0, 0))
-}
-
-/// How many local pools this thread has registered.
-pub(crate) fn registered_locals() -> usize {
-    LOCALS
-        .try_with(|reg| reg.borrow().slots.iter().flatten().count())
-        .unwrap_or(0)
-}
 
 struct LocalState<T> {
     primary: Vec<T>,
@@ -203,7 +133,7 @@ impl<T: 'static> LocalPool<T> {
             stats: Cell::new(PoolStats::default()),
         });
         let weak: Weak<dyn LocalDrainable> = Rc::downgrade(&core) as Weak<dyn LocalDrainable>;
-        let slot = register(weak);
+        let slot = local_registry::register(weak);
         LocalPool { core, slot }
     }
 
@@ -368,7 +298,7 @@ impl<T: 'static> LocalPool<T> {
 
 impl<T: 'static> Drop for LocalPool<T> {
     fn drop(&mut self) {
-        unregister(self.slot);
+        local_registry::unregister(self.slot);
     }
 }
 
