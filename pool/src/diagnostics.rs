@@ -67,10 +67,16 @@ pub fn thread_index_high_water() -> usize {
 }
 
 /// Whether drains use the `membarrier(2)` system call, which lets `get`/`put` skip a hardware
-/// fence; false where the system lacks it (owners then use a `SeqCst` fence).
+/// fence. False where the system lacks it (owners then use a `SeqCst` fence), and in a process
+/// started with the environment variable `PROLOGUE_POOL_FORCE_FENCE=1`, which forces that
+/// fallback (read once, at the first pool's first use). True under valgrind on Linux, which
+/// passes the system call through.
 ///
 /// ```
-/// println!("membarrier: {}", prologue_pool::diagnostics::uses_membarrier());
+/// let fast = prologue_pool::diagnostics::uses_membarrier();
+/// if std::env::var_os("PROLOGUE_POOL_FORCE_FENCE").is_some_and(|v| v == "1") {
+///     assert!(!fast);
+/// }
 /// ```
 pub fn uses_membarrier() -> bool {
     crate::handshake::uses_membarrier()

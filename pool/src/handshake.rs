@@ -27,9 +27,12 @@
 //! mode is decided once, before the first shard exists, and never changes ([`init`]). Which
 //! mode runs where:
 //! - `membarrier`: Linux on x86_64 and aarch64 whose kernel accepts the private expedited
-//!   command (4.14 and later);
-//! - `SeqCst` fences: other systems, older kernels, valgrind, and the loom models
-//!   (`loom_tests.rs`), which cannot model a system call.
+//!   command (4.14 and later), including under valgrind, which passes the call through to the
+//!   kernel (valgrind also runs one thread at a time, so there every interleaving it produces
+//!   is sequentially consistent);
+//! - `SeqCst` fences: other systems, older kernels, a process started with
+//!   `PROLOGUE_POOL_FORCE_FENCE=1` (how CI runs the pool's tests on the fallback), and the loom
+//!   models (`loom_tests.rs`), which cannot model a system call.
 //!
 //! The owner learns the mode from the gate's closed value, so its fast path reads one byte.
 //!
@@ -49,6 +52,10 @@ use std::sync::atomic::compiler_fence;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use std::sync::Once;
 
+/// The environment variable that forces the `SeqCst` fallback where `membarrier` would work,
+/// so that tests can run the fallback natively.
+pub(crate) const FORCE_FENCE_VAR: &str = "PROLOGUE_POOL_FORCE_FENCE";
+
 /// Owners fence with `SeqCst` (also the state before [`init`] has decided).
 const MODE_FENCE: u8 = 0;
 /// Owners use a compiler fence and [`heavy`] calls `membarrier`.
@@ -57,11 +64,12 @@ const MODE_MEMBARRIER: u8 = 1;
 static MODE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(MODE_FENCE);
 static INIT: Once = Once::new();
 
-/// Decides the mode, once per process: `membarrier` if the kernel accepts the registration. Runs before the first shard exists ([`prepare`]),
+/// Decides the mode, once per process: `membarrier` if the kernel accepts the registration and
+/// `PROLOGUE_POOL_FORCE_FENCE=1` is not set. Runs before the first shard exists ([`prepare`]),
 /// and the mode never changes afterwards.
 pub(crate) fn init() {
     INIT.call_once(|| {
-        if cfg!(all(loom, test)) {
+        if cfg!(all(loom, test)) || std::env::var_os(FORCE_FENCE_VAR).is_some_and(|v| v == "1") {
             return;
         }
         if membarrier::register() {
@@ -259,5 +267,33 @@ pub(crate) struct OpenGate<'a>(PhantomData<&'a DrainerLock>);
 impl Drop for OpenGate<'_> {
     fn drop(&mut self) {
         gate().close();
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{gate, prepare, uses_membarrier, CLOSED, CLOSED_FENCED, FORCE_FENCE_VAR};
+    use std::sync::atomic::Ordering::Relaxed;
+
+    /// CI runs the pool's tests once with `PROLOGUE_POOL_FORCE_FENCE=1`: there the fallback
+    /// must be in force, and the gate's closed value must tell owners so.
+    #[test]
+    fn the_gate_follows_the_fence_mode_and_the_switch_forces_the_fallback() {
+        prepare();
+        let forced = std::env::var_os(FORCE_FENCE_VAR).is_some_and(|v| v == "1");
+        if forced {
+            assert!(
+                !uses_membarrier(),
+                "{FORCE_FENCE_VAR}=1 must force the fallback"
+            );
+        }
+        let _drainer = super::lock_drainers(); // no drain opens the gate meanwhile
+        let closed = gate().state.load(Relaxed);
+        let expected = if uses_membarrier() {
+            CLOSED
+        } else {
+            CLOSED_FENCED
+        };
+        assert_eq!(closed, expected, "forced: {forced}");
     }
 }
