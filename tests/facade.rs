@@ -89,7 +89,7 @@ fn try_alloc_reports_the_limit() {
 #[test]
 fn pools_and_the_drain_through_the_facade() {
     let _serial = serial();
-    let mut guard: Pooled<'_, Vec<u8>> = BUFFERS.take();
+    let mut guard: Pooled<'_, Vec<u8>> = BUFFERS.pull();
     guard.extend_from_slice(b"pooled");
     drop(guard);
     KEPT.put(vec![1, 2, 3]);

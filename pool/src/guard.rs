@@ -63,14 +63,14 @@ macro_rules! guard {
 }
 
 guard!(
-    /// A value from [`Pool::take`]: derefs to `T` and goes back to the pool when dropped;
+    /// A value from [`Pool::pull`]: derefs to `T` and goes back to the pool when dropped;
     /// [`Pooled::into_inner`] keeps it instead.
     ///
     /// ```
     /// use prologue_pool::Pool;
     ///
     /// let pool = Pool::new(Vec::<u32>::new);
-    /// let mut v = pool.take();
+    /// let mut v = pool.pull();
     /// v.push(1);
     /// drop(v);
     /// assert_eq!(pool.try_get(), Some(vec![1]));
@@ -79,7 +79,7 @@ guard!(
 );
 
 guard!(
-    /// A value from [`LocalPool::take`]: derefs to `T` and goes back to the pool when dropped;
+    /// A value from [`LocalPool::pull`]: derefs to `T` and goes back to the pool when dropped;
     /// [`LocalPooled::into_inner`] keeps it instead.
     ///
     /// ```
@@ -87,7 +87,7 @@ guard!(
     /// use std::rc::Rc;
     ///
     /// let pool = LocalPool::new(|| Rc::new(0));
-    /// let one = pool.take();
+    /// let one = pool.pull();
     /// assert_eq!(**one, 0);
     /// drop(one);
     /// assert!(pool.try_get().is_some());

@@ -23,7 +23,7 @@
 //! static BUFFERS: Pool<Vec<u8>> = Pool::new(|| Vec::with_capacity(4096));
 //!
 //! fn render(n: u32) -> String {
-//!     let mut buf = BUFFERS.take(); // put back when `buf` drops
+//!     let mut buf = BUFFERS.pull(); // put back when `buf` drops
 //!     buf.clear(); // a pooled value keeps its last user's contents
 //!     write!(buf, "item #{n}").unwrap();
 //!     String::from_utf8_lossy(&buf).into_owned()

@@ -259,11 +259,26 @@ impl<T: 'static> LocalPool<T> {
     /// use prologue_pool::LocalPool;
     ///
     /// let pool = LocalPool::new(String::new);
-    /// pool.take().push('x');
+    /// pool.pull().push('x');
     /// assert_eq!(pool.get(), "x");
     /// ```
-    pub fn take(&self) -> LocalPooled<'_, T> {
+    pub fn pull(&self) -> LocalPooled<'_, T> {
         LocalPooled::new(self, self.get())
+    }
+
+    /// The old name of [`pull`](LocalPool::pull), which returns a guard, not the value.
+    ///
+    /// ```
+    /// #![allow(deprecated)]
+    /// let pool = prologue_pool::LocalPool::new(|| 7u8);
+    /// assert_eq!(*pool.take(), 7); // still compiles, with a warning
+    /// ```
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed to `pull`: it returns a guard, not the value"
+    )]
+    pub fn take(&self) -> LocalPooled<'_, T> {
+        self.pull()
     }
 
     /// Drains this pool now, by its policy.

@@ -351,23 +351,40 @@ impl<T: Send + 'static> Pool<T> {
         })
     }
 
-    /// A value (as [`get`](Pool::get)) in a guard that puts it back when dropped.
+    /// A value (as [`get`](Pool::get)) in a guard that puts it back when dropped, like the
+    /// `pull` of the `object-pool` and `lockfree-object-pool` crates.
     ///
     /// ```
     /// use prologue_pool::{Pool, Pooled};
     ///
     /// let pool = Pool::new(String::new);
     /// {
-    ///     let mut s = pool.take();
+    ///     let mut s = pool.pull();
     ///     s.push_str("scratch");
     /// } // back in the pool
-    /// let s = pool.take();
+    /// let s = pool.pull();
     /// assert_eq!(*s, "scratch");
     /// let kept: String = Pooled::into_inner(s); // leaves the pool for good
     /// assert_eq!(kept, "scratch");
     /// ```
-    pub fn take(&self) -> Pooled<'_, T> {
+    pub fn pull(&self) -> Pooled<'_, T> {
         Pooled::new(self, self.get())
+    }
+
+    /// The old name of [`pull`](Pool::pull). In Rust, `take` moves a value out for good
+    /// (`Option::take`, `mem::take`), while this returns a guard that puts it back.
+    ///
+    /// ```
+    /// #![allow(deprecated)]
+    /// let pool = prologue_pool::Pool::new(|| 7u8);
+    /// assert_eq!(*pool.take(), 7); // still compiles, with a warning
+    /// ```
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed to `pull`: it returns a guard, not the value"
+    )]
+    pub fn take(&self) -> Pooled<'_, T> {
+        self.pull()
     }
 
     /// Drains this pool now, by its policy (other pools are untouched).

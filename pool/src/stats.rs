@@ -22,7 +22,7 @@ use std::sync::atomic::Ordering::Relaxed;
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PoolStats {
-    /// Calls of `get` and `take` (not `try_get`).
+    /// Calls of `get` and `pull` (not `try_get`).
     pub gets: u64,
     /// Calls of the pool's `new` function.
     pub news: u64,
@@ -39,7 +39,7 @@ pub struct PoolStats {
 }
 
 impl PoolStats {
-    /// Calls of `get`/`take` served from the pool rather than by `new`.
+    /// Calls of `get`/`pull` served from the pool rather than by `new`.
     pub fn hits(&self) -> u64 {
         self.gets.saturating_sub(self.news)
     }

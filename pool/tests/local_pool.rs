@@ -103,10 +103,10 @@ fn caps_and_guards() {
     p.put("c".into());
     assert_eq!(p.stats().discarded, 2);
     {
-        let mut g = p.take();
+        let mut g = p.pull();
         g.push('!');
     }
-    let g = p.take();
+    let g = p.pull();
     assert!(g.ends_with('!'));
     let s = LocalPooled::into_inner(g);
     assert!(s.ends_with('!'));

@@ -24,7 +24,7 @@ impl Drop for Late {
         POOL.put(vec![1]);
         drop(POOL.get());
         drop(POOL.try_get());
-        POOL.take().push(2); // the guard puts it back
+        POOL.pull().push(2); // the guard puts it back
         MEASURED.put(Vec::with_capacity(8));
         MEASURED.put(Vec::with_capacity(1024)); // over the limit: dropped
     }

@@ -125,7 +125,7 @@ impl BufferHands {
         if keep && self.held.len() >= MAX_HELD {
             self.give_back(0)?;
         }
-        let mut guard = Self::pool(victim).take();
+        let mut guard = Self::pool(victim).pull();
         self.gets += 1;
         let checked = check(&guard, "taken (guard) from");
         let stamp = self.stamp();
