@@ -2,9 +2,9 @@
 //!
 //! A drain takes one container (a [`Generation`](crate::shard::Generation)) out of each shard
 //! and must hold them, whatever their pool's value type, until it drops them after the pause.
-//! Boxing each one as a `Box<dyn Send>` cost an allocation per shard inside the pause, about a
-//! sixth of the whole detach; a `Detached` keeps the container's few words inline, next to the
-//! function that drops it, so the drain's only allocation is its one list of them.
+//! Boxing each one as a `Box<dyn Send>` would cost an allocation per shard inside the pause; a
+//! `Detached` keeps the container's few words inline, next to the function that drops it, so
+//! the drain's only allocation is its one list of them (kept from drain to drain).
 
 use std::cell::Cell;
 use std::marker::PhantomData;

@@ -83,8 +83,8 @@ static SPARE_LIST: Mutex<Vec<Detached>> = const_mutex(Vec::new());
 /// [`LocalPool`](crate::LocalPool)s, each by its [`DrainPolicy`](crate::DrainPolicy), without
 /// dropping anything. O(pools + shards): no value is touched, nothing is dropped.
 ///
-/// Other threads may keep using the pools meanwhile; they take a slightly slower path for
-/// the few microseconds the detach lasts.
+/// Other threads may keep using the pools meanwhile; while the detach lasts they take a slower
+/// path (their shard's stash, behind its lock) instead of their private caches.
 ///
 /// ```
 /// use prologue_pool::{detach_pools, Pool};

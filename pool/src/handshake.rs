@@ -16,12 +16,14 @@
 //! would touch the private cache at once.
 //!
 //! # The fences: asymmetric where the system allows
-//! A `SeqCst` fence on every `get`/`put` would cost as much as the rest of the round trip, so
-//! where Linux offers `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` the drainer issues it after
-//! opening the gate ([`heavy`]): it runs a full memory barrier on every CPU currently running a
-//! thread of this process, which has the effect of turning each owner's compiler fence (all
-//! the owner's side has then) into a full fence at that moment. Drains are rare, so the whole
-//! cost moves to them.
+//! A `SeqCst` fence on every `get`/`put` (an `mfence` or locked instruction on x86-64, which
+//! waits for the store buffer to drain) would be the one expensive instruction of a fast path
+//! that otherwise does no atomic read-modify-write. So where Linux offers
+//! `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` the drainer issues it after opening the gate
+//! ([`heavy`]): it runs a full memory barrier on every CPU currently running a thread of this
+//! process, which has the effect of turning each owner's compiler fence (all the owner's side
+//! has then) into a full fence at that moment. Drains are rare, so the whole cost moves to
+//! them.
 //!
 //! Elsewhere both sides use a `SeqCst` fence: the same protocol with a slower fast path. The
 //! mode is decided once, before the first shard exists, and never changes ([`init`]). Which

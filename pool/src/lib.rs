@@ -39,15 +39,19 @@
 //! - Each thread owns one shard per pool (two 128-byte lines, `crossbeam-utils`' `CachePadded`,
 //!   against false sharing): a private cache of up to 32 values touched only by its owner with
 //!   plain loads and stores, and a stash behind a `parking_lot` mutex for the overflow and the
-//!   victim caches. Threads get small recycled indices, so shard tables stay small. A thread whose shard is empty
-//!   steals the oldest value of another shard (Go's `popTail`), then takes a victim, then calls
-//!   `new`, outside every lock.
+//!   victim caches. A thread whose shard is empty steals the oldest value of another shard
+//!   (Go's `popTail`), then takes a victim, then calls `new`, outside every lock.
+//! - A thread's shard is the same slot in every pool: a small index the thread holds until it
+//!   exits, then handed to the next thread that needs one, smallest first. Shard tables (and
+//!   drains) therefore grow with the most threads alive at once, not with every thread ever
+//!   started; a pool used from a thread-local destructor after the thread gave its index back
+//!   borrows one for that call ([`diagnostics::thread_index_high_water`] shows the figure).
 //! - A drain ([`detach_pools`]) runs while owners keep going. It opens a process-wide gate and
-//!   issues one `membarrier(2)` system call (an asymmetric fence: the owners' side of the
-//!   handshake is a compiler fence, about free); owners that see the gate open use their stash
-//!   for the few microseconds the drain lasts; the drain waits for any owner still inside its
-//!   private cache (a few instructions), then moves whole containers: O(pools + shards), no
-//!   value touched, nothing dropped until [`DetachedPools::finish`]. Where `membarrier` is
+//!   issues one `membarrier(2)` system call, an asymmetric fence that leaves the owners' side of
+//!   the handshake a compiler fence (no instruction at all); owners that see the gate open use
+//!   their stash while the drain lasts; the drain waits for any owner still inside its private
+//!   cache (a few instructions), then moves whole containers: O(pools + shards), no value
+//!   touched, nothing dropped until [`DetachedPools::finish`]. Where `membarrier` is
 //!   unavailable (systems other than Linux, kernels before 4.14), or when the environment sets
 //!   `PROLOGUE_POOL_FORCE_FENCE=1`, owners use a `SeqCst` fence instead. Valgrind passes
 //!   `membarrier` through to the kernel, so a run under valgrind takes the `membarrier` path;
@@ -68,25 +72,26 @@
 //!   calls them (or by [`LocalPool::clear`]).
 //!
 //! # Performance
-//! Measured by `cargo bench -p prologue-benches --bench pool` on a shared 2-core machine (read
-//! ratios, not absolute times): a `get` + `put` round trip of a 4 KiB buffer costs about as much
-//! as a bare `thread_local!` `RefCell<Vec<T>>` (0.9-1.4x across runs, per thread, with 1 or 2
-//! threads on one pool), where a `parking_lot::Mutex<Vec<T>>`, `object-pool` and
-//! `lockfree-object-pool` cost 2.5-4x with one thread and 7-17x with two. Detaching, the part
-//! of a drain inside a collection pause, takes about a microsecond for one pool of 100,000
-//! values (Go's BenchmarkPoolSTW pause: 17 us), 11 us for 1,000 empty pools, about 20 us for
-//! 1,000 pools of 1-10 values, and 45-55 us for 1,000 pools of 100 values (`--bench pool --
-//! stw`; inside a collector's pause, `--bench gc_pause`, about 50 us). The cost is per pool
-//! and per shard, never per value, and allocates nothing once the first drains have sized its
-//! list: cache misses on each pool's core and shards, which the drain prefetches a few pools
-//! ahead, and a stash lock for each shard whose private cache spilled (a shard with an empty
-//! stash is detached without it).
+//! - `get` and `put` on a thread's own shard do no atomic read-modify-write and take no lock:
+//!   a thread-local read for the index, two stores of the `busy` flag (relaxed, then release),
+//!   a one-byte acquire load of the gate, a counter bumped with a plain load and store, and a
+//!   push or pop on the private `Vec`: the work of a bare `thread_local!` `RefCell<Vec<T>>`,
+//!   plus the flag and the counter. Locks are taken only when the private cache spills or
+//!   refills (half its capacity at a time), by thieves, and during a drain.
+//! - Detaching, the part of a drain inside a collection pause, is O(pools + shards) and never
+//!   touches a value: per shard it takes the private `Vec` and, only if the stash holds
+//!   anything, the stash's deque under its lock; per pool it reads one cache line of the core,
+//!   which the drain prefetches a few pools ahead. After the first drains have sized its list it
+//!   allocates nothing. Dropping the values happens afterwards ([`DetachedPools::finish`]).
+//! - `cargo bench -p prologue-benches --bench pool` measures the round trip against the
+//!   `thread_local!` floor, a `parking_lot::Mutex<Vec<T>>`, `object-pool` and
+//!   `lockfree-object-pool`, and the detach time by pool count and size (`-- stw`).
 //!
-//! Why not `crossbeam-epoch`: pinning costs a `SeqCst` fence (or a locked instruction) per
-//! operation, which on its own is about the cost of a whole `thread_local!` round trip; an
-//! epoch scheme also defers reclamation, while a drain must free memory now. The handshake above
-//! needs neither. `proptest` and `loom` are test-only: the model test in `tests/model.rs`, the
-//! shard protocol's loom models in `src/loom_tests.rs`, run with
+//! Why not `crossbeam-epoch`: pinning costs a `SeqCst` fence (or a locked instruction) on every
+//! operation, the very cost the handshake keeps off the fast path; an epoch scheme also defers
+//! reclamation, while a drain must free memory now. The handshake needs neither. `proptest`
+//! and `loom` are test-only: the model test in `tests/model.rs`, the handshake's loom models in
+//! `src/loom_tests.rs`, run with
 //!
 //! ```text
 //! RUSTFLAGS="--cfg loom" cargo test -p prologue-pool --release --lib loom

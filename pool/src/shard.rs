@@ -28,9 +28,9 @@ pub(crate) const PRIVATE_CAP: usize = 32;
 ///
 /// For values of up to four words this is a volatile read, which LLVM lowers to one load per
 /// word. A plain read of a three-word value (a `Vec`) becomes a 16-byte vector load, and when
-/// `put` has just stored that value word by word the CPU cannot forward the stores to it: a
-/// stall of a dozen cycles, which measured as most of a `get`/`put` round trip (13.5 ns against
-/// 7 ns for a bare `thread_local!` `Vec`; 6.6 ns with this).
+/// `put` has just stored that value word by word the CPU cannot forward the stores to the wider
+/// load: a store-forwarding stall on every `put` then `get` of the same value, the pool's most
+/// common pattern, which would cost more than the rest of the fast path.
 ///
 /// # Safety
 /// As for `ptr::read`: `src` is valid for reads and aligned, and the caller treats the value as
