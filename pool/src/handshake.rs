@@ -63,6 +63,7 @@ const MODE_FENCE: u8 = 0;
 /// Owners use a compiler fence and [`heavy`] calls `membarrier`.
 const MODE_MEMBARRIER: u8 = 1;
 
+/// The mode. std's atomic even under loom: a process-wide static the models never change.
 static MODE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(MODE_FENCE);
 static INIT: Once = Once::new();
 

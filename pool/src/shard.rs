@@ -1,5 +1,5 @@
-//! One thread's share of a pool: the cache its owner uses without atomics, and the stash every
-//! other thread reaches through a lock.
+//! One thread's share of a pool: the cache its owner uses with no lock and no read-modify-write,
+//! and the stash every other thread reaches through a lock.
 //!
 //! A shard has two halves, each on its own cache line:
 //! - the owner's `private` cache (up to [`PRIVATE_CAP`] values): only the owning thread touches
