@@ -131,8 +131,9 @@ impl<T: ?Sized + Trace> GcCell<T> {
         // again could not get a `&mut` while we read.
         self.borrow.set(1);
         let mut tracer = Tracer::greying();
-        // SAFETY: no mutable borrow exists (the flag was 0), and the flag now says "shared".
         let traced = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            // SAFETY: no mutable borrow exists (the flag was 0), and the flag now says
+            // "shared" until the trace is over.
             unsafe { &*self.value.get() }.trace(&mut tracer);
         }));
         self.borrow.set(0);

@@ -7,21 +7,14 @@ use std::rc::Rc;
 
 use prologue_gc::{Config, Gc, GcCell, Heap, Trace, Tracer};
 
+mod common;
+use common::panic_message;
+
 fn heap() -> Heap {
     Heap::with_config(Config {
         torture: false,
         ..Config::default()
     })
-}
-
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else {
-        String::from("<non-string panic>")
-    }
 }
 
 /// A value with a destructor that reads another handle: allowed only through a manual

@@ -154,7 +154,7 @@ fn fire(point: Point, dying: Option<&Gc<Leaf>>) {
     let result = catch_unwind(AssertUnwindSafe(|| act(action, &heap, dying)));
     let outcome = match result {
         Ok(made) => Outcome::Done(made),
-        Err(payload) => Outcome::Panicked(message(payload)),
+        Err(payload) => Outcome::Panicked(common::panic_message(payload)),
     };
     CTX.with(|c| c.borrow_mut().as_mut().unwrap().outcome = Some(outcome));
 }
@@ -208,16 +208,6 @@ fn act(action: Action, heap: &Heap, dying: Option<&Gc<Leaf>>) -> Option<bool> {
         }
     }
     None
-}
-
-fn message(payload: Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else {
-        String::from("<non-string panic>")
-    }
 }
 
 /// The garbage whose destructor or finalizer fires: it holds the dying leaf, and (for a sweep

@@ -58,3 +58,15 @@ pub fn seeded_runner() -> (proptest::test_runner::TestRunner, usize) {
     let runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
     (runner, max_len)
 }
+
+/// The text of a panic's payload (`panic!` with a literal or with formatting).
+#[allow(dead_code)] // not every test file catches panics
+pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else {
+        String::from("<non-string panic>")
+    }
+}
