@@ -305,6 +305,9 @@ impl Drop for Heap {
         self.flush_slot_caches();
         self.phase.set(Phase::Dropped);
         weak::unregister_table(self.id);
+        // The final cycle abandoned any incremental one; should it not have run (a panic left
+        // the heap busy), the barriers still must forget this heap.
+        crate::barrier::stop_marking(self.id);
         self.space.borrow_mut().leak_all();
         self.finalizable.borrow_mut().clear();
         if let Err(payload) = result {

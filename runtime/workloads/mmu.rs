@@ -46,7 +46,16 @@ struct Cursor<'a> {
     next: usize,
 }
 
-impl Cursor<'_> {
+impl<'a> Cursor<'a> {
+    /// A cursor at the start of the run.
+    fn new(spans: &'a [(u64, u64)], before: &'a [u64]) -> Cursor<'a> {
+        Cursor {
+            spans,
+            before,
+            next: 0,
+        }
+    }
+
     /// Paused time in `[0, t)`; `t` never decreases from one call to the next.
     fn paused_before(&mut self, t: u64) -> u64 {
         while self.next < self.spans.len() && self.spans[self.next].1 <= t {
@@ -119,32 +128,16 @@ fn worst_window(spans: &[(u64, u64)], before: &[u64], run: u64, w: u64) -> u64 {
     let mut worst = 0;
     // Windows starting where a pause starts (or as late as the run allows), and the one
     // starting at 0: the start never decreases, nor does the end.
-    let mut lo = Cursor {
-        spans,
-        before,
-        next: 0,
-    };
-    let mut hi = Cursor {
-        spans,
-        before,
-        next: 0,
-    };
+    let mut lo = Cursor::new(spans, before);
+    let mut hi = Cursor::new(spans, before);
     let starts = std::iter::once(0).chain(spans.iter().map(|&(a, _)| a.min(last_start)));
     for a in starts {
         worst = worst.max(hi.paused_before(a + w) - lo.paused_before(a));
     }
     // Windows ending where a pause ends (or as early as the run allows), and the one ending at
     // the end of the run.
-    let mut lo = Cursor {
-        spans,
-        before,
-        next: 0,
-    };
-    let mut hi = Cursor {
-        spans,
-        before,
-        next: 0,
-    };
+    let mut lo = Cursor::new(spans, before);
+    let mut hi = Cursor::new(spans, before);
     let ends = spans
         .iter()
         .map(|&(_, b)| b.max(w))
