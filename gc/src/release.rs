@@ -22,7 +22,8 @@
 //! object newer than what held it, as in a tree built top-down).
 //!
 //! The old objects one cycle releases are bounded ([`OldBudget`]: as many as the young list
-//! holds, at least 16 Ki): when the last handle to a large promoted structure goes, the rest
+//! holds, at least 16 Ki, and with incremental cycles on no more than half the pause target's
+//! time: old objects are scattered over the whole heap, so each may cost a cache miss): when the last handle to a large promoted structure goes, the rest
 //! stays listed and the following young cycles continue, so a young pause stays of the order
 //! of the nursery's work. A full cycle or a page sweep, which may free those objects itself,
 //! forgets the list first (what it held then waits for a sweep, as old garbage did before).
@@ -53,6 +54,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
+use std::time::Instant;
 
 use crate::header::{Header, DEAD, MARKED, OLD, VALUE_DROPPED, WEAK};
 use crate::heap::Heap;
@@ -72,19 +74,44 @@ pub(crate) struct Released {
 /// How many old objects one young cycle's release may free: as many as the young list holds
 /// (at least [`OldBudget::MIN`]), so a young pause stays of the order of the nursery's work
 /// even when the last handle to a large promoted structure goes; the rest is released by the
-/// following young cycles.
-#[derive(Clone, Copy)]
+/// following young cycles. With a deadline (incremental cycles on), the release also stops
+/// there: old objects lie anywhere in the heap, and releasing one may cost a cache miss or
+/// two, so a count alone does not bound the time.
 pub(crate) struct OldBudget {
     objects: usize,
+    deadline: Option<Instant>,
+    /// Objects looked at so far this cycle (the clock is read every `CLOCK_EVERY`).
+    looked: usize,
+    /// The deadline has been seen to pass: nothing more this cycle.
+    expired: bool,
 }
 
 impl OldBudget {
     const MIN: usize = 16 * 1024;
 
-    fn for_cycle(young: usize) -> OldBudget {
+    /// How many releases pass between two looks at the clock.
+    const CLOCK_EVERY: usize = 256;
+
+    fn for_cycle(young: usize, deadline: Option<Instant>) -> OldBudget {
         OldBudget {
             objects: young.max(Self::MIN),
+            deadline,
+            looked: 0,
+            expired: false,
         }
+    }
+
+    /// Whether the release must stop before looking at one more listed object, `old` old
+    /// objects having been released.
+    #[inline]
+    fn spent(&mut self, old: usize) -> bool {
+        self.looked += 1;
+        if !self.expired && self.looked % Self::CLOCK_EVERY == 0 {
+            self.expired = self
+                .deadline
+                .is_some_and(|deadline| Instant::now() >= deadline);
+        }
+        self.expired || old >= self.objects
     }
 }
 
@@ -113,11 +140,15 @@ impl Heap {
         tracer.stack = std::mem::take(&mut *self.release_stack.borrow_mut());
         let mut old = std::mem::take(&mut *self.released.borrow_mut());
         let mut released = Released::default();
-        let budget = OldBudget::for_cycle(young.len());
+        let deadline = self
+            .config
+            .incremental
+            .then(|| Instant::now() + self.config.pause_target / 2);
+        let mut budget = OldBudget::for_cycle(young.len(), deadline);
         let mut released_late = 0;
         if !tracer.stack.is_empty() {
             released_late +=
-                self.release_listed(&mut tracer, &mut old, &mut released, budget, outcome);
+                self.release_listed(&mut tracer, &mut old, &mut released, &mut budget, outcome);
         }
         // Kept entries are moved to the back, in order: `young[kept..]` is the new list. Each
         // is flagged `MARKED` ("visited"), so that if a later release brings its count to
@@ -147,7 +178,7 @@ impl Heap {
             outcome.bytes_freed += unsafe { self.free_released(object) };
             if !tracer.stack.is_empty() {
                 released_late +=
-                    self.release_listed(&mut tracer, &mut old, &mut released, budget, outcome);
+                    self.release_listed(&mut tracer, &mut old, &mut released, &mut budget, outcome);
             }
         }
         young.drain(..kept);
@@ -238,11 +269,11 @@ impl Heap {
         tracer: &mut Tracer,
         old: &mut Vec<NonNull<Header>>,
         released: &mut Released,
-        budget: OldBudget,
+        budget: &mut OldBudget,
         outcome: &mut SweepOutcome,
     ) -> usize {
         let mut young = 0;
-        while old.len() < budget.objects {
+        while !budget.spent(old.len()) {
             let Some(next) = tracer.stack.pop() else {
                 break;
             };

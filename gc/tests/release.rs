@@ -33,12 +33,15 @@ fn young_heap() -> Heap {
     heap_with_nursery(256 << 10)
 }
 
-/// [`young_heap`] with a nursery of `young_bytes`.
+/// [`young_heap`] with a nursery of `young_bytes`. Incremental cycles stay off whatever the
+/// environment says: with them on, a release also stops at a deadline, and these tests count
+/// exactly what one cycle releases (the deadline has a test of its own).
 fn heap_with_nursery(young_bytes: usize) -> Heap {
     Heap::with_config(Config {
         min_heap_bytes: 256 << 20,
         young_bytes,
         torture: false,
+        incremental: false,
         ..Config::default()
     })
 }
@@ -464,6 +467,49 @@ fn a_large_old_structure_is_released_over_several_young_cycles() {
     heap.collect();
     assert_eq!(heap.stats().objects, 0);
     heap.verify();
+}
+
+#[test]
+fn with_incremental_cycles_on_the_old_release_also_stops_at_its_deadline() {
+    // With a pause target of zero the deadline has passed when the release starts: it looks
+    // at the clock every 256 listed objects and stops at the first look, so a 2^13-node old
+    // tree (within the 16 Ki count budget of one cycle) takes many young cycles.
+    let heap = Heap::with_config(Config {
+        min_heap_bytes: 256 << 20,
+        young_bytes: 64 << 10,
+        torture: false,
+        incremental: true,
+        pause_target: std::time::Duration::ZERO,
+        ..Config::default()
+    });
+    let depth = 12;
+    let old = tree(&heap, depth);
+    heap.collect();
+    assert_eq!(heap.stats().objects, nodes(depth));
+    drop(heap.alloc(Tree {
+        children: Some((old.clone(), old)),
+        value: 0,
+    }));
+    let mut released_old = Vec::new();
+    while heap.stats().objects > 16 {
+        let (cycle, filler) = run_young_cycle_with_filler(&heap);
+        released_old.push(cycle.objects_released.saturating_sub(filler + 1));
+        heap.verify();
+        assert!(
+            released_old.len() <= nodes(depth) / 200,
+            "the release makes progress: {released_old:?}"
+        );
+    }
+    assert!(
+        released_old.iter().all(|&n| n <= 256),
+        "each cycle stops at its first look at the clock: {released_old:?}"
+    );
+    assert!(
+        released_old.len() >= nodes(depth) / 256,
+        "spread over many cycles: {released_old:?}"
+    );
+    heap.collect();
+    assert_eq!(heap.stats().objects, 0);
 }
 
 #[test]
