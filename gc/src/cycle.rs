@@ -92,7 +92,7 @@ impl Heap {
             );
         }
         // A whole cycle replaces an incremental one in progress (rule 12).
-        self.abandon_incremental();
+        let abandoned = self.abandon_incremental();
         let _idle_on_exit = PhaseGuard(&self.phase);
         let at = crate::gctrace::since_start();
         let start = Instant::now();
@@ -244,15 +244,26 @@ impl Heap {
             }
         };
         let pool_drop = pool_drop_start.elapsed();
+        // The stops of an incremental cycle this one replaced are reported as this one's.
+        let (at, earlier_stops, earlier_pause, longest_stop, wall) = match &abandoned {
+            None => (at, 0, Duration::ZERO, pause, pause),
+            Some(a) => (
+                a.at,
+                a.stops,
+                a.pause,
+                a.longest.max(pause),
+                a.started.elapsed(),
+            ),
+        };
         let stats = CycleStats {
             cycle,
             trigger,
             at,
-            pause,
+            pause: earlier_pause + pause,
             incremental: false,
-            stops: 1,
-            longest_stop: pause,
-            wall: pause,
+            stops: earlier_stops + 1,
+            longest_stop,
+            wall,
             outrun: false,
             sweep_finish,
             clear_pools,

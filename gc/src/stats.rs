@@ -56,12 +56,17 @@ pub struct CycleStats {
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub at: Duration,
     /// The time the cycle stopped the program: `sweep_finish + clear_pools + release + roots +
-    /// mark + finalize + sweep` (plus bookkeeping).
+    /// mark + finalize + sweep` (plus bookkeeping). A whole cycle that replaced an incremental
+    /// one in progress (`collect()`, the limit) includes that one's stops here, in `stops`,
+    /// `longest_stop` and `wall`, and its `at` is that one's start, so that the cycles' pauses
+    /// add up to every [`Pause`](crate::Pause) recorded except sweep steps (a cycle a panic in
+    /// `Trace::trace` abandoned is the exception: it reports nothing).
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub pause: Duration,
     /// Whether the cycle ran incrementally (in steps between which the program ran).
     pub incremental: bool,
-    /// How many times the cycle stopped the program (1 unless incremental).
+    /// How many times the cycle stopped the program (1 unless incremental, or replacing an
+    /// incremental cycle: see [`pause`](Self::pause)).
     pub stops: u32,
     /// The longest of those stops.
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]

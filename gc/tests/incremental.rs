@@ -232,6 +232,55 @@ fn collect_during_an_incremental_cycle_is_exact() {
     }
 }
 
+/// A whole cycle that replaces an incremental one in progress reports that one's stops as
+/// its own, so the cycles' pauses add up to every stop recorded but sweep steps.
+#[test]
+fn collect_reports_the_stops_of_the_cycle_it_abandons() {
+    let heap = torture_heap();
+    let started = count_starts(&heap);
+    let pauses = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let sink = pauses.clone();
+    heap.on_pause(move |p| sink.borrow_mut().push((p.kind, p.duration)));
+    let cycles = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let sink = cycles.clone();
+    heap.on_cycle(move |c| sink.borrow_mut().push(c.pause));
+    // Enough live objects that the cycle is still walking them five steps in.
+    let _live: Vec<_> = (0..100).map(|i| heap.alloc(Leaf(i))).collect();
+    step_into_a_cycle(&heap, &started, 5);
+    let cycle = heap.collect();
+    let pauses = pauses.borrow();
+    let start = pauses
+        .iter()
+        .rposition(|p| p.0 == PauseKind::Start)
+        .expect("a cycle started");
+    let of_this_cycle: Vec<_> = pauses[start..]
+        .iter()
+        .filter(|p| p.0 != PauseKind::Sweep)
+        .collect();
+    assert!(
+        of_this_cycle.len() >= 3,
+        "a start, steps and collect's stop"
+    );
+    assert_eq!(cycle.stops as usize, of_this_cycle.len());
+    assert_eq!(
+        cycle.pause,
+        of_this_cycle
+            .iter()
+            .map(|p| p.1)
+            .sum::<std::time::Duration>()
+    );
+    assert!(cycle.longest_stop <= cycle.pause && cycle.pause <= cycle.wall);
+    let recorded: std::time::Duration = pauses
+        .iter()
+        .filter(|p| p.0 != PauseKind::Sweep)
+        .map(|p| p.1)
+        .sum();
+    assert_eq!(
+        cycles.borrow().iter().sum::<std::time::Duration>(),
+        recorded
+    );
+}
+
 /// Paced incremental cycles on a heap with a large live set: they stop the program many times,
 /// each stop shorter than the whole cycle, and the heap stays within its goal plus what the
 /// last cycle let float (born during it).

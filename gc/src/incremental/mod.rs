@@ -65,6 +65,17 @@ const CLOCK_EVERY: usize = 256;
 /// three units a step, each cycle would leave the next one more to do than it did itself.
 const TORTURE_UNITS: usize = 3;
 
+/// The stops an abandoned incremental cycle had made (see
+/// [`Heap::abandon_incremental`]): the whole cycle that replaces it reports them as its own,
+/// so that every stop recorded as a pause belongs to some cycle's figures.
+pub(crate) struct Abandoned {
+    pub(crate) at: Duration,
+    pub(crate) started: Instant,
+    pub(crate) stops: u32,
+    pub(crate) pause: Duration,
+    pub(crate) longest: Duration,
+}
+
 /// Where the two walks of root discovery are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stage {
@@ -455,10 +466,9 @@ impl Heap {
     /// Gives up an incremental cycle in progress: clears every mark and count and switches the
     /// barriers off. The heap is then as if the cycle had never started (objects born during
     /// it are old). For `collect()`, the limit, a panic in `trace`, and dropping the heap.
-    pub(crate) fn abandon_incremental(&self) {
-        if self.marking.borrow_mut().take().is_none() {
-            return;
-        }
+    /// Returns the stops the cycle had made, for the whole cycle that replaces it to report.
+    pub(crate) fn abandon_incremental(&self) -> Option<Abandoned> {
+        let m = self.marking.borrow_mut().take()?;
         barrier::stop_marking(self.id);
         self.birth.set(0);
         self.flush_slot_caches();
@@ -472,6 +482,13 @@ impl Heap {
         tracer.stack.clear();
         tracer.epoch = None;
         tracer.marked_bytes = 0;
+        Some(Abandoned {
+            at: m.at,
+            started: m.started,
+            stops: m.stops,
+            pause: m.pause,
+            longest: m.longest,
+        })
     }
 
     /// Completes a cycle in progress at once (for `verify()`), returning the first panic of
