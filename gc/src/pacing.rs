@@ -92,6 +92,22 @@ impl Pacer {
         self.next_start = self.next_goal - room / 100 * (100 - START_PERCENT);
         self.next_goal
     }
+
+    /// Sets the next goal after an incremental cycle, from the `reached` bytes its mark found
+    /// live, and returns it. `heap` is the old generation now: `reached` plus what was born
+    /// (black) during the cycle. Born objects are growth since the snapshot, not live bytes
+    /// the goal grows from; but however many there were, the next cycle keeps the runway a
+    /// cycle started at its usual point would have: when they already fill the way to the
+    /// start, the next cycle starts at once and its goal is a runway beyond the heap.
+    pub(crate) fn end_incremental_cycle(&mut self, reached: usize, heap: usize) -> usize {
+        self.end_cycle(reached);
+        let runway = (self.next_goal - reached.min(self.next_goal)) / 100 * (100 - START_PERCENT);
+        if heap.saturating_add(runway) > self.next_goal {
+            self.next_goal = heap.saturating_add(runway);
+            self.next_start = heap;
+        }
+        self.next_goal
+    }
 }
 
 #[cfg(test)]
@@ -148,6 +164,25 @@ mod tests {
         assert!(p.start_due(1600, 101));
         assert!(!p.due(1600, 101));
         assert!(!p.overshot(3000) && p.overshot(3001));
+    }
+
+    #[test]
+    fn an_incremental_goal_grows_from_what_the_mark_reached() {
+        let mut p = pacer(100, 100);
+        // A quarter more was born during the cycle: the goal ignores it, the start does not
+        // move, and the heap has its 30% runway left.
+        assert_eq!(p.end_incremental_cycle(1000, 1250), 2000);
+        assert!(!p.start_due(1250, 450) && p.start_due(1250, 451));
+    }
+
+    #[test]
+    fn an_incremental_cycle_born_full_starts_the_next_at_once_with_a_runway() {
+        let mut p = pacer(100, 100);
+        // As much was born as was reached (a structure built during the cycle): the next
+        // cycle starts with the next allocation, and its goal is a runway beyond the heap.
+        assert_eq!(p.end_incremental_cycle(1000, 2000), 2300);
+        assert!(p.start_due(2000, 1));
+        assert!(!p.due(2000, 300) && p.due(2000, 301));
     }
 
     #[test]

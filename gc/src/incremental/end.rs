@@ -29,8 +29,14 @@ impl Heap {
         // What survives: what the mark reached, what was born meanwhile (black), and zombies.
         let live = m.marked_bytes + born_bytes + zombie_bytes;
         self.paced.set(live);
+        // The goal grows from what the mark found reachable, not from what was born during
+        // the cycle: those objects are kept only because the cycle could not look at them
+        // (born black), and most are garbage by now. Counted as live, they would raise every
+        // goal by the runway's allocation, and through it the next cycle's runway and births
+        // (a third more heap at GOGC=100). Counted as growth since the snapshot, they bring
+        // the next cycle forward instead, which then looks at them.
         let mut pacer = self.pacer.get();
-        let next_goal = pacer.end_cycle(live);
+        let next_goal = pacer.end_incremental_cycle(m.marked_bytes + zombie_bytes, live);
         self.pacer.set(pacer);
         let objects_live = m.marked + born;
         let objects_freed = self.objects.get().saturating_sub(objects_live);

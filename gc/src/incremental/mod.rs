@@ -208,6 +208,9 @@ impl Heap {
         drop(young);
         self.paced
             .set(self.paced.get() + self.young_bytes.replace(0));
+        // The count starts here: a whole or young cycle run since the last incremental one
+        // (the young one just above among them) left its own.
+        self.tracer.borrow_mut().marked_bytes = 0;
         let epoch = barrier::start_marking(self.id);
         self.birth.set(OLD | MARKED);
         let space = self.space.borrow();
