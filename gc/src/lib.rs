@@ -209,7 +209,8 @@
 //! sweeping), and the lazy sweep. A step runs when an allocation has used its share (a
 //! thirty-second of the goal, at most 64 KiB) and does the work those bytes paid for: the
 //! work left over the bytes left to the goal, so the marking ends before the heap reaches it. A step also ends at
-//! [`Config::pause_target`]. Past the goal, every step works to its pause target; if the
+//! [`Config::pause_target`]. Past the goal, every step works to its pause target and steps
+//! come eight times as often; if the
 //! program outruns the steps by half the goal again, the rest is done in one stop and the
 //! cycle says so ([`CycleStats::outrun`]); `max_heap_bytes`
 //! stays a hard limit (a whole cycle runs before it would be passed). The cycle starts 70%

@@ -177,7 +177,9 @@ impl Heap {
                     Some(limit) => limit.saturating_sub(self.bytes()),
                     None => usize::MAX,
                 };
-                limit.min(crate::incremental::step_bytes(self.pacer.get().next_goal()))
+                let pacer = self.pacer.get();
+                let past_goal = pacer.due(self.paced.get(), 0);
+                limit.min(crate::incremental::step_bytes(pacer.next_goal(), past_goal))
             } else {
                 budget.min(self.pacer.get().room_to_start(self.paced.get()))
             };
@@ -237,6 +239,24 @@ mod tests {
         assert_eq!(kept.len() * slot_of::<[u64; 4]>(), heap.stats().bytes);
         assert!(heap.stats().bytes + slot_of::<[u64; 4]>() > limit);
         heap.verify();
+    }
+
+    #[test]
+    fn past_its_goal_a_marking_heap_steps_eight_times_as_often() {
+        let heap = heap(Config {
+            incremental: true,
+            young_bytes: 0,
+            ..Config::default()
+        });
+        let live: Vec<_> = (0..1000u64).map(|i| heap.alloc(i)).collect();
+        heap.start_incremental(crate::Trigger::Pacing);
+        let goal = heap.pacer.get().next_goal();
+        let step = crate::incremental::step_bytes(goal, false);
+        assert_eq!(heap.allocation_budget(), step);
+        heap.paced.set(goal + 1);
+        assert_eq!(heap.allocation_budget(), step / 8);
+        heap.collect();
+        assert!(live.iter().zip(0..).all(|(v, i)| **v == i));
     }
 
     #[test]
