@@ -53,11 +53,7 @@ fn sum(node: &Option<Gc<Node>>) -> u64 {
 
 /// A heap that collects only when asked, every cycle full (no nursery).
 fn explicit_heap() -> Heap {
-    Heap::with_config(Config {
-        min_heap_bytes: usize::MAX,
-        young_bytes: 0,
-        ..Config::default()
-    })
+    Heap::with_config(Config::default().min_heap_bytes(usize::MAX).young_bytes(0))
 }
 
 fn us(d: Duration) -> f64 {

@@ -39,10 +39,7 @@ static KEPT: Pool<Vec<u8>> = Pool::new(Vec::new).with_policy(DrainPolicy::Victim
 #[test]
 fn heap_handles_cells_and_weak_handles() {
     let _serial = serial();
-    let heap = Heap::with_config(Config {
-        gc_percent: 50,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(Config::default().gc_percent(50));
     let a = heap.alloc(Node {
         label: "a".into(),
         next: GcCell::new(None),
@@ -71,10 +68,7 @@ fn heap_handles_cells_and_weak_handles() {
 #[test]
 fn try_alloc_reports_the_limit() {
     let _serial = serial();
-    let heap = Heap::with_config(Config {
-        max_heap_bytes: Some(64 << 10),
-        ..Config::default()
-    });
+    let heap = Heap::with_config(Config::default().max_heap_bytes(64 << 10));
     let mut kept = Vec::new();
     let error: AllocError = loop {
         match heap.try_alloc([0u64; 128]) {

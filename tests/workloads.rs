@@ -39,10 +39,7 @@ fn every_workload_agrees_with_its_baseline() {
 #[test]
 fn small_heap_floors_make_the_collector_run() {
     let mut params = Params::new(Workload::BinaryTrees, if short_mode() { 6 } else { 12 });
-    params.config = Config {
-        min_heap_bytes: 16 << 10,
-        ..Config::default()
-    };
+    params.config = Config::default().min_heap_bytes(16 << 10);
     let run = Workload::BinaryTrees.run(Engine::Prologue, &params);
     let gc = run.gc.expect("prologue runs report their cycles");
     assert!(gc.cycle_count() > 0);
@@ -68,11 +65,9 @@ fn sizes_are_checked() {
 fn the_pause_log_is_every_pause_the_heap_counted() {
     let mut params = Params::new(Workload::Latency, 10);
     params.rounds = Some(if short_mode() { 200 } else { 2000 });
-    params.config = Config {
-        young_bytes: 64 << 10,
-        min_heap_bytes: 64 << 10,
-        ..Config::default()
-    };
+    params.config = Config::default()
+        .young_bytes(64 << 10)
+        .min_heap_bytes(64 << 10);
     let run = Workload::Latency.run(Engine::Prologue, &params);
     let gc = run.gc.expect("prologue runs report their pauses");
     let counted: u64 = gc.heaps.iter().map(|h| h.pauses).sum();

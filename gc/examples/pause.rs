@@ -26,11 +26,11 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
-    let heap = Heap::with_config(Config {
-        min_heap_bytes: usize::MAX, // only the explicit collections below
-        torture: false,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(
+        Config::default()
+            .min_heap_bytes(usize::MAX) // only the explicit collections below
+            .torture(false),
+    );
     let live = tree(&heap, n);
     drop(tree(&heap, n / 2));
     let ms = |d: Duration| d.as_secs_f64() * 1e3;

@@ -5,18 +5,22 @@ use std::sync::OnceLock;
 /// A heap's pacing and limits. `Config::default()` is Go's defaults (GOGC=100, a 4 MiB floor,
 /// no limit), with torture mode on when the environment has `PROLOGUE_GC_TORTURE=1`.
 ///
+/// Build one from the default with the setters, one per field, each named after its field:
+///
 /// ```
 /// use prologue_gc::{Config, Heap};
 ///
-/// let heap = Heap::with_config(Config {
-///     gc_percent: 50,
-///     max_heap_bytes: Some(64 << 20),
-///     ..Config::default()
-/// });
+/// let heap = Heap::with_config(Config::default().gc_percent(50).max_heap_bytes(64 << 20));
 /// assert_eq!(heap.config().gc_percent, 50);
+/// assert_eq!(heap.config().max_heap_bytes, Some(64 << 20));
 /// ```
+///
+/// The struct is `#[non_exhaustive]`: outside this crate it cannot be written as a struct
+/// literal (not even with `..Config::default()`), so adding a knob breaks no caller. Its fields
+/// stay public to read, and to assign on a `Config` you already have.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Config {
     /// Go's GOGC: the next cycle starts once the heap has grown by this percentage over what
     /// the last cycle left live. `0` collects whenever the heap grows past the live size (or
@@ -63,6 +67,107 @@ impl Default for Config {
             incremental: incremental_from_env(),
             pause_target: std::time::Duration::from_micros(250),
         }
+    }
+}
+
+/// The setters: `Config::default().gc_percent(50).incremental(true)`. Each replaces one field
+/// and returns the whole `Config`, so they chain.
+impl Config {
+    /// Sets [`gc_percent`](Config::gc_percent), Go's GOGC: how far the old generation grows
+    /// over what the last full cycle left live before the next full cycle starts.
+    ///
+    /// ```
+    /// let config = prologue_gc::Config::default().gc_percent(50);
+    /// assert_eq!(config.gc_percent, 50);
+    /// ```
+    #[must_use]
+    pub fn gc_percent(mut self, percent: u32) -> Config {
+        self.gc_percent = percent;
+        self
+    }
+
+    /// Sets [`min_heap_bytes`](Config::min_heap_bytes), the smallest heap goal.
+    ///
+    /// ```
+    /// let config = prologue_gc::Config::default().min_heap_bytes(64 << 10);
+    /// assert_eq!(config.min_heap_bytes, 64 << 10);
+    /// ```
+    #[must_use]
+    pub fn min_heap_bytes(mut self, bytes: usize) -> Config {
+        self.min_heap_bytes = bytes;
+        self
+    }
+
+    /// Sets [`max_heap_bytes`](Config::max_heap_bytes), the hard limit: a number of bytes, or
+    /// `None` for no limit.
+    ///
+    /// ```
+    /// use prologue_gc::Config;
+    ///
+    /// let limited = Config::default().max_heap_bytes(64 << 20);
+    /// assert_eq!(limited.max_heap_bytes, Some(64 << 20));
+    /// assert_eq!(limited.max_heap_bytes(None).max_heap_bytes, None);
+    /// ```
+    #[must_use]
+    pub fn max_heap_bytes(mut self, limit: impl Into<Option<usize>>) -> Config {
+        self.max_heap_bytes = limit.into();
+        self
+    }
+
+    /// Sets [`torture`](Config::torture): collect before every allocation and verify after
+    /// every cycle. `false` also overrides `PROLOGUE_GC_TORTURE=1`.
+    ///
+    /// ```
+    /// let config = prologue_gc::Config::default().torture(false);
+    /// assert!(!config.torture);
+    /// ```
+    #[must_use]
+    pub fn torture(mut self, torture: bool) -> Config {
+        self.torture = torture;
+        self
+    }
+
+    /// Sets [`young_bytes`](Config::young_bytes), the nursery's size; `0` makes every cycle
+    /// full.
+    ///
+    /// ```
+    /// let config = prologue_gc::Config::default().young_bytes(0);
+    /// assert_eq!(config.young_bytes, 0);
+    /// ```
+    #[must_use]
+    pub fn young_bytes(mut self, bytes: usize) -> Config {
+        self.young_bytes = bytes;
+        self
+    }
+
+    /// Sets [`incremental`](Config::incremental): run pacing-triggered full cycles in bounded
+    /// steps. `false` also overrides `PROLOGUE_GC_INCREMENTAL=1`.
+    ///
+    /// ```
+    /// let config = prologue_gc::Config::default().incremental(true);
+    /// assert!(config.incremental);
+    /// ```
+    #[must_use]
+    pub fn incremental(mut self, incremental: bool) -> Config {
+        self.incremental = incremental;
+        self
+    }
+
+    /// Sets [`pause_target`](Config::pause_target), how long one incremental step may stop the
+    /// program.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let config = prologue_gc::Config::default()
+    ///     .incremental(true)
+    ///     .pause_target(Duration::from_micros(500));
+    /// assert_eq!(config.pause_target, Duration::from_micros(500));
+    /// ```
+    #[must_use]
+    pub fn pause_target(mut self, target: std::time::Duration) -> Config {
+        self.pause_target = target;
+        self
     }
 }
 

@@ -152,7 +152,7 @@ impl Heap {
     ///
     /// ```
     /// use prologue_gc::{Config, Heap};
-    /// let heap = Heap::with_config(Config { gc_percent: 200, ..Config::default() });
+    /// let heap = Heap::with_config(Config::default().gc_percent(200));
     /// assert_eq!(heap.config().gc_percent, 200);
     /// ```
     pub fn with_config(config: Config) -> Heap {

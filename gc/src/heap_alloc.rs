@@ -82,7 +82,7 @@ impl Heap {
     ///
     /// ```
     /// use prologue_gc::{Config, Heap};
-    /// let heap = Heap::with_config(Config { max_heap_bytes: Some(1024), ..Config::default() });
+    /// let heap = Heap::with_config(Config::default().max_heap_bytes(1024));
     /// assert!(heap.try_alloc([0u8; 512]).is_ok());
     /// assert!(heap.try_alloc([0u8; 4096]).is_err());
     /// ```
@@ -169,7 +169,7 @@ impl Heap {
     ///
     /// ```
     /// use prologue_gc::{Config, Heap};
-    /// let heap = Heap::with_config(Config { max_heap_bytes: Some(1024), ..Config::default() });
+    /// let heap = Heap::with_config(Config::default().max_heap_bytes(1024));
     /// assert!(heap.try_alloc_str("small").is_ok());
     /// assert!(heap.try_alloc_str(&"x".repeat(4096)).is_err());
     /// ```
@@ -209,7 +209,7 @@ impl Heap {
     ///
     /// ```
     /// use prologue_gc::{Config, Heap};
-    /// let heap = Heap::with_config(Config { max_heap_bytes: Some(1024), ..Config::default() });
+    /// let heap = Heap::with_config(Config::default().max_heap_bytes(1024));
     /// assert!(heap.try_alloc_slice(&[1u64, 2, 3]).is_ok());
     /// assert!(heap.try_alloc_slice(&[0u64; 1024]).is_err());
     /// ```

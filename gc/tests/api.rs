@@ -45,10 +45,7 @@ unsafe impl Trace for Manual {
 }
 
 fn heap() -> Heap {
-    Heap::with_config(Config {
-        torture: false,
-        ..Config::default()
-    })
+    Heap::with_config(Config::default().torture(false))
 }
 
 #[test]

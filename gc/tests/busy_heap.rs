@@ -37,12 +37,12 @@ impl Finalize for Big {
 /// A heap whose every cycle is full, with a small floor so pacing (lazily swept) cycles come
 /// quickly.
 fn paced_heap() -> Rc<Heap> {
-    Rc::new(Heap::with_config(Config {
-        young_bytes: 0,
-        min_heap_bytes: 64 << 10,
-        torture: false,
-        ..Config::default()
-    }))
+    Rc::new(Heap::with_config(
+        Config::default()
+            .young_bytes(0)
+            .min_heap_bytes(64 << 10)
+            .torture(false),
+    ))
 }
 
 /// Allocates garbage until `done` says so.
@@ -201,12 +201,12 @@ impl Clone for Allocating {
 #[test]
 fn a_slice_whose_clone_starts_cycles_survives_while_held() {
     for (len, young_bytes) in [(300, 0), (300, 64 << 10), (8, 0), (8, 64 << 10)] {
-        let heap = Rc::new(Heap::with_config(Config {
-            young_bytes,
-            min_heap_bytes: 64 << 10,
-            torture: false,
-            ..Config::default()
-        }));
+        let heap = Rc::new(Heap::with_config(
+            Config::default()
+                .young_bytes(young_bytes)
+                .min_heap_bytes(64 << 10)
+                .torture(false),
+        ));
         let item = Allocating {
             value: 5,
             heap: Rc::downgrade(&heap),
@@ -251,10 +251,7 @@ fn verify_from_a_clone_inside_alloc_slice_sees_no_half_built_object() {
         }
     }
     for torture in [false, true] {
-        let heap = Rc::new(Heap::with_config(Config {
-            torture,
-            ..Config::default()
-        }));
+        let heap = Rc::new(Heap::with_config(Config::default().torture(torture)));
         let target = heap.alloc(9u64);
         let items = vec![
             Verifies {
@@ -295,11 +292,7 @@ fn weak_upgrade_in_a_destructor_during_a_young_sweep_gives_none_for_the_dying() 
         upgrader: Upgrader,
     }
     for order in [false, true] {
-        let heap = Heap::with_config(Config {
-            torture: false,
-            young_bytes: 256 << 10,
-            ..Config::default()
-        });
+        let heap = Heap::with_config(Config::default().torture(false).young_bytes(256 << 10));
         // A young garbage cycle a <-> b (the release step cannot free it: each has a handle),
         // where one side's destructor upgrades a weak handle to the other.
         let a = heap.alloc(Node {

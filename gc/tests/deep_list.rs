@@ -13,13 +13,13 @@ struct Node {
 fn a_ten_million_node_list_is_marked_and_swept_without_recursion() {
     let short = std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1");
     let len: u32 = if short { 1_000_000 } else { 10_000_000 };
-    let heap = Heap::with_config(Config {
-        // No pacing cycles while building (they would re-mark the growing list: pacing is
-        // tested elsewhere); torture mode would make this quadratic, so it is off here.
-        min_heap_bytes: usize::MAX,
-        torture: false,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(
+        Config::default()
+            // No pacing cycles while building (they would re-mark the growing list: pacing is
+            // tested elsewhere); torture mode would make this quadratic, so it is off here.
+            .min_heap_bytes(usize::MAX)
+            .torture(false),
+    );
     let mut head: Option<Gc<Node>> = None;
     for value in 0..len {
         head = Some(heap.alloc(Node { value, next: head }));

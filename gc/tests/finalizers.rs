@@ -8,10 +8,7 @@ use std::rc::Rc;
 use prologue_gc::{Config, Finalize, Gc, GcCell, Heap, Trace, WeakGc};
 
 fn heap() -> Heap {
-    Heap::with_config(Config {
-        torture: false,
-        ..Config::default()
-    })
+    Heap::with_config(Config::default().torture(false))
 }
 
 /// Reads everything it holds when finalized and logs what it saw.

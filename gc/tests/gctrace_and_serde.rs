@@ -4,10 +4,7 @@ use prologue_gc::{Config, Heap};
 
 #[test]
 fn the_gctrace_line_names_every_phase_and_the_heap_sizes() {
-    let heap = Heap::with_config(Config {
-        torture: false,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(Config::default().torture(false));
     let _kept = heap.alloc([0u8; 1000]);
     drop(heap.alloc([0u8; 1000]));
     let cycle = heap.collect();
@@ -26,10 +23,7 @@ fn the_gctrace_line_names_every_phase_and_the_heap_sizes() {
 #[cfg(feature = "serde")]
 #[test]
 fn statistics_serialize_with_durations_in_nanoseconds() {
-    let heap = Heap::with_config(Config {
-        torture: false,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(Config::default().torture(false));
     let cycle = heap.collect();
     let json = serde_json::to_value(&cycle).unwrap();
     assert_eq!(json["cycle"], 1);
@@ -51,10 +45,7 @@ fn gctrace_child() {
     if std::env::var("PROLOGUE_GCTRACE_CHILD").is_err() {
         return;
     }
-    let heap = Heap::with_config(Config {
-        torture: false,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(Config::default().torture(false));
     heap.collect();
     heap.collect();
 }

@@ -36,12 +36,12 @@ struct Leaf(u64);
 type Filler = [u64; 12];
 
 fn torture_heap() -> Heap {
-    Heap::with_config(Config {
-        incremental: true,
-        torture: true,
-        young_bytes: 0,
-        ..Config::default()
-    })
+    Heap::with_config(
+        Config::default()
+            .incremental(true)
+            .torture(true)
+            .young_bytes(0),
+    )
 }
 
 /// Allocates filler until an incremental cycle has started, then `k` more (steps); returns
@@ -287,13 +287,13 @@ fn collect_reports_the_stops_of_the_cycle_it_abandons() {
 #[test]
 fn paced_incremental_cycles_run_in_many_stops() {
     let live = if common::short() { 20_000 } else { 200_000 };
-    let heap = Heap::with_config(Config {
-        incremental: true,
-        torture: false,
-        young_bytes: 256 << 10,
-        min_heap_bytes: 1 << 20,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(
+        Config::default()
+            .incremental(true)
+            .torture(false)
+            .young_bytes(256 << 10)
+            .min_heap_bytes(1 << 20),
+    );
     let cycles = Rc::new(std::cell::RefCell::new(Vec::new()));
     let sink = cycles.clone();
     heap.on_cycle(move |c| {

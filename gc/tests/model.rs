@@ -342,22 +342,14 @@ fn random_programs_match_the_reachability_model() {
 /// check still holds at each `collect()`.
 #[test]
 fn random_programs_match_the_model_with_frequent_young_cycles() {
-    run_programs(Config {
-        young_bytes: 256,
-        min_heap_bytes: 1 << 30,
-        ..Config::default()
-    });
+    run_programs(Config::default().young_bytes(256).min_heap_bytes(1 << 30));
 }
 
 /// Incremental torture: the smallest step at every allocation and cycles back to back, so
 /// every op runs between steps of counting, root finding or marking.
 #[test]
 fn random_programs_match_the_model_between_incremental_steps() {
-    let cycles = run_programs(Config {
-        incremental: true,
-        torture: true,
-        ..Config::default()
-    });
+    let cycles = run_programs(Config::default().incremental(true).torture(true));
     let least = if common::short() { 10 } else { 100 };
     assert!(cycles > least, "only {cycles} incremental cycles ran");
 }
@@ -365,13 +357,13 @@ fn random_programs_match_the_model_between_incremental_steps() {
 /// Incremental cycles started by pacing on a tiny floor, with young cycles in between.
 #[test]
 fn random_programs_match_the_model_with_paced_incremental_cycles() {
-    let cycles = run_programs(Config {
-        incremental: true,
-        torture: false,
-        min_heap_bytes: 256,
-        young_bytes: 256,
-        ..Config::default()
-    });
+    let cycles = run_programs(
+        Config::default()
+            .incremental(true)
+            .torture(false)
+            .min_heap_bytes(256)
+            .young_bytes(256),
+    );
     let least = if common::short() { 2 } else { 20 };
     assert!(cycles > least, "only {cycles} incremental cycles ran");
 }

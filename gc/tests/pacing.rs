@@ -14,17 +14,17 @@ fn short() -> bool {
 #[test]
 fn a_garbage_loop_keeps_the_heap_bounded() {
     let min = 256 << 10;
-    let heap = Heap::with_config(Config {
-        gc_percent: 100,
-        min_heap_bytes: min,
-        max_heap_bytes: None,
-        torture: false,
-        young_bytes: 0,
-        // Stop-the-world pacing: the heap never passes its goal (`incremental.rs` pins the
-        // incremental bound).
-        incremental: false,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(
+        Config::default()
+            .gc_percent(100)
+            .min_heap_bytes(min)
+            .max_heap_bytes(None)
+            .torture(false)
+            .young_bytes(0)
+            // Stop-the-world pacing: the heap never passes its goal (`incremental.rs` pins the
+            // incremental bound).
+            .incremental(false),
+    );
     let live: Vec<Gc<[u64; 4]>> = (0..1000).map(|i| heap.alloc([i; 4])).collect();
     let rounds = if short() { 40_000 } else { 1_000_000 };
     for i in 0..rounds {
@@ -47,14 +47,14 @@ fn a_garbage_loop_keeps_the_heap_bounded() {
 
 #[test]
 fn the_goal_is_live_bytes_times_one_plus_gc_percent() {
-    let heap = Heap::with_config(Config {
-        gc_percent: 50,
-        min_heap_bytes: 1024,
-        max_heap_bytes: None,
-        torture: false,
-        young_bytes: 0,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(
+        Config::default()
+            .gc_percent(50)
+            .min_heap_bytes(1024)
+            .max_heap_bytes(None)
+            .torture(false)
+            .young_bytes(0),
+    );
     let live: Vec<_> = (0..1000u64).map(|i| heap.alloc(i)).collect();
     let cycle = heap.collect();
     assert_eq!(cycle.next_goal, cycle.heap_after + cycle.heap_after / 2);
@@ -75,14 +75,14 @@ fn the_goal_is_live_bytes_times_one_plus_gc_percent() {
 #[test]
 fn try_alloc_fails_at_the_limit_and_recovers_after_a_collection() {
     let limit = 64 << 10;
-    let heap = Heap::with_config(Config {
-        gc_percent: 100,
-        min_heap_bytes: 1 << 30, // pacing never triggers: only the limit does
-        max_heap_bytes: Some(limit),
-        torture: false,
-        young_bytes: 0,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(
+        Config::default()
+            .gc_percent(100)
+            .min_heap_bytes(1 << 30) // pacing never triggers: only the limit does
+            .max_heap_bytes(limit)
+            .torture(false)
+            .young_bytes(0),
+    );
     let mut kept = Vec::new();
     let error = loop {
         match heap.try_alloc([0u8; 1000]) {
@@ -107,11 +107,7 @@ fn try_alloc_fails_at_the_limit_and_recovers_after_a_collection() {
 
 #[test]
 fn alloc_panics_clearly_at_the_limit() {
-    let heap = Heap::with_config(Config {
-        max_heap_bytes: Some(1000),
-        torture: false,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(Config::default().max_heap_bytes(1000).torture(false));
     let result = catch_unwind(AssertUnwindSafe(|| heap.alloc([0u8; 2000])));
     let payload = result.unwrap_err();
     let message = payload.downcast_ref::<String>().unwrap();
@@ -133,12 +129,12 @@ impl FitsCheck for Heap {
 
 #[test]
 fn torture_mode_collects_at_every_allocation() {
-    let heap = Heap::with_config(Config {
-        torture: true,
-        // (Incremental torture takes a step at every allocation instead: `incremental.rs`.)
-        incremental: false,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(
+        Config::default()
+            .torture(true)
+            // (Incremental torture takes a step at every allocation instead: `incremental.rs`.)
+            .incremental(false),
+    );
     let kept: Vec<_> = (0..50u32).map(|i| heap.alloc(i)).collect();
     assert_eq!(heap.stats().cycles, 50);
     assert!(kept.iter().enumerate().all(|(i, v)| **v == i as u32));

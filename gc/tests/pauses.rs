@@ -18,12 +18,12 @@ fn watch(heap: &Heap) -> Rc<RefCell<Vec<Pause>>> {
 
 #[test]
 fn young_full_and_sweep_pauses_are_all_reported_and_counted() {
-    let heap = Heap::with_config(Config {
-        young_bytes: 256 << 10,
-        min_heap_bytes: 1 << 20,
-        torture: false,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(
+        Config::default()
+            .young_bytes(256 << 10)
+            .min_heap_bytes(1 << 20)
+            .torture(false),
+    );
     let log = watch(&heap);
     let cycles = Rc::new(RefCell::new(Vec::new()));
     let sink = cycles.clone();
@@ -73,10 +73,7 @@ struct Node {
 
 #[test]
 fn a_pause_longer_than_a_window_leaves_no_utilisation_in_it() {
-    let heap = Heap::with_config(Config {
-        torture: false,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(Config::default().torture(false));
     assert_eq!(
         [heap.stats().mmu_1ms, heap.stats().mmu_100ms],
         [1.0, 1.0],
@@ -103,10 +100,7 @@ fn a_pause_longer_than_a_window_leaves_no_utilisation_in_it() {
 
 #[test]
 fn observers_of_pauses_may_allocate_but_not_collect() {
-    let heap = Rc::new(Heap::with_config(Config {
-        torture: false,
-        ..Config::default()
-    }));
+    let heap = Rc::new(Heap::with_config(Config::default().torture(false)));
     let weak = Rc::downgrade(&heap);
     let kept = Rc::new(RefCell::new(Vec::new()));
     let sink = kept.clone();

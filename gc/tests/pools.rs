@@ -22,10 +22,7 @@ struct Payload {
 
 fn heap() -> Heap {
     // Exact cycle counts are asserted: no torture.
-    Heap::with_config(Config {
-        torture: false,
-        ..Config::default()
-    })
+    Heap::with_config(Config::default().torture(false))
 }
 
 #[test]
@@ -65,12 +62,13 @@ fn a_pooled_value_that_is_also_held_elsewhere_survives_the_drain() {
 
 #[test]
 fn pacing_cycles_drain_pools_too() {
-    let heap = Heap::with_config(Config {
-        min_heap_bytes: 16 << 10,
-        torture: false,
-        young_bytes: 0, // full cycles only: they drain the pools
-        ..Config::default()
-    });
+    let heap = Heap::with_config(
+        Config::default()
+            .min_heap_bytes(16 << 10)
+            .torture(false)
+            // full cycles only: they drain the pools
+            .young_bytes(0),
+    );
     let pool: LocalPool<Option<Gc<Payload>>> = LocalPool::new(|| None);
     let dropped = Rc::new(Cell::new(false));
     let payload = heap.alloc(Payload {

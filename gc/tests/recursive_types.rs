@@ -17,10 +17,7 @@ struct Tree {
 
 #[test]
 fn recursive_types_derive_and_trace() {
-    let heap = Heap::with_config(Config {
-        torture: false,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(Config::default().torture(false));
     let name = heap.alloc(String::from("f"));
     let e = heap.alloc(Expr::Add(
         Box::new(Expr::Num(1.0)),
@@ -61,10 +58,7 @@ struct Plain {
 fn mutually_recursive_types_use_trace_recursive() {
     const { assert!(<Forest as Trace>::NEEDS_TRACE) };
     const { assert!(<Grove as Trace>::NEEDS_TRACE) };
-    let heap = Heap::with_config(Config {
-        torture: false,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(Config::default().torture(false));
     let leaf = heap.alloc(1u8);
     let forest = heap.alloc(Forest {
         trees: vec![Grove {
@@ -81,10 +75,7 @@ fn mutually_recursive_types_use_trace_recursive() {
 fn a_self_recursive_leaf_type_is_conservatively_traced() {
     // Conservative (true), never unsound; costs one trace call per object.
     const { assert!(<Plain as Trace>::NEEDS_TRACE) };
-    let heap = Heap::with_config(Config {
-        torture: false,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(Config::default().torture(false));
     let p = heap.alloc(Plain {
         kids: vec![Plain { kids: vec![], n: 2 }],
         n: 1,

@@ -37,13 +37,13 @@ fn young_heap() -> Heap {
 /// environment says: with them on, a release also stops at a deadline, and these tests count
 /// exactly what one cycle releases (the deadline has a test of its own).
 fn heap_with_nursery(young_bytes: usize) -> Heap {
-    Heap::with_config(Config {
-        min_heap_bytes: 256 << 20,
-        young_bytes,
-        torture: false,
-        incremental: false,
-        ..Config::default()
-    })
+    Heap::with_config(
+        Config::default()
+            .min_heap_bytes(256 << 20)
+            .young_bytes(young_bytes)
+            .torture(false)
+            .incremental(false),
+    )
 }
 
 fn drop_is_trace<T: Trace + ?Sized>() -> bool {
@@ -269,12 +269,12 @@ fn a_destructor_panic_during_the_release_is_resumed_after_the_cycle() {
 fn a_lazily_swept_heap_releases_old_objects_in_unswept_pages_safely() {
     // Pacing cycles sweep lazily: old objects sit in unswept pages next to unswept garbage
     // when the next young cycle releases some of them.
-    let heap = Heap::with_config(Config {
-        min_heap_bytes: 64 << 10,
-        young_bytes: 128 << 10,
-        torture: false,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(
+        Config::default()
+            .min_heap_bytes(64 << 10)
+            .young_bytes(128 << 10)
+            .torture(false),
+    );
     let triggers = Rc::new(RefCell::new(Vec::new()));
     let sink = triggers.clone();
     heap.on_cycle(move |c| sink.borrow_mut().push(c.trigger));
@@ -474,14 +474,14 @@ fn with_incremental_cycles_on_the_old_release_also_stops_at_its_deadline() {
     // With a pause target of zero the deadline has passed when the release starts: it looks
     // at the clock every 256 listed objects and stops at the first look, so a 2^13-node old
     // tree (within the 16 Ki count budget of one cycle) takes many young cycles.
-    let heap = Heap::with_config(Config {
-        min_heap_bytes: 256 << 20,
-        young_bytes: 64 << 10,
-        torture: false,
-        incremental: true,
-        pause_target: std::time::Duration::ZERO,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(
+        Config::default()
+            .min_heap_bytes(256 << 20)
+            .young_bytes(64 << 10)
+            .torture(false)
+            .incremental(true)
+            .pause_target(std::time::Duration::ZERO),
+    );
     let depth = 12;
     let old = tree(&heap, depth);
     heap.collect();

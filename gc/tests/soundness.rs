@@ -11,10 +11,7 @@ mod common;
 use common::panic_message;
 
 fn heap() -> Heap {
-    Heap::with_config(Config {
-        torture: false,
-        ..Config::default()
-    })
+    Heap::with_config(Config::default().torture(false))
 }
 
 /// A value with a destructor that reads another handle: allowed only through a manual
@@ -171,10 +168,11 @@ fn a_mutably_borrowed_cell_keeps_its_contents_alive_through_an_explicit_collect(
 
 #[test]
 fn a_mutably_borrowed_cell_survives_collections_triggered_by_allocation() {
-    let heap = Heap::with_config(Config {
-        torture: true, // every allocation below collects
-        ..Config::default()
-    });
+    let heap = Heap::with_config(
+        Config::default()
+            // every allocation below collects
+            .torture(true),
+    );
     let holder = heap.alloc(Holder {
         slot: GcCell::new(None),
     });

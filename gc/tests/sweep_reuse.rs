@@ -15,10 +15,7 @@ struct Pair {
 fn objects_reusing_freed_memory_keep_exact_handle_counts() {
     let short = std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1");
     let n = if short { 2_000 } else { 50_000 };
-    let heap = Heap::with_config(Config {
-        torture: false,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(Config::default().torture(false));
     for round in 0..3u64 {
         // Garbage cycles: each dead object's drop decrements its partner.
         for i in 0..n {
@@ -55,12 +52,13 @@ fn objects_reusing_freed_memory_keep_exact_handle_counts() {
 
 /// A heap whose pacing cycles come often (and sweep lazily).
 fn lazy_heap() -> Heap {
-    Heap::with_config(Config {
-        min_heap_bytes: 64 << 10,
-        torture: false,
-        young_bytes: 0, // these tests pin the full cycles' lazy sweep
-        ..Config::default()
-    })
+    Heap::with_config(
+        Config::default()
+            .min_heap_bytes(64 << 10)
+            .torture(false)
+            // these tests pin the full cycles' lazy sweep
+            .young_bytes(0),
+    )
 }
 
 /// Allocates `Pair`s until a pacing cycle has run, keeping none, and returns that cycle's

@@ -19,11 +19,8 @@ fn per_thread_heaps_collect_while_sharing_drained_pools() {
     let threads: Vec<_> = (0..4)
         .map(|t| {
             std::thread::spawn(move || {
-                let heap = Heap::with_config(Config {
-                    min_heap_bytes: 64 << 10,
-                    torture: false,
-                    ..Config::default()
-                });
+                let heap =
+                    Heap::with_config(Config::default().min_heap_bytes(64 << 10).torture(false));
                 let keep = heap.alloc(Node {
                     next: GcCell::new(None),
                     payload: vec![t; 8],

@@ -318,32 +318,18 @@ fn expected(point: Point, kind: Kind, action: Action) -> Option<Outcome> {
 fn config(kind: Kind) -> Config {
     let incremental = matches!(kind, Kind::Incremental | Kind::IncrementalTorture);
     let config = match kind {
-        Kind::Young => Config {
-            young_bytes: 64 << 10,
-            min_heap_bytes: 64 << 20,
-            torture: false,
-            ..Config::default()
-        },
-        Kind::Eager | Kind::HeapDrop => Config {
-            young_bytes: 0,
-            torture: false,
-            ..Config::default()
-        },
-        Kind::Lazy | Kind::Incremental => Config {
-            young_bytes: 0,
-            min_heap_bytes: 64 << 10,
-            torture: false,
-            ..Config::default()
-        },
-        Kind::Torture | Kind::IncrementalTorture => Config {
-            torture: true,
-            ..Config::default()
-        },
+        Kind::Young => Config::default()
+            .young_bytes(64 << 10)
+            .min_heap_bytes(64 << 20)
+            .torture(false),
+        Kind::Eager | Kind::HeapDrop => Config::default().young_bytes(0).torture(false),
+        Kind::Lazy | Kind::Incremental => Config::default()
+            .young_bytes(0)
+            .min_heap_bytes(64 << 10)
+            .torture(false),
+        Kind::Torture | Kind::IncrementalTorture => Config::default().torture(true),
     };
-    Config {
-        incremental,
-        ..config
-    }
+    config.incremental(incremental)
 }
 
 /// The trigger of the cycle under test, for the observer.
@@ -361,10 +347,7 @@ fn trigger(kind: Kind) -> Trigger {
 fn run(point: Point, action: Action, kind: Kind) {
     let what = format!("{point:?} x {action:?} x {kind:?}");
     let heap = Rc::new(Heap::with_config(config(kind)));
-    let side = Rc::new(Heap::with_config(Config {
-        torture: false,
-        ..Config::default()
-    }));
+    let side = Rc::new(Heap::with_config(Config::default().torture(false)));
     let action_heap = if kind == Kind::HeapDrop { &side } else { &heap };
 
     // What the test holds, and the garbage the cycle under test finds.

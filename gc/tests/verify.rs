@@ -5,10 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use prologue_gc::{Config, Gc, GcCell, Heap, Trace, Tracer};
 
 fn heap() -> Heap {
-    Heap::with_config(Config {
-        torture: false,
-        ..Config::default()
-    })
+    Heap::with_config(Config::default().torture(false))
 }
 
 #[derive(Trace)]

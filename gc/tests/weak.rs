@@ -3,10 +3,7 @@
 use prologue_gc::{Config, Gc, GcCell, Heap, Trace, WeakGc};
 
 fn heap() -> Heap {
-    Heap::with_config(Config {
-        torture: false,
-        ..Config::default()
-    })
+    Heap::with_config(Config::default().torture(false))
 }
 
 #[test]

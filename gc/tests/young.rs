@@ -26,12 +26,12 @@ fn node(heap: &Heap, value: u64) -> Gc<Node> {
 
 /// A heap with a small nursery and a pacing goal far away, so only young cycles run.
 fn young_heap() -> Heap {
-    Heap::with_config(Config {
-        min_heap_bytes: 64 << 20,
-        young_bytes: 64 << 10,
-        torture: false,
-        ..Config::default()
-    })
+    Heap::with_config(
+        Config::default()
+            .min_heap_bytes(64 << 20)
+            .young_bytes(64 << 10)
+            .torture(false),
+    )
 }
 
 #[test]

@@ -106,10 +106,7 @@ impl BenchArgs {
         let workload = Workload::from(self.workload);
         let depth = self.depth.unwrap_or_else(|| workload.default_depth());
         let mut params = Params::new(workload, depth);
-        params.config = Config {
-            gc_percent: self.gc_percent,
-            ..Config::default()
-        };
+        params.config = Config::default().gc_percent(self.gc_percent);
         params.policy = self.policy.into();
         params.threads = self.threads as usize;
         params.rounds = self.rounds;

@@ -44,11 +44,7 @@ impl std::io::Write for Capped {
 fn run_limited(src: &str) -> bool {
     // Torture mode stays off even under PROLOGUE_GC_TORTURE=1: these properties are about
     // panics, and the torture-mode suite in tests/scheme.rs hunts missing roots.
-    let heap = gc::Config {
-        max_heap_bytes: Some(8 << 20),
-        torture: false,
-        ..gc::Config::default()
-    };
+    let heap = gc::Config::default().max_heap_bytes(8 << 20).torture(false);
     let options = Options {
         heap,
         max_depth: 2_000,

@@ -329,10 +329,7 @@ fn fuel_and_heap_limits_are_errors_and_the_interpreter_stays_usable() {
         .unwrap_err()
         .message
         .contains("fuel"));
-    let heap = super::gc::Config {
-        max_heap_bytes: Some(2 << 20),
-        ..super::gc::Config::default()
-    };
+    let heap = super::gc::Config::default().max_heap_bytes(2 << 20);
     let (mut i, _) = interp(Options {
         heap,
         ..Options::default()
@@ -354,11 +351,9 @@ fn fuel_and_heap_limits_are_errors_and_the_interpreter_stays_usable() {
 fn collections_in_the_middle_of_evaluation_keep_everything_reachable() {
     // Stop-the-world torture: a whole cycle at every allocation (incremental torture, which
     // CI runs over the Scheme programs too, spreads a cycle over many allocations).
-    let heap = super::gc::Config {
-        torture: true,
-        incremental: false,
-        ..super::gc::Config::default()
-    };
+    let heap = super::gc::Config::default()
+        .torture(true)
+        .incremental(false);
     let (mut i, out) = interp(Options {
         heap,
         ..Options::default()

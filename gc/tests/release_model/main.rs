@@ -389,11 +389,7 @@ fn assert_released(totals: &Observed, config: &Config) {
 /// A nursery of four nodes: a young cycle (release step first) every few allocations.
 #[test]
 fn release_by_trace_matches_the_model_with_a_tiny_nursery() {
-    let config = Config {
-        young_bytes: 256,
-        min_heap_bytes: 1 << 30,
-        ..Config::default()
-    };
+    let config = Config::default().young_bytes(256).min_heap_bytes(1 << 30);
     assert_released(&run_programs(config.clone()), &config);
 }
 
@@ -401,11 +397,7 @@ fn release_by_trace_matches_the_model_with_a_tiny_nursery() {
 /// survivors are promoted per cycle.
 #[test]
 fn release_by_trace_matches_the_model_with_a_small_nursery() {
-    let config = Config {
-        young_bytes: 1024,
-        min_heap_bytes: 1 << 30,
-        ..Config::default()
-    };
+    let config = Config::default().young_bytes(1024).min_heap_bytes(1 << 30);
     assert_released(&run_programs(config.clone()), &config);
 }
 
@@ -414,12 +406,10 @@ fn release_by_trace_matches_the_model_with_a_small_nursery() {
 /// pool drains the program did not ask for.
 #[test]
 fn release_by_trace_matches_the_model_between_paced_full_cycles() {
-    let config = Config {
-        young_bytes: 512,
-        min_heap_bytes: 512,
-        gc_percent: 25,
-        ..Config::default()
-    };
+    let config = Config::default()
+        .young_bytes(512)
+        .min_heap_bytes(512)
+        .gc_percent(25);
     let totals = run_programs(config.clone());
     assert_released(&totals, &config);
     if !config.torture {

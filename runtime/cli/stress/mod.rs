@@ -86,12 +86,12 @@ fn run_thread(thread: usize, seed: u64, deadline: Instant, steps_done: &AtomicU6
     // the model applies a full cycle as "the pool was drained and everything unreachable
     // freed", which an incremental cycle only promises for what was unreachable when it
     // started. The gc crate's own model (gc/tests/model.rs) checks incremental cycles.
-    let heap = Heap::with_config(Config {
-        min_heap_bytes: 64 << 10,
-        young_bytes: MAIN_NURSERY,
-        incremental: false,
-        ..Config::default()
-    });
+    let heap = Heap::with_config(
+        Config::default()
+            .min_heap_bytes(64 << 10)
+            .young_bytes(MAIN_NURSERY)
+            .incremental(false),
+    );
     let limits = if short_mode() {
         Limits {
             roots: 32,
@@ -111,16 +111,11 @@ fn run_thread(thread: usize, seed: u64, deadline: Instant, steps_done: &AtomicU6
     // and a released holder whose page is not swept yet would still hold its target when the
     // main heap's full check counts it.
     let side = Heap::with_config(if thread % 2 == 0 {
-        Config {
-            incremental: false,
-            ..Config::default()
-        }
+        Config::default().incremental(false)
     } else {
-        Config {
-            young_bytes: SIDE_NURSERY,
-            incremental: false,
-            ..Config::default()
-        }
+        Config::default()
+            .young_bytes(SIDE_NURSERY)
+            .incremental(false)
     });
     let mut graph = Graph::new(&heap, &side, limits);
     let mut hands = buffers::BufferHands::new(thread);
