@@ -145,10 +145,73 @@ pub struct CycleStats {
     pub destructor_panics: usize,
 }
 
+/// A cycle that did nothing: explicit, all counts and times zero. The collector never reports
+/// one; it is for code outside this crate that builds a `CycleStats` (the struct is
+/// `#[non_exhaustive]`, so a literal is refused), for instance to test an
+/// [`on_cycle`](crate::Heap::on_cycle) observer:
+///
+/// ```
+/// use prologue_gc::CycleStats;
+/// use std::time::Duration;
+///
+/// let mut cycle = CycleStats::default();
+/// cycle.cycle = 3;
+/// cycle.pause = Duration::from_micros(1500);
+/// cycle.objects_freed = 10;
+/// assert!(cycle.to_string().starts_with("gc 3 @0.000s explicit: "));
+/// ```
+impl Default for CycleStats {
+    fn default() -> CycleStats {
+        CycleStats {
+            cycle: 0,
+            trigger: Trigger::Explicit,
+            at: Duration::ZERO,
+            pause: Duration::ZERO,
+            incremental: false,
+            stops: 0,
+            longest_stop: Duration::ZERO,
+            wall: Duration::ZERO,
+            outrun: false,
+            sweep_finish: Duration::ZERO,
+            clear_pools: Duration::ZERO,
+            release: Duration::ZERO,
+            objects_released: 0,
+            roots: Duration::ZERO,
+            mark: Duration::ZERO,
+            finalize: Duration::ZERO,
+            sweep: Duration::ZERO,
+            lazy_sweep: false,
+            pool_drop: Duration::ZERO,
+            roots_found: 0,
+            objects_freed: 0,
+            bytes_freed: 0,
+            objects_live: 0,
+            bytes_live: 0,
+            zombies: 0,
+            heap_before: 0,
+            heap_after: 0,
+            next_goal: 0,
+            pools_drained: 0,
+            pool_items_drained: 0,
+            finalized: 0,
+            destructor_panics: 0,
+        }
+    }
+}
+
 /// The heap's totals and pause distribution. A pause is any stop of the program for the
 /// collector ([`Pause`](crate::Pause)): a cycle, or a page an allocation had to sweep. Durations
 /// and percentiles cover every pause so far; percentiles come from an HDR histogram (2
 /// significant digits: within 1%).
+///
+/// `HeapStats::default()` has every figure zero (the MMUs too), for code outside this crate
+/// that builds one (the struct is `#[non_exhaustive]`), such as tests of a report:
+///
+/// ```
+/// let mut stats = prologue_gc::HeapStats::default();
+/// stats.cycles = 2;
+/// assert_eq!(stats.objects, 0);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]

@@ -1,6 +1,7 @@
 //! The gctrace line and (with the `serde` feature) the JSON form of the statistics.
 
-use prologue_gc::{Config, Heap};
+use prologue_gc::{Config, CycleStats, Heap, Trigger};
+use std::time::Duration;
 
 #[test]
 fn the_gctrace_line_names_every_phase_and_the_heap_sizes() {
@@ -18,6 +19,65 @@ fn the_gctrace_line_names_every_phase_and_the_heap_sizes() {
     assert!(line.contains("heap->live->goal"), "{line}");
     assert!(line.contains("1 roots, 1 live, 1 freed"), "{line}");
     assert!(!line.contains('\n'));
+}
+
+/// The line is `CycleStats`'s `Display`, figure by figure: built here from a default
+/// `CycleStats` (what a user testing an observer does), so every field's place is pinned.
+#[test]
+fn the_gctrace_line_is_the_display_of_cycle_stats() {
+    let ms = Duration::from_micros;
+    let mut cycle = CycleStats::default();
+    cycle.cycle = 7;
+    cycle.trigger = Trigger::Pacing;
+    cycle.at = Duration::from_millis(412);
+    cycle.clear_pools = ms(3);
+    cycle.release = ms(0);
+    cycle.roots = ms(210);
+    cycle.mark = ms(350);
+    cycle.sweep = ms(120);
+    cycle.pause = ms(690);
+    cycle.pool_drop = ms(4);
+    cycle.heap_before = 8192 << 10;
+    cycle.heap_after = 4100 * 1024 + 512;
+    cycle.next_goal = 8201 << 10;
+    cycle.roots_found = 1;
+    cycle.objects_live = 5120;
+    cycle.objects_freed = 4890;
+    cycle.pools_drained = 2;
+    cycle.pool_items_drained = 31;
+    assert_eq!(
+        cycle.to_string(),
+        "gc 7 @0.412s pacing: 0.003+0.000+0.210+0.350+0.120 ms \
+         clear_pools+release+roots+mark+sweep = 0.690 ms pause (+0.004 ms pool drop); \
+         8192.0->4100.5->8201.0 KiB heap->live->goal; 1 roots, 5120 live, 4890 freed \
+         (0 released); 2 pools, 31 items drained"
+    );
+
+    // An incremental cycle says how many stops it took, the longest, and its wall time.
+    cycle.incremental = true;
+    cycle.stops = 12;
+    cycle.longest_stop = ms(210);
+    cycle.wall = Duration::from_millis(35);
+    cycle.outrun = true;
+    let line = cycle.to_string();
+    assert!(
+        line.contains(
+            "= 0.690 ms pause in 12 stops, longest 0.210 ms over 35.000 ms, outrun (+0.004"
+        ),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_default_cycle_stats_is_an_explicit_cycle_that_did_nothing() {
+    let cycle = CycleStats::default();
+    assert_eq!(cycle.trigger, Trigger::Explicit);
+    assert_eq!(cycle.pause, Duration::ZERO);
+    assert_eq!(
+        (cycle.objects_freed, cycle.objects_live, cycle.stops),
+        (0, 0, 0)
+    );
+    assert!(!cycle.incremental);
 }
 
 #[cfg(feature = "serde")]
