@@ -266,21 +266,6 @@ impl<T: 'static> LocalPool<T> {
         LocalPooled::new(self, self.get())
     }
 
-    /// The old name of [`pull`](LocalPool::pull), which returns a guard, not the value.
-    ///
-    /// ```
-    /// #![allow(deprecated)]
-    /// let pool = prologue_pool::LocalPool::new(|| 7u8);
-    /// assert_eq!(*pool.take(), 7); // still compiles, with a warning
-    /// ```
-    #[deprecated(
-        since = "0.1.0",
-        note = "renamed to `pull`: it returns a guard, not the value"
-    )]
-    pub fn take(&self) -> LocalPooled<'_, T> {
-        self.pull()
-    }
-
     /// Drains this pool now, by its policy.
     ///
     /// ```

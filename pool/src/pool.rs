@@ -371,22 +371,6 @@ impl<T: Send + 'static> Pool<T> {
         Pooled::new(self, self.get())
     }
 
-    /// The old name of [`pull`](Pool::pull). In Rust, `take` moves a value out for good
-    /// (`Option::take`, `mem::take`), while this returns a guard that puts it back.
-    ///
-    /// ```
-    /// #![allow(deprecated)]
-    /// let pool = prologue_pool::Pool::new(|| 7u8);
-    /// assert_eq!(*pool.take(), 7); // still compiles, with a warning
-    /// ```
-    #[deprecated(
-        since = "0.1.0",
-        note = "renamed to `pull`: it returns a guard, not the value"
-    )]
-    pub fn take(&self) -> Pooled<'_, T> {
-        self.pull()
-    }
-
     /// Drains this pool now, by its policy (other pools are untouched).
     ///
     /// ```
