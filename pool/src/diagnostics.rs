@@ -1,9 +1,10 @@
-//! A look inside the pool runtime: how many pools are registered, how many thread indices
-//! exist, which fence protocol the drains use.
+//! A look inside the pool runtime: how many pools are registered and how many thread indices
+//! exist.
 //!
 //! Supported API, for tests, benchmarks and leak hunts: none of it is needed to use a pool.
 //! Each function takes a lock or reads a counter, so call them from tests and reports, not
-//! from a hot path.
+//! from a hot path. (Two more functions here are hidden from the docs and are not API: they
+//! exist for this workspace's own tests and benchmarks.)
 //!
 //! ```
 //! use prologue_pool::{diagnostics, Pool};
@@ -12,7 +13,6 @@
 //! pool.put(0); // first use registers the pool and gives this thread an index
 //! assert!(diagnostics::registered_pools() >= 1);
 //! assert!(diagnostics::thread_index_high_water() >= 1);
-//! println!("drains use membarrier: {}", diagnostics::uses_membarrier());
 //! ```
 
 /// How many pools are registered now: every live [`Pool`](crate::Pool) that has been used, on
@@ -29,6 +29,10 @@ pub fn registered_pools() -> usize {
 
 /// How many [`LocalPool`](crate::LocalPool)s the calling thread has.
 ///
+/// Not API: for the workspace's tests (pool/tests/local_pool.rs checks that a dropped
+/// `LocalPool` leaves its thread's registry). A user cannot leak a `LocalPool` from that
+/// registry short of `mem::forget`, so this answers no question of theirs.
+///
 /// ```
 /// use prologue_pool::{diagnostics, LocalPool};
 ///
@@ -38,6 +42,7 @@ pub fn registered_pools() -> usize {
 /// drop(pool);
 /// assert_eq!(diagnostics::registered_local_pools(), before);
 /// ```
+#[doc(hidden)]
 pub fn registered_local_pools() -> usize {
     crate::local_registry::registered_locals()
 }
@@ -72,12 +77,16 @@ pub fn thread_index_high_water() -> usize {
 /// fallback (read once, at the first pool's first use). True under valgrind on Linux, which
 /// passes the system call through.
 ///
+/// Not API: for the workspace's pool benchmark, which labels its drain timings with the path
+/// taken. It names a mechanism rather than a guarantee, and goes if the handshake changes.
+///
 /// ```
 /// let fast = prologue_pool::diagnostics::uses_membarrier();
 /// if std::env::var_os("PROLOGUE_POOL_FORCE_FENCE").is_some_and(|v| v == "1") {
 ///     assert!(!fast);
 /// }
 /// ```
+#[doc(hidden)]
 pub fn uses_membarrier() -> bool {
     crate::handshake::uses_membarrier()
 }

@@ -54,8 +54,8 @@
 //!   touched, nothing dropped until [`DetachedPools::finish`]. Where `membarrier` is
 //!   unavailable (systems other than Linux, kernels before 4.14), or when the environment sets
 //!   `PROLOGUE_POOL_FORCE_FENCE=1`, owners use a `SeqCst` fence instead. Valgrind passes
-//!   `membarrier` through to the kernel, so a run under valgrind takes the `membarrier` path;
-//!   [`diagnostics::uses_membarrier`] says which path a process took.
+//!   `membarrier` through to the kernel, so a run under valgrind takes the `membarrier` path
+//!   (the pool benchmark's drain report says which path its process took).
 //! - The registry holds an `Arc` of each pool's core under a `parking_lot` mutex (no poisoning,
 //!   so a panic in user code never wedges it; not on any fast path). A dropped pool leaves it.
 //!
