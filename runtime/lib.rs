@@ -58,12 +58,27 @@
 //! - `prologue` (this crate): the facade, the [`workloads`], and the `prologue` command line
 //!   (`bench`, `stress`, `run`), which needs the default `cli` feature.
 
-pub use prologue_gc::*;
-pub use prologue_pool::*;
+// The exports, by name (a glob would make every item the two crates add public here by
+// accident). tests/facade.rs checks this list against theirs.
+pub use prologue_gc::{
+    AllocError, BorrowError, BorrowMutError, Config, CycleStats, Finalize, Gc, GcCell, GcRef,
+    GcRefMut, Heap, HeapStats, Pause, PauseKind, Tracer, Trigger, WeakGc,
+};
+pub use prologue_pool::{
+    clear_pools, detach_pools, diagnostics, DetachedPools, DrainPolicy, DrainReport, LocalPool,
+    LocalPooled, Pool, PoolStats, Pooled,
+};
+
+/// The [`Trace`] trait (from `prologue_gc`) and, in the macro namespace, `#[derive(Trace)]`.
+/// A `use` names both namespaces at once, so the trait comes in through this module's glob,
+/// which the facade's own derive below shadows in the macro namespace only.
+mod trace_trait {
+    pub use prologue_gc::Trace;
+}
+pub use trace_trait::*;
 
 /// `#[derive(Trace)]`, as the gc crate documents it, but generating code that names
-/// `::prologue`, so a crate whose only dependency is `prologue` can use it. (It shadows the
-/// glob import's derive; the `Trace` trait itself still comes from `prologue_gc`.)
+/// `::prologue`, so a crate whose only dependency is `prologue` can use it.
 pub use prologue_gc::PrologueTrace as Trace;
 
 // Lets `::prologue` paths (what the facade's derive generates) resolve inside this crate too.

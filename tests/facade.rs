@@ -125,3 +125,125 @@ fn local_pools_hold_handles_until_the_next_collection() {
     assert_eq!(cycle.objects_freed, 1, "gc_start dropped the pooled handle");
     assert!(pool.try_get().is_none());
 }
+
+/// The names of `pub use` and `pub mod` items in a crate root's source, except those marked
+/// `#[doc(hidden)]`, with `as` renames resolved to the exported name.
+fn exported_names(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut hidden = false;
+    let mut statement = String::new();
+    for line in source.lines().map(str::trim) {
+        if line.starts_with("//") {
+            continue;
+        }
+        if line == "#[doc(hidden)]" {
+            hidden = true;
+            continue;
+        }
+        if statement.is_empty() && !(line.starts_with("pub use ") || line.starts_with("pub mod ")) {
+            hidden = hidden && line.starts_with("#[");
+            continue;
+        }
+        statement.push_str(line);
+        statement.push(' ');
+        if !line.ends_with(';') {
+            continue;
+        }
+        let body = statement.trim().trim_end_matches(';');
+        let items = match (body.find('{'), body.strip_prefix("pub mod ")) {
+            (_, Some(module)) => vec![module.to_string()],
+            (Some(open), None) => body[open + 1..body.len() - 1]
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            (None, None) => vec![body.rsplit("::").next().unwrap().to_string()],
+        };
+        if !hidden {
+            for item in items {
+                let name = item.rsplit(" as ").next().unwrap().trim();
+                names.push(name.to_string());
+            }
+        }
+        statement.clear();
+        hidden = false;
+    }
+    names
+}
+
+/// Every public item of the collector and the pools is re-exported by name: the facade lists
+/// its exports (no glob), so this fails when one of the two crates grows an item the facade
+/// forgets.
+#[test]
+fn the_facade_reexports_every_public_item_of_the_two_crates() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).expect(path);
+    let facade = exported_names(&read("runtime/lib.rs"));
+    for crate_root in ["gc/src/lib.rs", "pool/src/lib.rs"] {
+        let names = exported_names(&read(crate_root));
+        assert!(names.len() >= 8, "{crate_root}: parsed only {names:?}");
+        for name in names {
+            assert!(
+                facade.contains(&name),
+                "{crate_root} exports `{name}`, but runtime/lib.rs does not re-export it \
+                 (the facade's exports: {facade:?})"
+            );
+        }
+    }
+    assert!(!facade.contains(&"PrologueTrace".to_string()));
+}
+
+/// The names the crate docs promise, each used through `prologue` alone (the other tests here
+/// use the rest).
+#[test]
+fn the_facade_exports_what_its_docs_promise() {
+    use prologue::{
+        diagnostics, BorrowError, BorrowMutError, DetachedPools, Finalize, GcRef, GcRefMut,
+        LocalPooled, Pause, PauseKind, Trigger,
+    };
+
+    struct Closes(std::rc::Rc<std::cell::Cell<bool>>);
+    // SAFETY: holds no handle, so visiting nothing visits every handle it owns.
+    unsafe impl Trace for Closes {
+        fn trace(&self, _: &mut Tracer) {}
+    }
+    impl Finalize for Closes {
+        fn finalize(&self) {
+            self.0.set(true);
+        }
+    }
+
+    let _serial = serial();
+    let heap = Heap::with_config(Config::default().torture(false));
+    let pauses = std::rc::Rc::new(std::cell::RefCell::new(Vec::<PauseKind>::new()));
+    let seen = pauses.clone();
+    heap.on_pause(move |pause: &Pause| seen.borrow_mut().push(pause.kind));
+    let closed = std::rc::Rc::new(std::cell::Cell::new(false));
+    drop(heap.alloc_with_finalizer(Closes(closed.clone())));
+    let cycle = heap.collect();
+    assert_eq!(cycle.trigger, Trigger::Explicit);
+    assert!(closed.get(), "the finalizer ran");
+    assert_eq!(pauses.borrow().last(), Some(&PauseKind::Full));
+
+    let cell = heap.alloc(GcCell::new(1));
+    {
+        let read: GcRef<'_, i32> = cell.borrow();
+        let refused: BorrowMutError = cell.try_borrow_mut().unwrap_err();
+        assert!(!refused.to_string().is_empty());
+        assert_eq!(*read, 1);
+    }
+    {
+        let mut write: GcRefMut<'_, i32> = cell.borrow_mut();
+        *write = 2;
+        let refused: BorrowError = cell.try_borrow().unwrap_err();
+        assert!(!refused.to_string().is_empty());
+    }
+
+    let local = LocalPool::new(|| 5u8);
+    let guard: LocalPooled<'_, u8> = local.pull();
+    assert_eq!(*guard, 5);
+    drop(guard);
+    let detached: DetachedPools = detach_pools();
+    detached.finish();
+    assert!(diagnostics::registered_pools() >= 1);
+}
