@@ -6,8 +6,7 @@
 //! values for reuse the way Go's `sync.Pool` does, and every full collection starts by draining
 //! them (Go's `clearpools`), so a pool never keeps memory alive across collections longer than
 //! its [`DrainPolicy`] says (the young collections in between leave pools alone). This crate is the one to depend on: it re-exports the collector
-//! (`prologue-gc`, including `#[derive(Trace)]`) and the pools (`prologue-pool`), and adds the
-//! [`workloads`] that `prologue bench` and the benchmarks run.
+//! (`prologue-gc`, including `#[derive(Trace)]`) and the pools (`prologue-pool`).
 //!
 //! # Quick start
 //!
@@ -55,8 +54,10 @@
 //!   of the collector.
 //! - `prologue-gc`: [`Heap`], [`Gc`], [`GcCell`], [`WeakGc`], [`Trace`], the statistics; its
 //!   cycle calls [`clear_pools`] first.
-//! - `prologue` (this crate): the facade, the [`workloads`], and the `prologue` command line
-//!   (`bench`, `stress`, `run`), which needs the default `cli` feature.
+//! - `prologue` (this crate): the facade, nothing else.
+//!
+//! The `prologue` command line (`bench`, `stress`, `run`) and the workloads it runs are
+//! packages of the repository that are not published (`prologue-cli`, `prologue-workloads`).
 
 // The exports, by name (a glob would make every item the two crates add public here by
 // accident). tests/facade.rs checks this list against theirs.
@@ -83,8 +84,6 @@ pub use prologue_gc::PrologueTrace as Trace;
 
 // Lets `::prologue` paths (what the facade's derive generates) resolve inside this crate too.
 extern crate self as prologue;
-
-pub mod workloads;
 
 /// The README's Rust examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]

@@ -1,7 +1,7 @@
 //! The `prologue` command line, end to end: the binary Cargo built for these tests, run as a
 //! child process with its output captured (so it is not on a terminal: no progress display).
 
-use prologue::workloads::short_mode;
+use prologue_workloads::short_mode;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output};

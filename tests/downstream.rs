@@ -14,13 +14,17 @@ fn copy_fixture(root: &Path, work: &Path) -> PathBuf {
     std::fs::create_dir_all(work.join("src")).expect("create the fixture's work directory");
     let manifest =
         std::fs::read_to_string(fixture.join("Cargo.toml")).expect("read fixture manifest");
-    let relative = r#"path = "../../..""#;
+    let relative = r#"path = "../../../runtime""#;
     assert!(
         manifest.contains(relative),
         "the fixture manifest names prologue by the path {relative}"
     );
-    let root_path = root.display().to_string().replace('\\', "/");
-    let manifest = manifest.replace(relative, &format!("path = {root_path:?}"));
+    let facade_path = root
+        .join("runtime")
+        .display()
+        .to_string()
+        .replace('\\', "/");
+    let manifest = manifest.replace(relative, &format!("path = {facade_path:?}"));
     std::fs::write(work.join("Cargo.toml"), manifest).expect("write fixture manifest");
     std::fs::copy(fixture.join("src/main.rs"), work.join("src/main.rs")).expect("copy main.rs");
     std::fs::copy(root.join("Cargo.lock"), work.join("Cargo.lock")).expect("copy Cargo.lock");

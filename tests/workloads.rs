@@ -1,7 +1,7 @@
 //! The workloads give the right answers on both engines.
 
-use prologue::workloads::{binary_trees, short_mode, Engine, Params, Workload};
 use prologue::{Config, PauseKind};
+use prologue_workloads::{binary_trees, short_mode, Engine, Params, Workload};
 
 #[test]
 fn binary_trees_prints_the_benchmarks_game_output() {

@@ -3,8 +3,8 @@
 
 use super::report::{BenchReport, Comparison};
 use super::{emit, failure, plot, progress, usage_error};
-use prologue::workloads::{Engine, Params, Workload};
 use prologue::{Config, DrainPolicy};
+use prologue_workloads::{Engine, Params, Workload};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -1,7 +1,7 @@
 //! The `prologue bench` report: one serialisable record, rendered as text for people or as JSON.
 
-use prologue::workloads::mmu::REPORT_WINDOWS;
-use prologue::workloads::{Params, RoundTimes, RunResult};
+use prologue_workloads::mmu::REPORT_WINDOWS;
+use prologue_workloads::{Params, RoundTimes, RunResult};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -169,7 +169,7 @@ impl BenchReport {
         let [baseline_round_p50_us, baseline_round_p99_us, baseline_round_p999_us, baseline_round_max_us] =
             round_figures(comparison.as_ref().and_then(|c| c.rounds.as_ref()));
         let threads = match run.workload {
-            prologue::workloads::Workload::PoolChurn => params.threads,
+            prologue_workloads::Workload::PoolChurn => params.threads,
             _ => 1,
         };
         BenchReport {

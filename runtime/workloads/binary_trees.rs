@@ -11,7 +11,7 @@
 //! not parallelism.
 //!
 //! ```
-//! use prologue::workloads::binary_trees;
+//! use prologue_workloads::binary_trees;
 //!
 //! let text = binary_trees::output_prologue(prologue::Config::default(), 4);
 //! assert!(text.starts_with("stretch tree of depth 7\t check: 255\n"));
@@ -20,7 +20,7 @@
 
 use super::observe::Recorder;
 use super::{Engine, Params, RunResult, Workload};
-use prologue_gc::{Config, Gc, Heap, Trace};
+use prologue::{Config, Gc, Heap, Trace};
 use std::fmt::Write as _;
 use std::ops::RangeInclusive;
 use std::time::Instant;

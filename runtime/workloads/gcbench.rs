@@ -9,7 +9,7 @@
 //! the output is the same on every engine and checks the collector.
 //!
 //! ```
-//! use prologue::workloads::{gcbench, Engine, Params, Workload};
+//! use prologue_workloads::{gcbench, Engine, Params, Workload};
 //!
 //! let params = Params::new(Workload::GcBench, 6);
 //! let out = gcbench::run(Engine::Prologue, &params).output;
@@ -19,7 +19,7 @@
 
 use super::observe::Recorder;
 use super::{Engine, Params, RunResult, Workload};
-use prologue_gc::{Gc, GcCell, Heap, Trace};
+use prologue::{Gc, GcCell, Heap, Trace};
 use std::fmt::Write as _;
 use std::ops::RangeInclusive;
 use std::time::Instant;

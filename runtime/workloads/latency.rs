@@ -11,7 +11,7 @@
 //! [`RunResult::rounds`].
 //!
 //! ```
-//! use prologue::workloads::{Engine, Params, Workload};
+//! use prologue_workloads::{Engine, Params, Workload};
 //!
 //! let mut params = Params::new(Workload::Latency, 10);
 //! params.rounds = Some(64);
@@ -24,7 +24,7 @@
 
 use super::observe::Recorder;
 use super::{short_mode, Engine, Params, RunResult, Workload};
-use prologue_gc::{Gc, GcCell, Heap, Trace};
+use prologue::{Gc, GcCell, Heap, Trace};
 use std::fmt::Write as _;
 use std::ops::RangeInclusive;
 use std::time::{Duration, Instant};

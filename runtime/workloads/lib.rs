@@ -1,7 +1,8 @@
-//! Workloads shared by the `prologue bench` command and the benchmarks in `benches/`.
+//! The workloads the `prologue bench` command and the integration tests run. A package of
+//! the workspace's own (`publish = false`): not part of the API of `prologue`.
 //!
-//! Each workload runs on two engines: [`Engine::Prologue`] (objects on a [`Heap`](crate::Heap),
-//! buffers from static [`Pool`](crate::Pool)s drained by every full collection) and
+//! Each workload runs on two engines: [`Engine::Prologue`] (objects on a [`Heap`](prologue::Heap),
+//! buffers from static [`Pool`](prologue::Pool)s drained by every full collection) and
 //! [`Engine::Baseline`] (the same program written with plain `Box` and `Vec`). Both return a
 //! [`RunResult`] whose `output` is the program's text output and must be identical across engines,
 //! so a wrong collector shows up as a wrong answer, not only as a different time.
@@ -10,7 +11,7 @@
 //! accepts and [`Workload::default_depth`] what `prologue bench` uses.
 //!
 //! ```
-//! use prologue::workloads::{Engine, Params, Workload};
+//! use prologue_workloads::{Engine, Params, Workload};
 //!
 //! let params = Params::new(Workload::BinaryTrees, 6);
 //! let on_heap = Workload::BinaryTrees.run(Engine::Prologue, &params);
@@ -29,8 +30,8 @@ pub mod pool_churn;
 pub use latency::RoundTimes;
 pub use observe::{CycleRecord, GcSummary, PauseCounts, PauseRecord};
 
-use prologue_gc::Config;
-use prologue_pool::DrainPolicy;
+use prologue::Config;
+use prologue::{DrainPolicy, PoolStats};
 use std::fmt;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
@@ -160,7 +161,7 @@ impl FromStr for Workload {
 /// Which implementation a workload runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Engine {
-    /// Objects on a prologue [`Heap`](crate::Heap), buffers from static pools.
+    /// Objects on a prologue [`Heap`](prologue::Heap), buffers from static pools.
     Prologue,
     /// Plain `Box` and `Vec`: no collector and no pools. The yardstick.
     Baseline,
@@ -251,36 +252,6 @@ impl Params {
 /// The most mutator threads a workload accepts.
 pub const MAX_THREADS: usize = 64;
 
-/// Pool activity during one run (differences of [`PoolStats`](crate::PoolStats) taken before
-/// and after it).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PoolSummary {
-    /// `get` calls.
-    pub gets: u64,
-    /// Calls of the pool's `new` function (gets the pool could not serve).
-    pub news: u64,
-    /// Values put back.
-    pub puts: u64,
-    /// Values dropped by drains.
-    pub drained: u64,
-}
-
-impl PoolSummary {
-    /// Gets served from the pool without calling `new`.
-    pub fn hits(&self) -> u64 {
-        self.gets.saturating_sub(self.news)
-    }
-
-    /// The share of gets served from the pool, in `[0, 1]` (0 when there were no gets).
-    pub fn hit_rate(&self) -> f64 {
-        if self.gets == 0 {
-            0.0
-        } else {
-            self.hits() as f64 / self.gets as f64
-        }
-    }
-}
-
 /// What one run of a workload produced.
 #[derive(Clone, Debug)]
 pub struct RunResult {
@@ -298,8 +269,9 @@ pub struct RunResult {
     pub wall: Duration,
     /// What the collector did ([`Engine::Prologue`] only).
     pub gc: Option<GcSummary>,
-    /// What the workload's pools did (pool-churn on [`Engine::Prologue`] only).
-    pub pools: Option<PoolSummary>,
+    /// What the workload's pools did during the run: the difference of their
+    /// [`PoolStats`] before and after it (pool-churn on [`Engine::Prologue`] only).
+    pub pools: Option<PoolStats>,
     /// Every round's time, as the program measured it (latency only, on both engines).
     pub rounds: Option<RoundTimes>,
 }

@@ -9,7 +9,7 @@
 //! trace tool does), so the curve ends at the run's overall utilisation.
 //!
 //! ```
-//! use prologue::workloads::mmu::{mmu, Span};
+//! use prologue_workloads::mmu::{mmu, Span};
 //! use std::time::Duration;
 //!
 //! let ms = Duration::from_millis;

@@ -4,7 +4,7 @@
 //! utilisation).
 
 use super::mmu::{mmu_curve, Span};
-use prologue_gc::{CycleStats, Heap, HeapStats, Pause, PauseKind};
+use prologue::{CycleStats, Heap, HeapStats, Pause, PauseKind};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -195,7 +195,7 @@ impl GcSummary {
     /// The pause at quantile `q` in `[0, 1]` (nearest rank; zero when no cycle ran).
     ///
     /// ```
-    /// use prologue::workloads::GcSummary;
+    /// use prologue_workloads::GcSummary;
     /// assert_eq!(GcSummary::default().pause_quantile(0.99), std::time::Duration::ZERO);
     /// ```
     pub fn pause_quantile(&self, q: f64) -> Duration {

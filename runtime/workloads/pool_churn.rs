@@ -13,7 +13,7 @@
 //! buffer for every take and allocates its garbage with `Vec`.
 //!
 //! ```
-//! use prologue::workloads::{pool_churn, Engine, Params, Workload};
+//! use prologue_workloads::{pool_churn, Engine, Params, Workload};
 //!
 //! let params = Params::new(Workload::PoolChurn, 2);
 //! let run = pool_churn::run(Engine::Prologue, &params);
@@ -22,9 +22,9 @@
 //! ```
 
 use super::observe::{GcSummary, Recorder};
-use super::{Engine, Params, PoolSummary, RunResult, Workload};
-use prologue_gc::Heap;
-use prologue_pool::{DrainPolicy, Pool, PoolStats};
+use super::{Engine, Params, RunResult, Workload};
+use prologue::Heap;
+use prologue::{DrainPolicy, Pool, PoolStats};
 use std::hint::black_box;
 use std::ops::RangeInclusive;
 use std::time::Instant;
@@ -109,13 +109,17 @@ fn pool_for(policy: DrainPolicy) -> Option<&'static Pool<Buffer>> {
     }
 }
 
-fn delta(before: PoolStats, after: PoolStats) -> PoolSummary {
-    PoolSummary {
-        gets: after.gets - before.gets,
-        news: after.news - before.news,
-        puts: after.puts - before.puts,
-        drained: after.drained - before.drained,
-    }
+/// What the pool did between two snapshots of its counters.
+fn delta(before: PoolStats, after: PoolStats) -> PoolStats {
+    let mut during = after;
+    during.gets -= before.gets;
+    during.news -= before.news;
+    during.puts -= before.puts;
+    during.drained -= before.drained;
+    during.discarded -= before.discarded;
+    during.stolen -= before.stolen;
+    during.victim_hits -= before.victim_hits;
+    during
 }
 
 /// What one thread did: buffers handled and how many were found damaged.

@@ -11,8 +11,8 @@ mod graph;
 
 use super::{emit, failure, progress};
 use graph::{Graph, GraphCounts, Limits};
-use prologue::workloads::short_mode;
 use prologue::{Config, Heap};
+use prologue_workloads::short_mode;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::fmt::Write as _;
