@@ -19,7 +19,11 @@ use std::time::{Duration, Instant};
 /// assert!(report.pools >= 1 && report.items >= 1);
 /// assert!(report.detach <= report.elapsed);
 /// ```
+///
+/// `#[non_exhaustive]`, like the collector's statistics: a figure added later breaks no code
+/// that reads these.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DrainReport {
     /// Pools visited: every registered [`Pool`](crate::Pool) and the calling thread's
     /// [`LocalPool`](crate::LocalPool)s.

@@ -20,7 +20,11 @@ use std::sync::atomic::Ordering::Relaxed;
 /// assert_eq!((stats.gets, stats.news, stats.puts), (2, 1, 1));
 /// assert_eq!(stats.hits(), 1);
 /// ```
+///
+/// `#[non_exhaustive]`, like the collector's statistics: a counter added later breaks no code
+/// that reads these. Code that needs one of its own starts from `PoolStats::default()`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PoolStats {
     /// Calls of `get` and `pull` (not `try_get`).
     pub gets: u64,
