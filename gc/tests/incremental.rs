@@ -332,16 +332,16 @@ fn paced_incremental_cycles_run_in_many_stops() {
 #[test]
 fn goals_grow_from_what_the_mark_reached_not_from_what_was_born_meanwhile() {
     let live = if common::short() { 20_000 } else { 100_000 };
-    let heap = Heap::with_config(Config {
-        incremental: true,
-        torture: false,
-        young_bytes: 0,
-        min_heap_bytes: 64 << 10,
-        gc_percent: 100,
-        // Steps do what they owe, however slow the build: the marking ends before the goal.
-        pause_target: std::time::Duration::from_secs(1),
-        ..Config::default()
-    });
+    let heap = Heap::with_config(
+        Config::default()
+            .incremental(true)
+            .torture(false)
+            .young_bytes(0)
+            .min_heap_bytes(64 << 10)
+            .gc_percent(100)
+            // Steps do what they owe, however slow the build: the marking ends before the goal.
+            .pause_target(std::time::Duration::from_secs(1)),
+    );
     let tree: Vec<Gc<Leaf>> = (0..live).map(|i| heap.alloc(Leaf(i as u64))).collect();
     let live_bytes = heap.collect().bytes_live;
     let goals = Rc::new(std::cell::RefCell::new(Vec::new()));
