@@ -329,6 +329,7 @@
 mod alloc;
 mod barrier;
 mod cell;
+mod census;
 mod config;
 mod cycle;
 mod finalize;
@@ -360,6 +361,7 @@ mod weak;
 mod young;
 
 pub use cell::{BorrowError, BorrowMutError, GcCell, GcRef, GcRefMut};
+pub use census::{Census, CensusEntry, HeapBusy};
 pub use config::Config;
 pub use finalize::Finalize;
 pub use gc::Gc;

@@ -1,0 +1,276 @@
+//! `Heap::census`: exact counts per type, what "live" means, the table, and where it may be
+//! called (observers yes, destructors no, between incremental steps yes, without disturbing
+//! the cycle).
+
+use std::any::type_name;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use prologue_gc::{Census, Config, Gc, GcCell, Heap, HeapBusy, PauseKind, Trace, Tracer};
+
+#[derive(Trace)]
+struct Small(#[allow(dead_code)] u64);
+
+#[derive(Trace)]
+struct Big(#[allow(dead_code)] [u64; 8]);
+
+fn entry(census: &Census, name: &str) -> (usize, usize) {
+    census.get(name).map_or((0, 0), |e| (e.objects, e.bytes))
+}
+
+/// A heap that runs no cycle unless asked (whatever the environment says).
+fn quiet_heap() -> Heap {
+    let mut config = Config::default();
+    config.torture = false;
+    config.incremental = false;
+    config.young_bytes = 64 << 20;
+    config.min_heap_bytes = 64 << 20;
+    Heap::with_config(config)
+}
+
+#[test]
+fn census_counts_each_type_exactly_after_allocations_and_frees() {
+    let heap = Heap::new();
+    let smalls: Vec<Gc<Small>> = (0..10).map(|i| heap.alloc(Small(i))).collect();
+    let mut bigs: Vec<Gc<Big>> = (0..4).map(|_| heap.alloc(Big([0; 8]))).collect();
+    let strs: Vec<Gc<str>> = ["a", "bb", "ccc"]
+        .iter()
+        .map(|s| heap.alloc_str(s))
+        .collect();
+    let holder = heap.alloc(smalls[..5].to_vec());
+    drop(smalls);
+    bigs.truncate(2);
+    heap.collect();
+
+    let census = heap.census().unwrap();
+    let small = entry(&census, type_name::<Small>());
+    let big = entry(&census, type_name::<Big>());
+    assert_eq!(small.0, 5);
+    assert_eq!(big.0, 2);
+    assert_eq!(entry(&census, "str").0, 3);
+    assert_eq!(entry(&census, type_name::<Vec<Gc<Small>>>()).0, 1);
+    assert_eq!(census.len(), 4);
+    assert_eq!(census.objects(), 11);
+    assert_eq!(census.objects(), heap.stats().objects);
+    assert_eq!(census.bytes() + census.zombie_bytes(), heap.stats().bytes);
+    assert_eq!(census.zombies(), 0);
+    // Objects of one sized type take equal slots, each at least header plus value.
+    assert_eq!(small.1 % 5, 0);
+    assert!(small.1 / 5 >= 16 + 8);
+    assert_eq!(big.1 % 2, 0);
+    assert!(big.1 / 2 >= 16 + 64);
+    // Largest first.
+    let bytes: Vec<usize> = census.iter().map(|e| e.bytes).collect();
+    assert!(bytes.windows(2).all(|w| w[0] >= w[1]), "{bytes:?}");
+    assert_eq!(census.top(2), &census.entries()[..2]);
+    assert_eq!(census.top(100).len(), 4);
+
+    drop(holder);
+    drop(strs);
+    heap.collect();
+    let census = heap.census().unwrap();
+    assert_eq!(entry(&census, type_name::<Small>()).0, 0);
+    assert_eq!(entry(&census, type_name::<Big>()), big);
+    assert_eq!((census.len(), census.objects()), (1, 2));
+    drop(bigs);
+    heap.collect();
+    assert!(heap.census().unwrap().is_empty());
+}
+
+#[test]
+fn census_counts_what_the_heap_holds_garbage_included_until_a_cycle() {
+    let heap = quiet_heap();
+    let keep = heap.alloc(Small(1));
+    for i in 0..3 {
+        drop(heap.alloc(Small(i)));
+    }
+    // No cycle has run: the garbage is still held, and counted, as in `stats()`.
+    let census = heap.census().unwrap();
+    assert_eq!(entry(&census, type_name::<Small>()).0, 4);
+    assert_eq!(census.objects(), heap.stats().objects);
+    heap.collect();
+    assert_eq!(entry(&heap.census().unwrap(), type_name::<Small>()).0, 1);
+    drop(keep);
+}
+
+#[test]
+fn census_merges_the_vtables_of_one_type() {
+    // A finalizable object has its own vtable; the census is by type.
+    #[derive(Trace)]
+    struct Fin(#[allow(dead_code)] u32);
+    impl prologue_gc::Finalize for Fin {
+        fn finalize(&self) {}
+    }
+    let heap = Heap::new();
+    let _a = heap.alloc(Fin(1));
+    let _b = heap.alloc_with_finalizer(Fin(2));
+    let census = heap.census().unwrap();
+    assert_eq!(entry(&census, type_name::<Fin>()).0, 2);
+    assert_eq!(census.len(), 1);
+}
+
+#[test]
+fn census_display_is_a_histogram_and_its_precision_limits_the_rows() {
+    let heap = Heap::new();
+    let _smalls: Vec<Gc<Small>> = (0..3).map(|i| heap.alloc(Small(i))).collect();
+    let _big = heap.alloc(Big([0; 8]));
+    let _s = heap.alloc_str("x");
+    let census = heap.census().unwrap();
+    let full = census.to_string();
+    let lines: Vec<&str> = full.lines().collect();
+    assert_eq!(lines.len(), 1 + 3 + 1, "{full}");
+    assert!(lines[0].contains("objects") && lines[0].contains("bytes"));
+    assert!(lines[1].trim_start().starts_with("1 "), "{full}");
+    assert!(full.contains(type_name::<Small>()));
+    assert!(lines[4].starts_with("total"), "{full}");
+    assert!(lines[4].contains(" 5 "), "{full}");
+    let top = format!("{census:.1}");
+    assert_eq!(top.lines().count(), 1 + 1 + 1 + 1, "{top}");
+    assert!(top.contains("(2 more types)"), "{top}");
+}
+
+/// A value whose destructor tries a census of its heap.
+struct Prober {
+    heap: *const Heap,
+    seen: Rc<RefCell<Vec<Result<usize, HeapBusy>>>>,
+}
+
+// SAFETY: a `Prober` holds no handle.
+unsafe impl Trace for Prober {
+    const NEEDS_TRACE: bool = false;
+    fn trace(&self, _: &mut Tracer) {}
+}
+
+impl Drop for Prober {
+    fn drop(&mut self) {
+        // SAFETY: the tests below keep the heap alive while its objects are dropped.
+        let heap = unsafe { &*self.heap };
+        self.seen
+            .borrow_mut()
+            .push(heap.census().map(|c| c.objects()));
+    }
+}
+
+#[test]
+fn census_from_a_destructor_run_by_a_sweep_is_refused_with_a_clear_error() {
+    let heap = Heap::new();
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    drop(heap.alloc(Prober {
+        heap: &heap,
+        seen: seen.clone(),
+    }));
+    heap.collect();
+    let seen = seen.borrow();
+    assert_eq!(seen.len(), 1);
+    let err = seen[0].clone().unwrap_err();
+    assert!(err.to_string().contains("busy"), "{err}");
+    heap.verify();
+}
+
+#[test]
+fn census_works_in_cycle_and_pause_observers() {
+    let heap = Heap::new();
+    let counts = Rc::new(RefCell::new(Vec::new()));
+    let sink = counts.clone();
+    let heap_ptr: *const Heap = &heap;
+    heap.on_cycle(move |_| {
+        // SAFETY: the heap runs its observers while it lives.
+        let heap = unsafe { &*heap_ptr };
+        sink.borrow_mut().push(heap.census().unwrap().objects());
+    });
+    let pauses = Rc::new(Cell::new(0));
+    let pause_sink = pauses.clone();
+    heap.on_pause(move |_| {
+        // SAFETY: as above.
+        let heap = unsafe { &*heap_ptr };
+        heap.census().unwrap();
+        pause_sink.set(pause_sink.get() + 1);
+    });
+    let _keep: Vec<Gc<Small>> = (0..5).map(|i| heap.alloc(Small(i))).collect();
+    drop(heap.alloc(Small(9)));
+    heap.collect();
+    assert_eq!(counts.borrow().last(), Some(&5));
+    assert!(pauses.get() >= 1);
+    heap.verify();
+}
+
+// ---- during an incremental cycle (see tests/incremental.rs for the stepping) ----
+
+#[derive(Trace)]
+struct Holder {
+    child: GcCell<Option<Gc<Leaf>>>,
+    _pad: [u64; 6],
+}
+
+#[derive(Trace)]
+struct Leaf(u64);
+
+type Filler = [u64; 12];
+
+fn torture_heap() -> Heap {
+    let mut config = Config::default();
+    config.incremental = true;
+    config.torture = true;
+    config.young_bytes = 0;
+    Heap::with_config(config)
+}
+
+fn count_starts(heap: &Heap) -> Rc<Cell<u64>> {
+    let started = Rc::new(Cell::new(0));
+    let counter = started.clone();
+    heap.on_pause(move |p| {
+        if p.kind == PauseKind::Start {
+            counter.set(counter.get() + 1);
+        }
+    });
+    started
+}
+
+fn step_into_a_cycle(heap: &Heap, started: &Cell<u64>, k: usize) {
+    let before = started.get();
+    while started.get() == before {
+        drop(heap.alloc::<Filler>([0; 12]));
+    }
+    for _ in 0..k {
+        drop(heap.alloc::<Filler>([0; 12]));
+    }
+}
+
+fn finish_two_cycles(heap: &Heap) {
+    let target = heap.stats().cycles + 2;
+    while heap.stats().cycles < target {
+        drop(heap.alloc::<Filler>([0; 12]));
+    }
+}
+
+/// The trap of tests/incremental.rs with a census between the two root checks: if the census
+/// touched a mark bit or an internal count, the cycle would free X while `x` holds it (or
+/// `verify` would find a leftover).
+#[test]
+fn census_between_incremental_steps_leaves_the_cycle_correct() {
+    for k in 0..40 {
+        let heap = torture_heap();
+        let started = count_starts(&heap);
+        let x = heap.alloc(Leaf(7));
+        let spacers: Vec<Gc<Leaf>> = (0..12).map(|i| heap.alloc(Leaf(100 + i))).collect();
+        let a = heap.alloc(Holder {
+            child: GcCell::new(Some(x)),
+            _pad: [0; 6],
+        });
+        step_into_a_cycle(&heap, &started, k);
+        let census = heap.census().unwrap();
+        assert_eq!(entry(&census, type_name::<Leaf>()).0, 13, "step {k}");
+        assert_eq!(entry(&census, type_name::<Holder>()).0, 1, "step {k}");
+        let x = a.child.borrow().clone().unwrap();
+        drop(a);
+        heap.census().unwrap();
+        finish_two_cycles(&heap);
+        assert!(!Gc::is_dead(&x), "step {k}: X was swept while held");
+        assert_eq!(x.0, 7);
+        assert!(spacers.iter().all(|s| !Gc::is_dead(s)));
+        heap.verify();
+        let census = heap.census().unwrap();
+        assert_eq!(entry(&census, type_name::<Leaf>()).0, 13, "step {k}");
+        assert_eq!(entry(&census, type_name::<Holder>()).0, 0, "step {k}");
+    }
+}
