@@ -91,6 +91,7 @@ impl Heap {
                  phase {phase:?}); a heap runs one cycle at a time"
             );
         }
+        let _span = crate::spans::enter(crate::spans::Stop::Full, self.id);
         // A whole cycle replaces an incremental one in progress (rule 12).
         let abandoned = self.abandon_incremental();
         let _idle_on_exit = PhaseGuard(&self.phase);

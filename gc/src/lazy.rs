@@ -101,6 +101,7 @@ impl Heap {
         }
         let next = self.space.borrow_mut().pop_unswept(kind);
         let Some(page) = next else { return false };
+        let _span = crate::spans::enter(crate::spans::Stop::Sweep, self.id);
         let start = Instant::now();
         let panic = self.sweep_part(Unswept::Page(page));
         self.record_pause(start, start.elapsed(), PauseKind::Sweep);
@@ -117,6 +118,7 @@ impl Heap {
         if self.phase.get() != Phase::Idle || !self.space.borrow().large_sweep_due() {
             return;
         }
+        let _span = crate::spans::enter(crate::spans::Stop::Sweep, self.id);
         let start = Instant::now();
         let panic = self.sweep_part(Unswept::Large);
         self.record_pause(start, start.elapsed(), PauseKind::Sweep);

@@ -352,6 +352,7 @@ mod retainers;
 mod roots;
 mod size_class;
 mod slot_cache;
+mod spans;
 mod stats;
 mod sweep;
 mod trace;

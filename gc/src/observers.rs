@@ -91,6 +91,7 @@ impl Heap {
             kind,
         };
         self.recorder.borrow_mut().record_pause(&pause);
+        crate::spans::pause(&pause);
         if !self.observers.pauses.borrow().is_empty() {
             let previous = self.phase.replace(Phase::End);
             let restore = RestorePhase(self, previous);
@@ -103,6 +104,7 @@ impl Heap {
     /// heap's phase (`End`).
     pub(crate) fn report_cycle(&self, stats: &CycleStats) {
         crate::gctrace::emit(stats);
+        crate::spans::cycle_end(stats);
         notify(&self.observers.cycles, stats);
     }
 }

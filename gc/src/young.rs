@@ -163,6 +163,7 @@ impl Heap {
     #[inline(never)]
     pub(crate) fn run_young_cycle(&self) -> CycleStats {
         debug_assert_eq!(self.phase.get(), Phase::Idle);
+        let _span = crate::spans::enter(crate::spans::Stop::Young, self.id);
         struct Idle<'a>(&'a Heap);
         impl Drop for Idle<'_> {
             fn drop(&mut self) {

@@ -1,6 +1,8 @@
 //! `Heap::census`: exact counts per type, what "live" means, the table, and where it may be
 //! called (observers yes, destructors no, between incremental steps yes, without disturbing
 //! the cycle).
+// Configs are built by assignment: `Config` is becoming `#[non_exhaustive]`.
+#![allow(clippy::field_reassign_with_default)]
 
 use std::any::type_name;
 use std::cell::{Cell, RefCell};

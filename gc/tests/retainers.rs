@@ -1,5 +1,7 @@
 //! `Heap::retainers`: the shortest chain from a root to an object, the caller's own handle,
 //! the failure modes, and that it disturbs no cycle (between incremental steps included).
+// Configs are built by assignment: `Config` is becoming `#[non_exhaustive]`.
+#![allow(clippy::field_reassign_with_default)]
 
 use std::any::type_name;
 use std::cell::Cell;

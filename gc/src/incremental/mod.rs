@@ -167,6 +167,7 @@ impl Heap {
     /// Sweeps what the last lazy sweep left, until `deadline`; returns whether it is all
     /// swept. Each call is one pause.
     pub(crate) fn sweep_until(&self, deadline: Instant) -> bool {
+        let _span = crate::spans::enter(crate::spans::Stop::Sweep, self.id);
         let start = Instant::now();
         let mut first_panic = None;
         let mut done = true;
@@ -192,6 +193,7 @@ impl Heap {
     /// last lazy sweep is finished.
     pub(crate) fn start_incremental(&self, trigger: Trigger) {
         debug_assert!(self.phase.get() == Phase::Idle && !self.is_marking());
+        let _span = crate::spans::enter(crate::spans::Stop::IncrementalStart, self.id);
         if !self.young.borrow().is_empty() && self.config.young_bytes != 0 {
             // Most young objects are garbage: free them cheaply first.
             self.run_young_cycle();
@@ -286,6 +288,7 @@ impl Heap {
     /// the cycle when nothing is left, or when the heap has passed its goal by half
     /// (`outrun`: the rest is done now, in one stop).
     pub(crate) fn incremental_step(&self, torture: bool) {
+        let _span = crate::spans::enter(crate::spans::Stop::IncrementalStep, self.id);
         let start = Instant::now();
         let pacer = self.pacer.get();
         let paced = self.paced.get();
@@ -405,6 +408,7 @@ impl Heap {
 
     /// The final pause: completes the marking, then switches the heap to sweeping.
     pub(crate) fn finish_incremental(&self) {
+        let _span = crate::spans::enter(crate::spans::Stop::IncrementalFinish, self.id);
         let start = Instant::now();
         // Normally little is left; an outrun or forced finish does the rest here.
         while !self.work(usize::MAX, start + Duration::from_secs(3600)) {}
