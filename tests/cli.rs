@@ -415,3 +415,50 @@ fn a_short_stress_run_passes_its_checks() {
     assert!(text.status.success(), "{}", stderr(&text));
     assert!(stdout(&text).contains("result"));
 }
+
+#[test]
+fn bench_census_adds_the_heap_by_type_to_the_text_and_json_reports() {
+    let args = [
+        "bench",
+        "--workload",
+        "gcbench",
+        "--depth",
+        depth(),
+        "--census",
+    ];
+    let text = prologue(&args);
+    assert!(text.status.success(), "{}", stderr(&text));
+    let out = stdout(&text);
+    assert!(out.contains("heap census at the end"), "{out}");
+    assert!(out.contains(" rank ") && out.contains("total "), "{out}");
+
+    let report = json(&prologue(&[&args[..], &["--json"]].concat()));
+    let census = &report["census"];
+    let entries = census["entries"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no census entries in {report}"));
+    let objects: u64 = entries.iter().map(|e| e["objects"].as_u64().unwrap()).sum();
+    let bytes: u64 = entries.iter().map(|e| e["bytes"].as_u64().unwrap()).sum();
+    assert_eq!(census["objects"].as_u64(), Some(objects), "{census}");
+    assert_eq!(census["bytes"].as_u64(), Some(bytes), "{census}");
+    assert!(entries.iter().all(|e| e["type_name"].is_string()));
+    let sizes: Vec<u64> = entries
+        .iter()
+        .map(|e| e["bytes"].as_u64().unwrap())
+        .collect();
+    assert!(
+        sizes.windows(2).all(|w| w[0] >= w[1]),
+        "largest first: {sizes:?}"
+    );
+
+    // Without the flag the report has no census (and the run takes none).
+    let plain = json(&prologue(&[
+        "bench",
+        "--workload",
+        "gcbench",
+        "--depth",
+        depth(),
+        "--json",
+    ]));
+    assert!(plain.get("census").is_none(), "{plain}");
+}

@@ -358,6 +358,36 @@ fn gc_stats_reports_cycles_pauses_and_drained_pools() {
     assert!(cycles > 0, "{err}");
 }
 
+#[test]
+fn gc_census_prints_the_heap_by_type_at_exit() {
+    let out = prologue()
+        .current_dir(scheme_dir())
+        .args(["run", "closures.scm", "--gc-census"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("gc-census: "))
+        .collect();
+    assert!(lines.len() >= 4, "{err}");
+    assert!(
+        lines[1].contains("objects") && lines[1].contains("bytes"),
+        "{err}"
+    );
+    assert!(err.contains("prologue::scheme::value::"), "{err}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("gc-census: total ")),
+        "{err}"
+    );
+    // The program's own output is untouched.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        std::fs::read_to_string(scheme_dir().join("closures.out")).unwrap()
+    );
+}
+
 /// Reads the peak resident set size (VmHWM) of a running process, in bytes.
 fn peak_rss(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

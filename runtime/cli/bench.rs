@@ -51,6 +51,11 @@ pub struct BenchArgs {
     #[arg(long)]
     json: bool,
 
+    /// Add a census of the heap at the end of the run to the report: objects and bytes per
+    /// Rust type, largest first (garbage no cycle has freed yet included).
+    #[arg(long)]
+    census: bool,
+
     /// Write an SVG to FILE: every pause over the run by kind, the minimum mutator utilisation
     /// curve, and the pause histogram.
     #[arg(long, value_name = "FILE.svg")]
@@ -110,6 +115,7 @@ impl BenchArgs {
         params.policy = self.policy.into();
         params.threads = self.threads as usize;
         params.rounds = self.rounds;
+        params.census = self.census;
         params.validate()?;
         Ok(params)
     }

@@ -122,7 +122,15 @@ pub struct BenchReport {
     /// The collector's own statistics of each heap at the end of the run (durations in
     /// nanoseconds), as `prologue_gc::HeapStats` serialises them.
     pub heap_stats: Vec<prologue::HeapStats>,
+    /// With `--census`: what the heaps held at the end of the run, by Rust type, largest
+    /// first (`entries` of `type_name`, `objects`, `bytes`; then the totals), as
+    /// `prologue_gc::Census` serialises it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub census: Option<prologue::Census>,
 }
+
+/// Rows of the census the text report shows.
+const CENSUS_ROWS: usize = 10;
 
 fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
@@ -219,6 +227,7 @@ impl BenchReport {
                 .map(|c| run.wall.as_secs_f64() / c.wall.as_secs_f64().max(1e-9)),
             output_matches_baseline: comparison.as_ref().map(|c| c.outputs_match),
             heap_stats: gc.heaps,
+            census: gc.census,
         }
     }
 
@@ -355,6 +364,15 @@ impl BenchReport {
                 "same output as Box",
                 if same { "yes" } else { "NO" }.to_string(),
             );
+        }
+        if let Some(census) = &self.census {
+            let _ = writeln!(
+                out,
+                "  heap census at the end (top {CENSUS_ROWS} types; garbage no cycle has freed yet included):"
+            );
+            for line in format!("{census:.CENSUS_ROWS$}").lines() {
+                let _ = writeln!(out, "    {line}");
+            }
         }
         out
     }

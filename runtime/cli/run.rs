@@ -25,6 +25,10 @@ pub struct RunArgs {
     /// Print the heap's cycle and pause summary on stderr at exit.
     #[arg(long)]
     pub gc_stats: bool,
+    /// Print a census of the heap on stderr at exit: objects and bytes per Rust type, the
+    /// largest first (garbage no cycle has freed yet included).
+    #[arg(long)]
+    pub gc_census: bool,
     /// Hard heap limit, e.g. 64M, 1G, 512K or a byte count; passing it is the script error
     /// "heap limit exceeded".
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
@@ -195,7 +199,31 @@ fn run_program(args: &RunArgs, name: &str, source: &[u8]) -> u8 {
     if args.gc_stats {
         eprint!("{}", gc_summary(&interp, drained.get(), wall));
     }
+    if args.gc_census {
+        eprint!("{}", gc_census(&interp));
+    }
     status
+}
+
+/// Rows of the `--gc-census` table.
+const CENSUS_ROWS: usize = 20;
+
+/// The `--gc-census` report: the census table, each line prefixed like `--gc-stats`'s.
+fn gc_census(interp: &Interpreter) -> String {
+    let mut out = format!(
+        "gc-census: the heap at exit by type, top {CENSUS_ROWS} (garbage no cycle has freed yet included)\n"
+    );
+    match interp.heap().census() {
+        Ok(census) => {
+            for line in format!("{census:.CENSUS_ROWS$}").lines() {
+                out.push_str("gc-census: ");
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        Err(e) => out.push_str(&format!("gc-census: {e}\n")),
+    }
+    out
 }
 
 /// The `--gc-stats` report.

@@ -149,7 +149,7 @@ pub fn run(engine: Engine, params: &Params) -> RunResult {
     let (output, checksum, gc) = match engine {
         Engine::Prologue => {
             let heap = Heap::with_config(params.config.clone());
-            let recorder = Recorder::attach(&heap, 0, start);
+            let recorder = Recorder::attach(&heap, 0, start).census(params.census);
             let (output, checksum) = program(n, |d| bottom_up(&heap, d), |t| t.check());
             (output, checksum, Some(recorder.finish(&heap)))
         }

@@ -274,7 +274,7 @@ pub fn run(engine: Engine, params: &Params) -> RunResult {
     let (output, checksum, gc) = match engine {
         Engine::Prologue => {
             let heap = Heap::with_config(params.config.clone());
-            let recorder = Recorder::attach(&heap, 0, start);
+            let recorder = Recorder::attach(&heap, 0, start).census(params.census);
             let (output, checksum) = program(&mut OnHeap { heap: &heap }, depth);
             (output, checksum, Some(recorder.finish(&heap)))
         }

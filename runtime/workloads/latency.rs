@@ -295,7 +295,7 @@ pub fn run(engine: Engine, params: &Params) -> RunResult {
     let (output, checksum, times, gc) = match engine {
         Engine::Prologue => {
             let heap = Heap::with_config(params.config.clone());
-            let recorder = Recorder::attach(&heap, 0, start);
+            let recorder = Recorder::attach(&heap, 0, start).census(params.census);
             let (output, checksum, times) = program(&mut OnHeap(&heap), levels, rounds);
             (output, checksum, times, Some(recorder.finish(&heap)))
         }

@@ -4,7 +4,7 @@
 //! utilisation).
 
 use super::mmu::{mmu_curve, Span};
-use prologue::{CycleStats, Heap, HeapStats, Pause, PauseKind};
+use prologue::{Census, CycleStats, Heap, HeapStats, Pause, PauseKind};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -91,6 +91,9 @@ pub struct GcSummary {
     pub heap_peak_bytes: usize,
     /// Each heap's own statistics at the end of the run (one per mutator thread).
     pub heaps: Vec<HeapStats>,
+    /// What the heaps held at the end of the run, by type (all heaps merged), when
+    /// [`Params::census`](super::Params::census) asked for it.
+    pub census: Option<Census>,
 }
 
 impl GcSummary {
@@ -102,6 +105,10 @@ impl GcSummary {
             merged.pauses.extend(part.pauses);
             merged.heap_peak_bytes += part.heap_peak_bytes;
             merged.heaps.extend(part.heaps);
+            merged.census = match (merged.census.take(), part.census) {
+                (Some(a), Some(b)) => Some(Census::merge([a, b])),
+                (a, b) => a.or(b),
+            };
         }
         merged.cycles.sort_by_key(|c| c.at);
         merged.pauses.sort_by_key(|p| (p.start, p.thread));
@@ -232,6 +239,8 @@ pub(crate) fn nearest_rank(mut values: Vec<Duration>, q: f64) -> Duration {
 pub(crate) struct Recorder {
     records: Rc<RefCell<Vec<CycleRecord>>>,
     pauses: Rc<RefCell<Vec<PauseRecord>>>,
+    /// Whether `finish` takes a census of the heap.
+    census: bool,
 }
 
 impl Recorder {
@@ -253,7 +262,17 @@ impl Recorder {
                 kind: pause.kind,
             });
         });
-        Recorder { records, pauses }
+        Recorder {
+            records,
+            pauses,
+            census: false,
+        }
+    }
+
+    /// Makes `finish` take a census of the heap too (`on`), for `prologue bench --census`.
+    pub(crate) fn census(mut self, on: bool) -> Recorder {
+        self.census = on;
+        self
     }
 
     /// Stops recording and summarises what `heap` did.
@@ -269,11 +288,14 @@ impl Recorder {
             .chain([stats.peak_bytes, stats.bytes])
             .max()
             .unwrap_or(0);
+        // The heap is idle here, so the census cannot be refused.
+        let census = self.census.then(|| heap.census().ok()).flatten();
         GcSummary {
             cycles,
             pauses,
             heap_peak_bytes,
             heaps: vec![stats],
+            census,
         }
     }
 }
@@ -300,6 +322,7 @@ mod tests {
             pauses: Vec::new(),
             heap_peak_bytes: 0,
             heaps: Vec::new(),
+            census: None,
         }
     }
 

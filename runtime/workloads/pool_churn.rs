@@ -136,7 +136,7 @@ fn rounds_on_heap(
     start: Instant,
 ) -> (Tally, GcSummary) {
     let heap = Heap::with_config(params.config.clone());
-    let recorder = Recorder::attach(&heap, thread, start);
+    let recorder = Recorder::attach(&heap, thread, start).census(params.census);
     let mut tally = Tally::default();
     let mut items = Vec::with_capacity(ITEMS_PER_ROUND);
     for _ in 0..1u64 << params.depth {
