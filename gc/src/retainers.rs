@@ -197,7 +197,10 @@ impl Heap {
     /// handle beyond the references from inside the heap (taken to be the one passed), the
     /// walk looks for another root that reaches it; if none does, the path is `target` alone
     /// with [`held_only_by_caller`](RetainerPath::held_only_by_caller) set. When `target`
-    /// has more outside handles than that one, it is a root and the path has one step.
+    /// has more outside handles than that one, it is a root and the path has one step. A
+    /// handle the walk cannot read (in a mutably borrowed [`GcCell`](crate::GcCell), in
+    /// another heap's object, in a `#[trace(skip)]` field) makes its target look held from
+    /// outside, as it does for the collector: such a target shows as a root.
     ///
     /// Nothing a cycle uses is changed (its side tables are its own), so it may be called
     /// between the steps of an incremental cycle and from cycle and pause observers. User
