@@ -62,8 +62,9 @@
 // The exports, by name (a glob would make every item the two crates add public here by
 // accident). tests/facade.rs checks this list against theirs.
 pub use prologue_gc::{
-    AllocError, BorrowError, BorrowMutError, Config, CycleStats, Finalize, Gc, GcCell, GcRef,
-    GcRefMut, Heap, HeapStats, Pause, PauseKind, Tracer, Trigger, WeakGc,
+    AllocError, BorrowError, BorrowMutError, Census, CensusEntry, Config, CycleStats, Finalize, Gc,
+    GcCell, GcRef, GcRefMut, Heap, HeapBusy, HeapStats, Pause, PauseKind, Retainer, RetainerPath,
+    RetainersError, Tracer, Trigger, WeakGc,
 };
 pub use prologue_pool::{
     clear_pools, detach_pools, diagnostics, DetachedPools, DrainPolicy, DrainReport, LocalPool,

@@ -3,9 +3,6 @@
 //! plus N/2 garbage, then times a census and the retainers of the tree's last leaf (the walk
 //! reaches it last, so it visits the whole tree).
 
-// Configs are built by assignment: `Config` is becoming `#[non_exhaustive]`.
-#![allow(clippy::field_reassign_with_default)]
-
 use std::time::{Duration, Instant};
 
 use prologue_gc::{Config, Gc, Heap, Trace};
@@ -43,11 +40,12 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
-    let mut config = Config::default();
-    config.min_heap_bytes = usize::MAX; // no cycle runs: the garbage stays in the heap
-    config.young_bytes = 0;
-    config.torture = false;
-    config.incremental = false;
+    let config = Config::default()
+        // no cycle runs: the garbage stays in the heap
+        .min_heap_bytes(usize::MAX)
+        .young_bytes(0)
+        .torture(false)
+        .incremental(false);
     let heap = Heap::with_config(config);
     let live = tree(&heap, n).expect("n > 0");
     drop(tree(&heap, n / 2));

@@ -1,8 +1,6 @@
 //! `Heap::census`: exact counts per type, what "live" means, the table, and where it may be
 //! called (observers yes, destructors no, between incremental steps yes, without disturbing
 //! the cycle).
-// Configs are built by assignment: `Config` is becoming `#[non_exhaustive]`.
-#![allow(clippy::field_reassign_with_default)]
 
 use std::any::type_name;
 use std::cell::{Cell, RefCell};
@@ -22,11 +20,11 @@ fn entry(census: &Census, name: &str) -> (usize, usize) {
 
 /// A heap that runs no cycle unless asked (whatever the environment says).
 fn quiet_heap() -> Heap {
-    let mut config = Config::default();
-    config.torture = false;
-    config.incremental = false;
-    config.young_bytes = 64 << 20;
-    config.min_heap_bytes = 64 << 20;
+    let config = Config::default()
+        .torture(false)
+        .incremental(false)
+        .young_bytes(64 << 20)
+        .min_heap_bytes(64 << 20);
     Heap::with_config(config)
 }
 
@@ -210,10 +208,10 @@ struct Leaf(u64);
 type Filler = [u64; 12];
 
 fn torture_heap() -> Heap {
-    let mut config = Config::default();
-    config.incremental = true;
-    config.torture = true;
-    config.young_bytes = 0;
+    let config = Config::default()
+        .incremental(true)
+        .torture(true)
+        .young_bytes(0);
     Heap::with_config(config)
 }
 
@@ -282,11 +280,11 @@ fn census_between_incremental_steps_leaves_the_cycle_correct() {
 /// lazy sweeps: nothing reachable is lost, every call succeeds, and the heap verifies.
 #[test]
 fn census_and_retainers_in_every_observer_leave_the_cycles_correct() {
-    let mut config = Config::default();
-    config.torture = false;
-    config.young_bytes = 64 << 10;
-    config.min_heap_bytes = 1 << 20;
-    config.incremental = true;
+    let config = Config::default()
+        .torture(false)
+        .young_bytes(64 << 10)
+        .min_heap_bytes(1 << 20)
+        .incremental(true);
     let heap = Rc::new(Heap::with_config(config));
     let kept: Vec<Gc<Leaf>> = (0..500).map(|i| heap.alloc(Leaf(i))).collect();
     let probe = Rc::new(RefCell::new(Some(heap.alloc(Holder {

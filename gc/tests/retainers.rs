@@ -1,7 +1,5 @@
 //! `Heap::retainers`: the shortest chain from a root to an object, the caller's own handle,
 //! the failure modes, and that it disturbs no cycle (between incremental steps included).
-// Configs are built by assignment: `Config` is becoming `#[non_exhaustive]`.
-#![allow(clippy::field_reassign_with_default)]
 
 use std::any::type_name;
 use std::cell::Cell;
@@ -167,10 +165,10 @@ struct Leaf(u64);
 type Filler = [u64; 12];
 
 fn torture_heap() -> Heap {
-    let mut config = Config::default();
-    config.incremental = true;
-    config.torture = true;
-    config.young_bytes = 0;
+    let config = Config::default()
+        .incremental(true)
+        .torture(true)
+        .young_bytes(0);
     Heap::with_config(config)
 }
 

@@ -2,8 +2,6 @@
 //! and cycle events inside it. Run with `cargo test -p prologue-gc --features tracing --test
 //! tracing` (CI does).
 #![cfg(feature = "tracing")]
-// Configs are built by assignment: `Config` is becoming `#[non_exhaustive]`.
-#![allow(clippy::field_reassign_with_default)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -113,8 +111,7 @@ struct Node {
 
 #[test]
 fn a_full_cycle_is_a_span_holding_its_phases_and_figures() {
-    let mut config = Config::default();
-    config.torture = false;
+    let config = Config::default().torture(false);
     let heap = Heap::with_config(config);
     let keep = heap.alloc(Node {
         next: GcCell::new(None),
@@ -164,11 +161,11 @@ fn a_full_cycle_is_a_span_holding_its_phases_and_figures() {
 
 #[test]
 fn young_and_incremental_cycles_have_spans_of_their_own() {
-    let mut config = Config::default();
-    config.torture = false;
-    config.young_bytes = 64 << 10;
-    config.min_heap_bytes = 1 << 20;
-    config.incremental = true;
+    let config = Config::default()
+        .torture(false)
+        .young_bytes(64 << 10)
+        .min_heap_bytes(1 << 20)
+        .incremental(true);
     let heap = Heap::with_config(config);
     let _keep: Vec<Gc<Node>> = (0..1000)
         .map(|_| {
