@@ -44,9 +44,15 @@ pub struct Config {
     /// Run pacing-triggered full cycles incrementally: a short start pause, then counting,
     /// root finding and marking in steps paid for by allocation, a short final pause, and a
     /// lazy sweep (see the crate docs, "Incremental full cycles"). `collect()` stays a whole
-    /// stop-the-world cycle either way. Default: off, or on with `PROLOGUE_GC_INCREMENTAL=1`;
-    /// with [`torture`](Config::torture) it takes the smallest step at every allocation and
-    /// runs cycles back to back.
+    /// stop-the-world cycle either way. Default: on (off with `PROLOGUE_GC_INCREMENTAL=0`),
+    /// because the longest stop is what programs with users feel: a stop-the-world cycle
+    /// stops the program for time proportional to the live heap, a step for at most the
+    /// [`pause_target`](Config::pause_target). The price is throughput and memory: the
+    /// barriers (a thread-local test per `Gc::clone`, `WeakGc::upgrade` and cell write while
+    /// a cycle marks), smaller young cycles (the nursery is sized by the pause target), and
+    /// objects born during marking, which survive until the next cycle. Turn it off for batch
+    /// work that only cares about total time. With [`torture`](Config::torture) it takes the
+    /// smallest step at every allocation and runs cycles back to back.
     pub incremental: bool,
     /// How long one incremental step may stop the program (a step may pass it by one page's
     /// walk); with incremental cycles on, young cycles are sized to take about half of it.
@@ -141,7 +147,7 @@ impl Config {
     }
 
     /// Sets [`incremental`](Config::incremental): run pacing-triggered full cycles in bounded
-    /// steps. `false` also overrides `PROLOGUE_GC_INCREMENTAL=1`.
+    /// steps (the default) or stop the world for each. Overrides `PROLOGUE_GC_INCREMENTAL`.
     ///
     /// ```
     /// let config = prologue_gc::Config::default().incremental(true);
@@ -171,10 +177,10 @@ impl Config {
     }
 }
 
-/// `PROLOGUE_GC_INCREMENTAL=1`, read once per process.
+/// On unless `PROLOGUE_GC_INCREMENTAL=0`, read once per process.
 fn incremental_from_env() -> bool {
     static INCREMENTAL: OnceLock<bool> = OnceLock::new();
-    *INCREMENTAL.get_or_init(|| std::env::var("PROLOGUE_GC_INCREMENTAL").is_ok_and(|v| v == "1"))
+    *INCREMENTAL.get_or_init(|| std::env::var("PROLOGUE_GC_INCREMENTAL").map_or(true, |v| v != "0"))
 }
 
 /// `PROLOGUE_GC_TORTURE=1`, read once per process.

@@ -6,9 +6,9 @@
 //! leak: interpreters, object graphs, caches of linked records. Handles are plain values: keep
 //! them in locals, `Vec`s, host structs, other heap objects or pools, with no rooting API. Don't
 //! use it for tree-shaped data with one owner (`Box` is faster), across threads (a heap and its
-//! handles are `!Send`). Full cycles stop the program for time proportional to the live heap
-//! unless [`Config::incremental`] is on (then they run in bounded steps; young cycles still
-//! stop it for what they free and promote).
+//! handles are `!Send`). Full cycles run in bounded steps ([`Config::incremental`], on by
+//! default; off, each stops the program for time proportional to the live heap), and young
+//! cycles are sized to the same pause target.
 //!
 //! ```
 //! use prologue_gc::{Gc, GcCell, Heap, Trace};

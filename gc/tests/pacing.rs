@@ -158,10 +158,37 @@ fn prologue_gc_torture_turns_torture_on_for_default_configs() {
         let status = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "torture_env_child", "--test-threads=1"])
             .env("PROLOGUE_GC_TORTURE", value)
-            .env_remove("PROLOGUE_GC_INCREMENTAL")
+            // Stop-the-world torture: a whole cycle at every allocation.
+            .env("PROLOGUE_GC_INCREMENTAL", "0")
             .env("PROLOGUE_TORTURE_CHILD_EXPECTS", expected)
             .status()
             .unwrap();
         assert!(status.success(), "PROLOGUE_GC_TORTURE={value}");
+    }
+}
+
+/// Run in a child process by the test below.
+#[test]
+fn incremental_env_child() {
+    if let Ok(expected) = std::env::var("PROLOGUE_INCREMENTAL_CHILD_EXPECTS") {
+        assert_eq!(Config::default().incremental.to_string(), expected);
+    }
+}
+
+#[test]
+fn incremental_cycles_are_the_default_and_prologue_gc_incremental_0_turns_them_off() {
+    for (value, expected) in [(None, "true"), (Some("1"), "true"), (Some("0"), "false")] {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+        child
+            .args(["--exact", "incremental_env_child", "--test-threads=1"])
+            .env("PROLOGUE_INCREMENTAL_CHILD_EXPECTS", expected);
+        match value {
+            Some(value) => child.env("PROLOGUE_GC_INCREMENTAL", value),
+            None => child.env_remove("PROLOGUE_GC_INCREMENTAL"),
+        };
+        assert!(
+            child.status().unwrap().success(),
+            "PROLOGUE_GC_INCREMENTAL={value:?}"
+        );
     }
 }

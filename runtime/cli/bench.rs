@@ -38,6 +38,15 @@ pub struct BenchArgs {
     #[arg(long, value_enum, default_value_t = PolicyArg::Drain)]
     policy: PolicyArg,
 
+    /// Run every full cycle stop-the-world (Config::incremental off) instead of in steps.
+    #[arg(long)]
+    stop_the_world: bool,
+
+    /// How long one incremental step may stop the program; young cycles are sized to half of
+    /// it (Config::pause_target) [default: 250us]. Between 10us and 1s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_pause_target)]
+    pause_target: Option<std::time::Duration>,
+
     /// Mutator threads (pool-churn only).
     #[arg(long, value_name = "N", default_value_t = 2,
           value_parser = clap::value_parser!(u32).range(1..=64))]
@@ -112,6 +121,12 @@ impl BenchArgs {
         let depth = self.depth.unwrap_or_else(|| workload.default_depth());
         let mut params = Params::new(workload, depth);
         params.config = Config::default().gc_percent(self.gc_percent);
+        if self.stop_the_world {
+            params.config = params.config.incremental(false);
+        }
+        if let Some(target) = self.pause_target {
+            params.config = params.config.pause_target(target);
+        }
         params.policy = self.policy.into();
         params.threads = self.threads as usize;
         params.rounds = self.rounds;
@@ -126,6 +141,15 @@ impl BenchArgs {
             PolicyArg::Victim => "victim",
         }
     }
+}
+
+/// Parses `--pause-target`: a duration (`250us`, `1ms`) between 10 us and 1 s.
+fn parse_pause_target(s: &str) -> Result<std::time::Duration, String> {
+    let target = super::run::parse_duration(s)?;
+    if target < std::time::Duration::from_micros(10) || target > std::time::Duration::from_secs(1) {
+        return Err(format!("pause target {s} is outside 10us..=1s"));
+    }
+    Ok(target)
 }
 
 /// Checks that the plot can be written where asked, before spending time on the run.

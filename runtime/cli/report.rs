@@ -38,6 +38,10 @@ pub struct BenchReport {
     pub gc_percent: u32,
     /// The pools' drain policy.
     pub policy: &'static str,
+    /// Whether full cycles ran incrementally.
+    pub incremental: bool,
+    /// The pause target of incremental cycles and young cycles, in microseconds.
+    pub pause_target_us: f64,
     /// Mutator threads (pool-churn; 1 for the single-threaded workloads).
     pub threads: usize,
     /// Wall time of the prologue run.
@@ -185,6 +189,8 @@ impl BenchReport {
             depth: run.depth,
             gc_percent: params.config.gc_percent,
             policy,
+            incremental: params.config.incremental,
+            pause_target_us: micros(params.config.pause_target),
             threads,
             wall_seconds: run.wall.as_secs_f64(),
             cycles: gc.cycle_count(),
@@ -238,8 +244,13 @@ impl BenchReport {
         } else {
             String::new()
         };
+        let cycles = if self.incremental {
+            format!("incremental, pause target {:.0} us", self.pause_target_us)
+        } else {
+            "stop-the-world".to_string()
+        };
         format!(
-            "{} depth {}, gc_percent {}, policy {}{threads}",
+            "{} depth {}, gc_percent {}, policy {}{threads}, {cycles}",
             self.workload, self.depth, self.gc_percent, self.policy
         )
     }

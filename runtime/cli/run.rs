@@ -69,7 +69,7 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("size '{s}' is too large"))
 }
 
-/// Parses `5s`, `500ms`, `2m`, `1.5s` or a plain number of seconds.
+/// Parses `5s`, `500ms`, `250us`, `2m`, `1.5s` or a plain number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let split = s
@@ -82,9 +82,10 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let secs = match unit {
         "" | "s" => n,
         "ms" => n / 1e3,
+        "us" | "µs" => n / 1e6,
         "m" | "min" => n * 60.0,
         "h" => n * 3600.0,
-        _ => return Err(format!("bad duration unit in '{s}': use ms, s, m or h")),
+        _ => return Err(format!("bad duration unit in '{s}': use us, ms, s, m or h")),
     };
     Duration::try_from_secs_f64(secs).map_err(|e| format!("bad duration '{s}': {e}"))
 }
@@ -291,6 +292,8 @@ mod tests {
         assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
+        assert_eq!(parse_duration("1.5µs"), Ok(Duration::from_nanos(1500)));
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("s").is_err());
