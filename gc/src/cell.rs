@@ -218,7 +218,7 @@ impl<T: ?Sized> GcCell<T> {
 unsafe impl<T: ?Sized + Trace> Trace for GcCell<T> {
     const NEEDS_TRACE: bool = T::NEEDS_TRACE;
     // Dropping the cell drops its contents; a cell left mutably borrowed (a leaked guard) is
-    // not traced, which only leaks what it holds (rule 7).
+    // not traced, which only leaks what it holds (rule 5).
     const DROP_IS_TRACE: bool = T::DROP_IS_TRACE;
 
     #[inline]

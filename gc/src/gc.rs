@@ -195,7 +195,7 @@ impl<T: ?Sized> Drop for Gc<T> {
 
 // SAFETY: a handle is one edge; `Tracer::edge` counts or marks it (rule 1).
 unsafe impl<T: ?Sized> Trace for Gc<T> {
-    // Dropping a handle is exactly decrementing its count (rule 7).
+    // Dropping a handle is exactly decrementing its count (rule 5).
     const DROP_IS_TRACE: bool = true;
 
     #[inline(always)]

@@ -264,7 +264,7 @@ pub(crate) struct VTable {
     pub(crate) needs_trace: bool,
     /// `false` when dropping the value does nothing: the sweep skips `drop_value`.
     pub(crate) needs_drop: bool,
-    /// `true` when dropping the value only drops the handles `trace` visits (`Trace` rule 7):
+    /// `true` when dropping the value only drops the handles `trace` visits (`Trace` rule 5):
     /// the release step traces it instead of dropping it.
     pub(crate) drop_is_trace: bool,
     /// The finalizer of values allocated with `Heap::alloc_with_finalizer`.

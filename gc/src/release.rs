@@ -12,7 +12,7 @@
 //! then see only the young objects that may be alive or in garbage cycles.
 //!
 //! How an object's handles are dropped: a value whose drop only drops the handles its trace
-//! visits (`Trace::DROP_IS_TRACE`, rule 7: a node of `Gc`s, `Option`s and numbers) is traced
+//! visits (`Trace::DROP_IS_TRACE`, `Trace` rule 5: a node of `Gc`s, `Option`s and numbers) is traced
 //! once, the tracer decrementing each target's count in place of the skipped drop glue; any
 //! other value is dropped normally (its destructor runs), after a trace that lists its
 //! targets. Either way, a target whose count reaches zero is released too, from a worklist,
@@ -43,7 +43,7 @@
 //!   the worklist may hold one twice) are flagged dead when released and freed only after the
 //!   walk, so a second look finds the flag; a young entry the walk frees is never on the
 //!   worklist (only passed entries are);
-//! - the trace is a hint except under rule 7: an object is released only after its own count
+//! - the trace is a hint except under `Trace` rule 5: an object is released only after its own count
 //!   has been read as zero;
 //! - objects left alone: large ones (kept in the space's list), finalizable ones (their
 //!   finalizer runs in a full cycle) and dead ones.

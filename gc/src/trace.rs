@@ -7,48 +7,65 @@ use crate::header::{Header, DEAD, MARKED, OLD};
 
 /// A type whose [`Gc`](crate::Gc) handles the collector can enumerate.
 ///
-/// Every value stored in a [`Heap`](crate::Heap) implements `Trace`. The collector calls
-/// [`trace`](Trace::trace) twice per cycle on every reachable object: once to count the
-/// handles that live inside the heap (root discovery), once to mark what the roots reach.
-/// Write it with `#[derive(Trace)]` when you can: the derive upholds every rule below, and
-/// refuses types that implement `Drop`.
+/// Every value stored in a [`Heap`](crate::Heap) implements `Trace`. A full cycle calls
+/// [`trace`](Trace::trace) on an object up to twice: once to count the handles that live
+/// inside the heap (root discovery), once to mark what the roots reach; a young cycle does the
+/// same for young objects only, and may free an object by one `trace` instead of its drop
+/// ([`DROP_IS_TRACE`](Trace::DROP_IS_TRACE)). So a cycle costs about two `trace` calls per
+/// object it examines.
+///
+/// Write it with `#[derive(Trace)]` when you can: the derive visits every field (skipping
+/// those marked `#[trace(skip)]`, which then count as held from outside the heap), computes
+/// `NEEDS_TRACE` and `DROP_IS_TRACE` from the fields, implements `Trace` for no type that has
+/// a `Drop` impl, and relies on `Trace` being implemented for neither `Rc` nor `Arc`: so it
+/// keeps every rule below, and deriving is always sound. A manual impl looks like
+/// `unsafe impl Trace for X { fn trace(&self, t: &mut Tracer) { self.field.trace(t); } }`.
 ///
 /// # Safety
 ///
-/// An implementation must follow these rules; breaking one lets the collector free an object
+/// An implementation must keep these rules; breaking one lets the collector free an object
 /// that is still reachable (a use after free) or count a handle twice.
 ///
 /// 1. `trace` calls `trace` on every [`Gc`](crate::Gc), `GcCell` and other `Trace` value that
 ///    `self` owns and that may (transitively) hold a `Gc`, exactly once each, and on nothing
 ///    else: not on a handle `self` merely points to through a reference, not on a value
 ///    owned by someone else.
-/// 2. `trace` visits the same set of handles every time it is called while no user code runs
-///    in between: it must not mutate anything (no interior mutability, no allocation, no
-///    dropping of handles), and it must not depend on anything but `self`'s contents.
-/// 3. Handles must be owned *by value* in `self` (directly, or inside owned containers like
-///    `Box`, `Vec` or `HashMap`). Shared-ownership wrappers such as `Rc<T>` and `Arc<T>` must
-///    not hold handles in a traced type: several owners share one handle, so counting it
-///    once per owner breaks the internal-reference count. This crate implements `Trace` for
-///    neither `Rc` nor `Arc` on purpose.
-/// 4. A type whose `Drop` dereferences a `Gc` may observe an object the same sweep has
-///    already found dead; that dereference panics (it never reads freed memory). Prefer no
-///    `Drop` on traced types (the derive refuses it): a [`Finalize`](crate::Finalize) impl
-///    runs while every object it can reach is intact.
-/// 5. `NEEDS_TRACE` may be `false` only when no value of the type can hold a `Gc` (directly
-///    or transitively); the collector then never calls `trace`.
-/// 6. `trace` may panic; the collector catches the panic, resets the cycle and resumes it
-///    (the heap stays usable). It must not call [`Heap::collect`](crate::Heap::collect) or
-///    allocate (both panic).
-/// 7. `DROP_IS_TRACE` may be `true` only when dropping a value does nothing but drop, once
-///    each, handles that `trace` visits, and `trace` visits no handle the drop would not drop.
-///    The collector then frees such a value without running its drop glue: it decrements the
+/// 2. `trace` visits the same handles every time it is called while no user code runs in
+///    between: it mutates nothing (no interior mutability, no allocation, no dropping of
+///    handles) and depends on nothing but `self`'s contents.
+/// 3. Handles are owned *by value* in `self` (directly, or inside owned containers such as
+///    `Box`, `Vec` or `HashMap`), never behind shared ownership such as `Rc<T>` or `Arc<T>`:
+///    several owners share one handle, so counting it once per owner breaks the
+///    internal-reference count. (This crate implements `Trace` for neither, on purpose.)
+/// 4. `NEEDS_TRACE` is `false` only when no value of the type can hold a `Gc`, directly or
+///    transitively; the collector then never calls `trace`.
+/// 5. `DROP_IS_TRACE` is `true` only when dropping a value does nothing but drop, once each,
+///    the handles `trace` visits, and `trace` visits no handle the drop would not drop. The
+///    collector then frees such a value without running its drop glue: it decrements the
 ///    count of each handle `trace` visits instead. (A `trace` that skips some owned handles,
 ///    like a mutably borrowed `GcCell`'s, only leaks their objects.)
+///
+/// # Panics
+///
+/// What the collector checks at run time instead of trusting the implementation:
+///
+/// - `trace` that calls [`Heap::collect`](crate::Heap::collect) or
+///   [`Heap::verify`](crate::Heap::verify), or allocates on the heap it is traced for, panics:
+///   the heap is busy during a cycle.
+/// - A panic inside `trace` (that one, or the implementation's own) undoes the cycle's marks
+///   and counts before it propagates out of the call that started the cycle (`collect()` or
+///   an allocation); the heap stays usable and the next cycle starts afresh.
+/// - A destructor of a traced type runs while its sweep frees other objects, so it may meet
+///   an object the same sweep has already found dead: dereferencing that handle panics (it
+///   never reads freed memory). Cleanup that needs the object graph belongs in a
+///   [`Finalize`](crate::Finalize) impl ([`Heap::alloc_with_finalizer`](crate::Heap::alloc_with_finalizer)),
+///   which runs while everything the object reaches is intact; that is why the derive refuses
+///   `Drop`.
 pub unsafe trait Trace {
     /// `false` when a value of this type can never hold a `Gc`: the collector then skips it.
     const NEEDS_TRACE: bool = true;
 
-    /// `true` when dropping a value only drops the handles `trace` visits (rule 7): a
+    /// `true` when dropping a value only drops the handles `trace` visits (rule 5): a
     /// struct of `Gc`s, `Option`s, tuples and plain numbers, for instance. The release step of
     /// a young cycle then frees the object by one trace, without calling its destructor.
     /// `#[derive(Trace)]` computes it from the fields; the default, `true` only for types that

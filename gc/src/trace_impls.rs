@@ -13,7 +13,7 @@ use crate::trace::{Trace, Tracer};
 
 macro_rules! leaf {
     ($($t:ty),* $(,)?) => {$(
-        // SAFETY: the type holds no handles (rules 1 and 5).
+        // SAFETY: the type holds no handles (rules 1 and 4).
         unsafe impl Trace for $t {
             const NEEDS_TRACE: bool = false;
             #[inline]

@@ -1,5 +1,7 @@
-//! One test per soundness requirement of the gc issue that the type system cannot enforce
-//! (the others are compile-fail cases in gc/ui). Each must also run clean under valgrind.
+//! One test per soundness requirement of the collector that the type system cannot enforce
+//! (the rules of the crate docs' "What the collector relies on", and what `Trace`'s `# Panics`
+//! section promises); the requirements the type system does enforce are compile-fail cases in
+//! gc/ui. Each must also run clean under valgrind.
 
 use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -278,7 +280,8 @@ struct CollectsInTrace {
     armed: Cell<bool>,
 }
 
-// SAFETY: holds no handles (the collect call breaks rule 6 on purpose).
+// SAFETY: holds no handles (the collect call inside `trace` panics on purpose: `Trace`'s
+// `# Panics`).
 unsafe impl Trace for CollectsInTrace {
     fn trace(&self, _: &mut Tracer) {
         if self.armed.get() {
@@ -385,7 +388,7 @@ struct FailingTrace {
     child: Gc<u64>,
 }
 
-// SAFETY: visits its one handle once (panicking is allowed by rule 6).
+// SAFETY: visits its one handle once (a panic in `trace` is allowed: `Trace`'s `# Panics`).
 unsafe impl Trace for FailingTrace {
     fn trace(&self, t: &mut Tracer) {
         assert!(!self.fail.get(), "trace failed on purpose");

@@ -203,7 +203,7 @@ pub enum RecordProc {
 
 // SAFETY (for every impl below): each `trace` visits every `Gc` and `GcCell` the value owns,
 // exactly once, mutates nothing and depends on nothing but `self` (rules 1-2 of `Trace`);
-// no type here holds a handle behind `Rc`/`Arc` (rule 3) or implements `Drop` (rule 4).
+// no type here holds a handle behind `Rc`/`Arc` (rule 3), and none implements `Drop`.
 unsafe impl Trace for Value {
     fn trace(&self, t: &mut Tracer) {
         match self {

@@ -82,7 +82,7 @@ struct Node {
     edges: GcCell<[Option<Gc<Node>>; SLOTS]>,
 }
 
-// The model is about values the release step frees by a trace (rule 7).
+// The model is about values the release step frees by a trace (`Trace` rule 5).
 const _: () = assert!(<Node as Trace>::DROP_IS_TRACE);
 
 /// Whether a node of heap `from` may hold a handle to a node of heap `to` (no cycles across
