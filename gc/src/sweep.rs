@@ -17,12 +17,12 @@
 //! 2 and 3 on everything: every drop happens before any free, so the heap is exact afterwards.
 //! It lists no dead small object for the whole heap: step 1 only flags them and notes which
 //! pages hold any, and steps 2 and 3 find them again page by page (a list as long as a page
-//! at most, where a list of every dead object cost 8 bytes each: 12 MB for the 1.5 million a
-//! dropped binary-trees heap held).
+//! at most, where a list of every dead object would cost 8 bytes per dead object, allocated
+//! inside the pause).
 //! A lazy sweep (`lazy.rs`) runs the three steps one page at a time.
 //!
-//! Why freeing only at count zero makes lazy sweeping safe: the hazard issue 6 names is a
-//! freed slot reused by a new object while a dead object not yet swept still holds a handle to
+//! Why freeing only at count zero makes lazy sweeping safe: the hazard of any lazy or
+//! deferred sweep is a freed slot reused by a new object while a dead object not yet swept still holds a handle to
 //! that slot, whose later drop would decrement the new occupant. Every handle a dead object
 //! holds is counted in its target, so a target some unswept dead object still points to has a
 //! non-zero count and is not freed; its slot cannot be reused until that handle is dropped.

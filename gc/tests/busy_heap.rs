@@ -1,7 +1,7 @@
 //! Regression tests for user code that allocates while the heap is not idle: a cycle
 //! observer, a finalizer, a destructor run by a sweep, a `Clone` run by `alloc_slice`. Each
-//! test reproduces one defect an adversarial review found (use after free, or a zombie handle)
-//! and fails without its fix: by an assertion in a release build, and under valgrind by an
+//! test reproduces one defect an earlier version of the collector had at such a point (a use
+//! after free, or a zombie handle) and fails without its fix: by an assertion in a release build, and under valgrind by an
 //! invalid read. The generated matrix of every action at every such point is `user_code.rs`.
 
 use std::cell::{Cell, RefCell};

@@ -10,7 +10,7 @@
 //!
 //! Between collections, every op also checks that no object the model can reach is dead, and
 //! that an object unreachable for two whole full cycles can no longer be upgraded. With
-//! incremental cycles (the last tests) that is the model of steps interleaved with the
+//! incremental cycles (the last tests) this models the steps of a cycle interleaved with the
 //! program's moves: handles cloned or taken out of the heap, stored and unstored through cells,
 //! dropped, upgraded and pooled while the cycle counts, finds roots and marks.
 

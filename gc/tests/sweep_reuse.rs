@@ -1,4 +1,4 @@
-//! Pins the hazard issue 6 names for lazy sweeping: memory freed by one cycle and reused by new
+//! Pins the hazard of lazy sweeping: memory freed by one cycle and reused by new
 //! objects must never be touched by the drop of a dead object from that cycle (which would
 //! decrement the new occupant's handle count). With eager sweeping this holds trivially; a
 //! lazy or deferred sweep must keep it.
