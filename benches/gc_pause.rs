@@ -10,9 +10,9 @@
 //! fitted from the rows (how the pause grows with live and with dead objects).
 //!
 //! Part 2, pool drain: 1,000 pools x 100 pooled items, refilled before each cycle, on a small heap
-//! (1,000 live nodes), as Go's `BenchmarkPoolSTW` (one pool of 100,000 items; p50 17-18 us on
-//! this machine type). Reported: p50 and p95 of the whole pause and of `clear_pools`, and the
-//! share of the pause `clear_pools` takes. Two kinds of pools: `Pool<Vec<u8>>` (plain values) and
+//! (1,000 live nodes), as Go's `BenchmarkPoolSTW` (one pool of 100,000 items; the table's title
+//! quotes Go's figures from a run on the same kind of machine). Reported: p50 and p95 of the
+//! whole pause and of `clear_pools`, and the share of the pause `clear_pools` takes. Two kinds of pools: `Pool<Vec<u8>>` (plain values) and
 //! `LocalPool<Gc<_>>` (handles, which the drain must drop before root discovery so the same cycle
 //! frees their objects).
 //!

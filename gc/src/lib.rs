@@ -33,26 +33,11 @@
 //! assert_eq!(heap.stats().objects, 0);
 //! ```
 //!
-//! # The `Trace` contract
+//! # Implementing `Trace`
 //! Every heap value implements the unsafe trait [`Trace`]; `#[derive(Trace)]` writes it for
-//! you and is always sound. A manual impl (`unsafe impl Trace for X { fn trace(&self, t: &mut
-//! Tracer) { self.field.trace(t); } }`) must keep these rules (stated in full on [`Trace`]):
-//!
-//! 1. visit every owned handle (and every owned value holding handles) exactly once, and
-//!    nothing else;
-//! 2. visit the same handles every time, without side effects: no mutation, allocation or
-//!    handle drops inside `trace`;
-//! 3. own handles by value: never behind `Rc`/`Arc` (this crate implements `Trace` for
-//!    neither, and `#[derive(Trace)]` rejects them through that);
-//! 4. destructors of traced types may meet already-dead objects (dereferencing them panics);
-//!    the derive refuses `Drop` impls altogether: use a [`Finalize`] impl and
-//!    [`Heap::alloc_with_finalizer`] for cleanup that needs the object graph;
-//! 5. `NEEDS_TRACE = false` only for types that can never hold a handle;
-//! 6. `trace` may panic (the cycle is undone and the heap stays usable), but must not call
-//!    `collect()` or allocate;
-//! 7. `DROP_IS_TRACE = true` only for types whose drop does nothing but drop the handles
-//!    `trace` visits (the derive computes it): the collector may then free the value by one
-//!    trace that decrements those handles' counts, without running its drop glue.
+//! you and is always sound. What a manual impl must do is stated once, on [`Trace`] (its
+//! `# Safety` rules), and what the collector checks at run time is in its `# Panics` section.
+//! The numbered rules below are the collector's own, not an implementer's.
 //!
 //! # How roots are found: counting, not rooting
 //! Each object starts with a 16-byte header (see `header.rs`): its vtable, a count of the
@@ -180,7 +165,7 @@
 //!
 //! | user code runs in | heap | allocate | `collect()`, `verify()` | upgrade a weak handle to a dying object | clone or read a dying object |
 //! |---|---|---|---|---|---|
-//! | `Trace::trace` (counting, marking, `verify`) | busy | panics | panics | must not (the `Trace` contract) | must not |
+//! | `Trace::trace` (counting, marking, `verify`) | busy | panics | panics | must not ([`Trace`] rule 2) | must not |
 //! | a destructor run by an eager sweep (`collect()`, limit, torture, heap drop) | busy | takes memory; the object lives (rule 3) | panic | `None` (rule 4) | panics: already swept |
 //! | a destructor run by a lazy page sweep | busy | as above | panic | `None` | in this page: panics; in a page not swept yet: reads work, a clone is a zombie once that page is swept |
 //! | a destructor run by a young sweep | busy | as above | panic | `None` | panics |
@@ -298,33 +283,24 @@
 //! check. A full cycle traces every object once to count (live or dead), reads every header
 //! once more to find the roots, traces every live object again to mark, and sweeps: the pause
 //! grows linearly with live objects and, through root discovery and an eager sweep, with dead
-//! ones. Measured on a 2-core machine, release build,
-//! `cargo run --release -p prologue-gc --example pause -- N` (a binary tree of N live nodes plus
-//! N/2 garbage, explicit full cycles):
+//! ones. Per dead object a cycle pays one trace and one header read to count it and, in an
+//! eager sweep, its drop and free; a lazy sweep moves the drop and free out of the pause.
 //!
-//! | live objects | dead | pause | root discovery | mark | sweep |
-//! |---:|---:|---:|---:|---:|---:|
-//! | 1 M | 0.5 M | 53 ms | 21 ms (71 M objects/s) | 11 ms (91 M live/s) | 21 ms |
-//! | 1 M | 0 | 30 ms | 14 ms (72-73 M/s) | 11 ms (90-95 M/s) | 5 ms |
-//! | 10 M | 5 M | 511 ms | 193 ms (78 M/s) | 116 ms (86 M/s) | 203 ms |
-//! | 10 M | 0 | 297-299 ms | 136 ms (73-74 M/s) | 111-113 ms (89-90 M/s) | 50 ms |
+//! A young cycle's pause grows with what it frees and what survives, not with the heap: each
+//! object it releases costs one count reaching zero and its drop (or one trace, for values
+//! whose drop is their trace), each survivor one trace to count, one to mark and its promotion.
+//! The old objects one young cycle releases are bounded by a budget of the young list's size
+//! (`release.rs`): without it, a young cycle that drops the last handle to a large promoted
+//! tree would release the whole tree in one pause, which can take longer than a full cycle
+//! over the same heap (released objects are freed one by one, in no address order). What is
+//! left proportional to the live heap is the stop-the-world full cycle, which
+//! [`Config::incremental`] cuts into bounded steps (see "Incremental full cycles"); bounding
+//! young cycles the same way is the next step.
 //!
-//! So a full cycle costs about 28-31 ms per million live objects (the figure drifts with the
-//! machine's load), plus about 12 ns per dead object for counting and, in an eager sweep,
-//! about 30 ns per dead object for dropping and freeing it (a lazy sweep moves that part out of the pause;
-//! `PROLOGUE_SHORT=1 cargo bench -p prologue-benches --bench gc_pause` gives +40 ns per dead
-//! object in all).
-//!
-//! A young cycle's pause grows with what it frees and what survives, not with the heap: on
-//! binary-trees depth 18 (`cargo bench -p prologue-benches --bench binary_trees`, gctrace
-//! sums), 521 young cycles released 67 million objects in 0.80 s of pause (12 ns per object
-//! freed) and counted and marked 15 million survivors in 0.21 s (14 ns each); their median
-//! pause was 1.6 ms, and the 3 full cycles took 19 ms together. The old objects one young
-//! cycle releases are bounded by a budget of the young list's size (`release.rs`): before the
-//! budget, the young cycle that released a 2-million-node promoted tree at depth 20 paused for
-//! 91 ms, against 45 ms for the longest full cycle. What is left proportional to the live heap
-//! is the stop-the-world full cycle, which [`Config::incremental`] cuts into bounded steps
-//! (see "Incremental full cycles"); bounding young cycles the same way is the next step.
+//! The measured costs (pause per phase by live and dead objects, per-object costs fitted from
+//! them, young and full cycles on binary-trees) are in `BENCHMARKS.md` at the repository
+//! root, which `benches/regenerate.sh` rebuilds from the `gc_pause` and `binary_trees` benches;
+//! `cargo run --release -p prologue-gc --example pause -- N` times one heap of N live objects.
 
 mod alloc;
 mod barrier;

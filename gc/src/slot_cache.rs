@@ -3,8 +3,8 @@
 //! allocations skip the pacing checks.
 //!
 //! Taking a slot from the page bitmap on every allocation meant a `RefCell` borrow of the
-//! space, two bounds-checked table lookups, a cursor scan and four counter updates (about
-//! 12 ns of binary-trees' 20 ns per node). Instead, each (class, prefixed) kind keeps a
+//! space, two bounds-checked table lookups, a cursor scan and four counter updates, which
+//! was most of binary-trees' cost per node. Instead, each (class, prefixed) kind keeps a
 //! [`SlotCache`]: the free bits of one bitmap word of its current page, claimed at once
 //! (marked taken and counted as used in the page), and the address of the word's first slot.
 //! An allocation takes the lowest bit. When the word is used up, the slow path claims the next

@@ -23,8 +23,8 @@
 //! generation), as long as it holds no cycle. If its last handle was anywhere else (a local,
 //! a host struct, an old object's field), no young cycle looks at it: it waits for the next
 //! full cycle. Early promotion still costs little, while keeping survivors young for a second
-//! look would trace every one of them twice (measured on binary-trees depth 18: 1.74x `Box`
-//! promoting at once, 1.97x with a second look).
+//! look would trace every one of them twice (the binary_trees bench ran slower with a second
+//! look than with promotion at once).
 //!
 //! Young cycles do not drain the pools (Go's users already complain that pools empty too
 //! often) and do not run finalizers. Garbage cycles through old objects wait for a full
