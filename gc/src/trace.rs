@@ -16,9 +16,9 @@ use crate::header::{Header, DEAD, MARKED, OLD};
 ///
 /// Write it with `#[derive(Trace)]` when you can: the derive visits every field (skipping
 /// those marked `#[trace(skip)]`, which then count as held from outside the heap), computes
-/// `NEEDS_TRACE` and `DROP_IS_TRACE` from the fields, implements `Trace` for no type that has
-/// a `Drop` impl, and relies on `Trace` being implemented for neither `Rc` nor `Arc`: so it
-/// keeps every rule below, and deriving is always sound. A manual impl looks like
+/// `NEEDS_TRACE` and `DROP_IS_TRACE` from the fields, refuses types that implement `Drop`, and
+/// fails to compile for a field behind `Rc` or `Arc` (neither implements `Trace`): so it keeps
+/// every rule below, and deriving is always sound. A manual impl looks like
 /// `unsafe impl Trace for X { fn trace(&self, t: &mut Tracer) { self.field.trace(t); } }`.
 ///
 /// # Safety
@@ -53,14 +53,14 @@ use crate::header::{Header, DEAD, MARKED, OLD};
 ///   [`Heap::verify`](crate::Heap::verify), or allocates on the heap it is traced for, panics:
 ///   the heap is busy during a cycle.
 /// - A panic inside `trace` (that one, or the implementation's own) undoes the cycle's marks
-///   and counts before it propagates out of the call that started the cycle (`collect()` or
-///   an allocation); the heap stays usable and the next cycle starts afresh.
+///   and counts before it propagates out of the call that was running the cycle or its step
+///   (`collect()` or an allocation); the heap stays usable and the next cycle starts afresh.
 /// - A destructor of a traced type runs while its sweep frees other objects, so it may meet
 ///   an object the same sweep has already found dead: dereferencing that handle panics (it
 ///   never reads freed memory). Cleanup that needs the object graph belongs in a
-///   [`Finalize`](crate::Finalize) impl ([`Heap::alloc_with_finalizer`](crate::Heap::alloc_with_finalizer)),
-///   which runs while everything the object reaches is intact; that is why the derive refuses
-///   `Drop`.
+///   [`Finalize`](crate::Finalize) impl, allocated with
+///   [`Heap::alloc_with_finalizer`](crate::Heap::alloc_with_finalizer), which runs while
+///   everything the object reaches is intact; that is why the derive refuses `Drop`.
 pub unsafe trait Trace {
     /// `false` when a value of this type can never hold a `Gc`: the collector then skips it.
     const NEEDS_TRACE: bool = true;
