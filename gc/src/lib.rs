@@ -290,12 +290,14 @@
 //! object it releases costs one count reaching zero and its drop (or one trace, for values
 //! whose drop is their trace), each survivor one trace to count, one to mark and its promotion.
 //! The old objects one young cycle releases are bounded by a budget of the young list's size
-//! (`release.rs`): without it, a young cycle that drops the last handle to a large promoted
-//! tree would release the whole tree in one pause, which can take longer than a full cycle
-//! over the same heap (released objects are freed one by one, in no address order). What is
-//! left proportional to the live heap is the stop-the-world full cycle, which
-//! [`Config::incremental`] cuts into bounded steps (see "Incremental full cycles"); bounding
-//! young cycles the same way is the next step.
+//! (`release.rs`), and with incremental cycles on by half the pause target's time: without
+//! it, a young cycle that drops the last handle to a large promoted tree would release the
+//! whole tree in one pause, which can take longer than a full cycle over the same heap
+//! (released objects are freed one by one, in no address order). With incremental cycles on,
+//! the nursery is also sized so that a young cycle takes about half the pause target (from
+//! the last young cycle's time per byte), and the full cycle runs in bounded steps (see
+//! "Incremental full cycles"): no stop is then proportional to the heap. With them off, the
+//! stop-the-world full cycle is.
 //!
 //! The measured costs (pause per phase by live and dead objects, per-object costs fitted from
 //! them, young and full cycles on binary-trees) are in `BENCHMARKS.md` at the repository

@@ -193,7 +193,7 @@ pub struct Params {
     /// Timed rounds, for the workload that has them (latency); `None` is its default
     /// ([`latency::DEFAULT_ROUNDS`], or [`latency::SHORT_ROUNDS`] in [`short_mode`]).
     pub rounds: Option<u64>,
-    /// Take a [`Census`](prologue_gc::Census) of every heap at the end of the run, into
+    /// Take a [`Census`](prologue::Census) of every heap at the end of the run, into
     /// [`GcSummary::census`] (`prologue bench --census`). Default off: it is one more pass
     /// over the heap, outside the program but inside the wall time.
     pub census: bool,
