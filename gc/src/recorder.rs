@@ -46,6 +46,29 @@ pub struct Pause {
     pub kind: PauseKind,
 }
 
+impl Pause {
+    /// A stop of `duration` from `start`, of `kind`: what code outside the crate needs to
+    /// test an [`on_pause`](crate::Heap::on_pause) observer of its own (the fields stay
+    /// public to read; `#[non_exhaustive]` only keeps literals out, so that a figure can be
+    /// added later without breaking anyone).
+    ///
+    /// ```
+    /// use prologue_gc::{Pause, PauseKind};
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let pause = Pause::new(Instant::now(), Duration::from_micros(120), PauseKind::Step);
+    /// assert_eq!(pause.kind, PauseKind::Step);
+    /// assert_eq!(pause.duration, Duration::from_micros(120));
+    /// ```
+    pub fn new(start: Instant, duration: Duration, kind: PauseKind) -> Pause {
+        Pause {
+            start,
+            duration,
+            kind,
+        }
+    }
+}
+
 /// Running totals kept by the heap.
 pub(crate) struct Recorder {
     /// When the heap was created: the MMU's time origin.
