@@ -295,7 +295,8 @@
 //! whole tree in one pause, which can take longer than a full cycle over the same heap
 //! (released objects are freed one by one, in no address order). With incremental cycles on,
 //! the nursery is also sized so that a young cycle takes about half the pause target (from
-//! the last young cycle's time per byte), and the full cycle runs in bounded steps (see
+//! the last young cycle's time per byte), a young mark that reaches the target promotes what
+//! it has not proven dead instead of going on, and the full cycle runs in bounded steps (see
 //! "Incremental full cycles"): no stop is then proportional to the heap. With them off, the
 //! stop-the-world full cycle is.
 //!

@@ -5,6 +5,7 @@
 //! no allocation.
 
 use std::ptr::NonNull;
+use std::time::Instant;
 
 use crate::header::Header;
 use crate::trace::{TraceMode, Tracer};
@@ -20,6 +21,22 @@ pub(crate) fn mark(tracer: &mut Tracer) -> usize {
         mark_one(tracer, object);
     }
     marked
+}
+
+/// As [`mark`], but gives up at `deadline` (the clock is read every 256 objects): `None`
+/// when it stopped with objects left on the stack, which the caller must then deal with.
+pub(crate) fn mark_until(tracer: &mut Tracer, deadline: Instant) -> Option<usize> {
+    const CLOCK_EVERY: usize = 256;
+    tracer.mode = TraceMode::Mark;
+    let mut marked = 0;
+    while let Some(object) = tracer.stack.pop() {
+        marked += 1;
+        mark_one(tracer, object);
+        if marked % CLOCK_EVERY == 0 && !tracer.stack.is_empty() && Instant::now() >= deadline {
+            return None;
+        }
+    }
+    Some(marked)
 }
 
 /// Traces one object taken off the stack (already marked), in `Mark` mode, pushing the
@@ -83,6 +100,41 @@ mod tests {
             header.clear(MARKED);
         });
         assert_eq!(unmarked, 1, "only the garbage cell is left white");
+        drop(space);
+        drop(head);
+    }
+
+    #[test]
+    fn a_mark_until_a_deadline_gives_up_only_with_work_left() {
+        let heap = Heap::with_config(Config {
+            torture: false,
+            incremental: false,
+            ..Config::default()
+        });
+        let mut head: Option<Gc<Link>> = None;
+        for _ in 0..1_000u32 {
+            head = Some(heap.alloc(Link(head.take())));
+        }
+        heap.flush_slot_caches();
+        let space = heap.space.borrow();
+        for (deadline, expected) in [
+            (Instant::now(), None),
+            (
+                Instant::now() + std::time::Duration::from_secs(3600),
+                Some(1_000),
+            ),
+        ] {
+            let mut tracer = Tracer::new(heap.id);
+            assert_eq!(discover_roots(&space, &mut tracer), 1);
+            assert_eq!(mark_until(&mut tracer, deadline), expected);
+            assert_eq!(tracer.stack.is_empty(), expected.is_some());
+            space.for_each_object(|object| {
+                // SAFETY: objects of the space are allocated.
+                let header = unsafe { object.as_ref() };
+                header.clear(MARKED);
+                header.reset_internal();
+            });
+        }
         drop(space);
         drop(head);
     }

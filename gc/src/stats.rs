@@ -74,8 +74,11 @@ pub struct CycleStats {
     /// From the cycle's start to its end, the program's time between stops included.
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
     pub wall: Duration,
-    /// An incremental cycle that the program outran: the heap passed its goal by half before
-    /// the steps had finished, and the rest of the marking was done in one stop.
+    /// The collector ran out of its budget. An incremental cycle: the heap passed its goal by
+    /// half before the steps had finished, and the rest of the marking was done in one stop.
+    /// A young cycle (incremental cycles on): its mark reached the pause target, and every
+    /// young object it had not proven dead was promoted as it stood, for a full cycle to
+    /// judge.
     pub outrun: bool,
     /// Finishing the previous cycle's lazy sweep (the pages no allocation had swept yet)
     /// before anything is counted.

@@ -26,6 +26,14 @@
 //! look would trace every one of them twice (the binary_trees bench ran slower with a second
 //! look than with promotion at once).
 //!
+//! With incremental cycles on, a young cycle is bounded twice over: the nursery is sized so
+//! that a cycle takes about half the pause target (from the last cycle's time per byte), and
+//! a cycle that still reaches the pause target (a program that suddenly keeps everything it
+//! allocates: the nursery was sized on garbage, which costs less per byte than survivors)
+//! stops marking there and promotes every young object as it stands (`outrun`). Promoting
+//! proves nothing dead, so it frees nothing a whole mark would keep; its garbage waits for a
+//! full cycle.
+//!
 //! Young cycles do not drain the pools (Go's users already complain that pools empty too
 //! often) and do not run finalizers. Garbage cycles through old objects wait for a full
 //! cycle, which pacing starts when the *old* generation has grown by `gc_percent` over what
@@ -41,7 +49,7 @@ use std::ptr::NonNull;
 
 use crate::header::{Header, DEAD, MARKED, OLD, VALUE_DROPPED, WEAK};
 use crate::heap::{Heap, Phase};
-use crate::mark::mark;
+use crate::mark::{mark, mark_until};
 use crate::prefetch::{prefetch_read, DISTANCE};
 use crate::recorder::PauseKind;
 use crate::roots::discover_young_roots;
@@ -159,6 +167,28 @@ impl Heap {
         ));
     }
 
+    /// A young cycle's mark that reached its deadline gives up, and every young object is
+    /// promoted as it stands, whether the mark reached it, left it on its stack, or had not
+    /// got to it yet: promoting proves nothing dead, so no object is freed that a finished
+    /// mark would have kept, and the garbage among them waits for a full cycle (or for a
+    /// later young cycle's release, if no cycle holds it). Internal counts are zero (root
+    /// discovery resets them, and nothing else counts young objects); the release walk's
+    /// "visited" flags are cleared here. Returns the objects and bytes promoted: the whole
+    /// list.
+    fn promote_unexamined(&self, young: &[NonNull<Header>]) -> (usize, usize) {
+        let mut bytes = 0;
+        for &object in young {
+            // SAFETY: young objects are allocated (the release freed and removed its own).
+            let header = unsafe { object.as_ref() };
+            debug_assert!(!header.has(DEAD), "a dead object on the young list");
+            header.clear(MARKED);
+            header.set(OLD);
+            // SAFETY: as above.
+            bytes += unsafe { Header::footprint(object) };
+        }
+        (young.len(), bytes)
+    }
+
     /// Runs one young cycle (see the module docs). The heap must be idle.
     #[inline(never)]
     pub(crate) fn run_young_cycle(&self) -> CycleStats {
@@ -191,7 +221,17 @@ impl Heap {
         let release = release_start.elapsed();
 
         self.phase.set(Phase::Roots);
+        // With incremental cycles on, the mark gives up at the pause target (see `outrun`).
+        let deadline = self
+            .config
+            .incremental
+            .then(|| start + self.config.pause_target);
         let traced = catch_unwind(AssertUnwindSafe(|| {
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                // The release alone took the time: nothing is counted or marked.
+                let (objects, bytes) = self.promote_unexamined(&young);
+                return (0, objects, bytes, Duration::ZERO, Duration::ZERO, true);
+            }
             let mut tracer = self.tracer.borrow_mut();
             tracer.young_only = true;
             let roots_start = Instant::now();
@@ -200,17 +240,29 @@ impl Heap {
             self.phase.set(Phase::Mark);
             let mark_start = Instant::now();
             tracer.marked_bytes = 0;
-            let marked = mark(&mut tracer);
+            let marked = match deadline {
+                Some(deadline) => mark_until(&mut tracer, deadline),
+                None => Some(mark(&mut tracer)),
+            };
             tracer.young_only = false;
+            let (marked, bytes, outrun) = match marked {
+                Some(marked) => (marked, tracer.marked_bytes, false),
+                None => {
+                    tracer.stack.clear();
+                    let (objects, bytes) = self.promote_unexamined(&young);
+                    (objects, bytes, true)
+                }
+            };
             (
                 roots,
                 marked,
-                tracer.marked_bytes,
+                bytes,
                 roots_time,
                 mark_start.elapsed(),
+                outrun,
             )
         }));
-        let (roots_found, objects_live, bytes_live, roots, mark_time) = match traced {
+        let (roots_found, objects_live, bytes_live, roots, mark_time, outrun) = match traced {
             Ok(result) => result,
             Err(payload) => {
                 let mut tracer = self.tracer.borrow_mut();
@@ -289,7 +341,7 @@ impl Heap {
             stops: 1,
             longest_stop: pause,
             wall: pause,
-            outrun: false,
+            outrun,
             sweep_finish: Duration::ZERO,
             clear_pools: Duration::ZERO,
             release,

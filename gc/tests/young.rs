@@ -242,3 +242,45 @@ fn a_destructor_panic_in_a_young_sweep_is_resumed_after_the_sweep() {
     heap.verify();
     assert_eq!(heap.stats().zombies, 0);
 }
+
+/// With incremental cycles on, a young cycle's mark gives up at the pause target and promotes
+/// every young object as it stands (`outrun`): nothing is freed that a whole mark would keep,
+/// and the young garbage cycle it had no time to prove dead waits for a full cycle. (A whole
+/// young mark frees the pair, and takes as long as the young survivors are many.)
+#[test]
+fn a_young_cycle_out_of_time_promotes_what_it_has_not_proven_dead() {
+    let heap = Heap::with_config(
+        Config::default()
+            .incremental(true)
+            .torture(false)
+            .min_heap_bytes(64 << 20)
+            .young_bytes(1 << 20)
+            .pause_target(std::time::Duration::ZERO),
+    );
+    let a = node(&heap, 1);
+    let b = node(&heap, 2);
+    *a.next.borrow_mut() = Some(b.clone());
+    *b.next.borrow_mut() = Some(a);
+    drop(b); // a two-node garbage cycle: no young release can free it, only a mark
+    let mut head = node(&heap, 0);
+    for i in 1..2_000 {
+        let next = node(&heap, i);
+        *next.next.borrow_mut() = Some(head);
+        head = next;
+    }
+    let cycle = run_young_cycle(&heap);
+    assert!(cycle.outrun, "{cycle}");
+    assert_eq!(cycle.objects_freed, cycle.objects_released, "{cycle}");
+    heap.verify();
+    let full = heap.collect();
+    assert!(full.objects_freed >= 2, "{full}");
+    let mut expected = 1_999;
+    let mut at = Some(head);
+    while let Some(n) = at {
+        assert_eq!(n.value, expected);
+        expected = expected.wrapping_sub(1);
+        at = n.next.borrow().clone();
+    }
+    assert_eq!(expected, u64::MAX);
+    heap.verify();
+}
