@@ -292,7 +292,14 @@ fn weak_upgrade_in_a_destructor_during_a_young_sweep_gives_none_for_the_dying() 
         upgrader: Upgrader,
     }
     for order in [false, true] {
-        let heap = Heap::with_config(Config::default().torture(false).young_bytes(256 << 10));
+        // A long pause target: the young cycle must get to its sweep (a young mark out of
+        // time promotes the pair instead, and no destructor runs).
+        let heap = Heap::with_config(
+            Config::default()
+                .torture(false)
+                .young_bytes(256 << 10)
+                .pause_target(std::time::Duration::from_secs(1)),
+        );
         // A young garbage cycle a <-> b (the release step cannot free it: each has a handle),
         // where one side's destructor upgrades a weak handle to the other.
         let a = heap.alloc(Node {
