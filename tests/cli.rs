@@ -404,6 +404,29 @@ fn the_report_says_how_full_cycles_ran() {
 }
 
 #[test]
+fn baseline_only_runs_the_box_program_alone() {
+    let output = prologue(&[
+        "bench",
+        "--workload",
+        "latency",
+        "--depth",
+        "9",
+        "--rounds",
+        "50",
+        "--baseline-only",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("on Box only") && text.contains("rounds p50"),
+        "{text}"
+    );
+    assert!(!text.contains("collections"), "{text}");
+    let refused = prologue(&["bench", "--baseline-only", "--json"]);
+    assert_eq!(refused.status.code(), Some(2));
+}
+
+#[test]
 fn help_and_version_exit_0() {
     for args in [
         &["--help"][..],

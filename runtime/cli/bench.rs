@@ -56,6 +56,11 @@ pub struct BenchArgs {
     #[arg(long)]
     baseline: bool,
 
+    /// Run only the plain Box/Vec program and print its output, wall time and round times:
+    /// a process of its own, so that `/usr/bin/time -v` gives the baseline's peak RSS.
+    #[arg(long, conflicts_with_all = ["baseline", "json", "plot"])]
+    baseline_only: bool,
+
     /// Print one JSON object instead of the text report.
     #[arg(long)]
     json: bool,
@@ -186,6 +191,9 @@ pub fn execute(args: BenchArgs) -> ExitCode {
         }
     }
     let workload = params.workload;
+    if args.baseline_only {
+        return baseline_only(workload, &params);
+    }
     let show_progress = !args.json && progress::stderr_is_terminal();
 
     let spinner = show_progress
@@ -228,5 +236,33 @@ pub fn execute(args: BenchArgs) -> ExitCode {
     if report.output_matches_baseline == Some(false) {
         return failure("the prologue run's output differs from the Box baseline's");
     }
+    ExitCode::SUCCESS
+}
+
+/// `--baseline-only`: the Box/Vec program alone, with the figures it has of its own.
+fn baseline_only(workload: Workload, params: &Params) -> ExitCode {
+    let run = workload.run(Engine::Baseline, params);
+    let mut out = format!(
+        "prologue bench: {workload} depth {} on Box only\n",
+        params.depth
+    );
+    for line in run.output.lines() {
+        out += &format!("  | {line}\n");
+    }
+    out += &format!(
+        "  wall time                   {:.3} s\n",
+        run.wall.as_secs_f64()
+    );
+    if let Some(rounds) = &run.rounds {
+        let us = |q: f64| rounds.quantile(q).as_secs_f64() * 1e6;
+        out += &format!(
+            "  rounds p50 / p99 / p99.9 / max  {:.1} / {:.1} / {:.1} / {:.1} us\n",
+            us(0.5),
+            us(0.99),
+            us(0.999),
+            us(1.0)
+        );
+    }
+    emit(&out);
     ExitCode::SUCCESS
 }
