@@ -11,7 +11,9 @@
 #   benches/regenerate.sh --out FILE        # write somewhere else than BENCHMARKS.md
 #
 # What it runs, in order:
-#   1. `prologue bench --json --baseline` for each workload (prologue and Box in one process);
+#   1. `prologue bench --json --baseline` for each workload (prologue and Box in one process),
+#      with incremental and with stop-the-world full cycles; then the peak RSS of each side,
+#      one process each;
 #   2. the binary_trees bench (prologue against bumpalo, the Rust GC crates and Box);
 #   3. the gc_bench bench (GCBench-like, prologue against Box);
 #   4. the gc_pause bench (full-cycle pause by phase, the pool drain inside the pause);
@@ -21,7 +23,8 @@
 #   7. Go's figures from benches/go-reference.md, quoted (no Go toolchain runs here).
 # The new file replaces the old one only when every step succeeded.
 #
-# Needs cargo and python3 (the CLI's reports and criterion's estimates are JSON).
+# Needs cargo, python3 (the CLI's reports and criterion's estimates are JSON) and /usr/bin/time
+# (Debian's package time: the peak RSS of each side).
 set -Eeuo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -39,7 +42,7 @@ while [ $# -gt 0 ]; do
         shift
         ;;
     -h | --help)
-        sed -n '2,24p' "$0"
+        sed -n '2,27p' "$0"
         exit 0
         ;;
     *)
@@ -49,7 +52,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-for tool in cargo python3; do
+for tool in cargo python3 /usr/bin/time; do
     command -v "$tool" >/dev/null || {
         echo "regenerate.sh: needs $tool" >&2
         exit 2
@@ -86,7 +89,9 @@ if [ "$quick" -eq 1 ]; then
         "--workload pool-churn --depth 6"
         "--workload pool-churn --depth 6 --policy victim"
         "--workload latency --depth 14 --rounds 2000"
+        "--workload latency --depth 14 --rounds 2000 --stop-the-world"
     )
+    rss_runs=("--workload latency --depth 14 --rounds 2000")
     trees_env=("PROLOGUE_BENCH_DEPTH=12 PROLOGUE_BENCH_RUNS=1")
     gcbench_env="PROLOGUE_BENCH_DEPTH=12 PROLOGUE_BENCH_RUNS=1"
     pause_env="PROLOGUE_PAUSE_LIVE=100000 PROLOGUE_PAUSE_GARBAGE=0,50000 PROLOGUE_PAUSE_CYCLES=2 PROLOGUE_POOL_CYCLES=10"
@@ -99,8 +104,15 @@ else
         "--workload gcbench"
         "--workload pool-churn"
         "--workload pool-churn --policy victim"
+        "--workload binary-trees --depth 18 --stop-the-world"
+        "--workload binary-trees --depth 20"
+        "--workload binary-trees --depth 20 --stop-the-world"
         "--workload latency"
+        "--workload latency --stop-the-world"
+        "--workload latency --depth 23 --rounds 20000"
+        "--workload latency --depth 23 --rounds 20000 --stop-the-world"
     )
+    rss_runs=("--workload latency" "--workload binary-trees --depth 18")
     trees_env=("PROLOGUE_BENCH_DEPTH=18 PROLOGUE_BENCH_RUNS=3" "PROLOGUE_BENCH_DEPTH=20 PROLOGUE_BENCH_RUNS=1")
     gcbench_env="PROLOGUE_BENCH_DEPTH=16 PROLOGUE_BENCH_RUNS=5"
     pause_env=""
@@ -131,7 +143,7 @@ fenced() {
 }
 
 echo "==> building (release)" >&2
-cargo build --release --quiet -p prologue --bin prologue
+cargo build --release --quiet -p prologue-cli --bin prologue
 cargo bench --quiet -p prologue-benches --no-run 2>>"$errlog"
 prologue="$root/target/release/prologue"
 
@@ -201,6 +213,33 @@ if latency:
         mmu = " / ".join(f"{r[k]:.2f}" for k in ("mmu_1ms", "mmu_10ms", "mmu_100ms"))
         print(f"| `{args}` | {rounds('')} | {rounds('baseline_')} | {stops} | {mmu} |")
 PY
+
+# 1b. Peak RSS: each side in a process of its own (/usr/bin/time's maximum resident set).
+section "Peak RSS: incremental, stop-the-world and Box"
+cat >>"$body" <<'EOF'
+Each cell is the peak resident set of one process (`/usr/bin/time -f %M`) running only that
+side: `prologue bench ARGS` (incremental cycles, the default), `prologue bench ARGS
+--stop-the-world`, and `prologue bench ARGS --baseline-only` (the plain `Box` program);
+ratios to the `Box` process from the same run.
+
+| `prologue bench` arguments | incremental | stop-the-world | Box |
+|---|---:|---:|---:|
+EOF
+for args in "${rss_runs[@]}"; do
+    row=()
+    for side in "" "--stop-the-world" "--baseline-only"; do
+        echo "    /usr/bin/time -f %M prologue bench $args $side" >&2
+        # shellcheck disable=SC2086 # $args and $side are lists of flags
+        /usr/bin/time -f %M -o "$work/rss" "$prologue" bench $args $side >/dev/null 2>>"$errlog"
+        row+=("$(tail -n 1 "$work/rss")")
+    done
+    python3 - "$args" "${row[@]}" >>"$body" <<'PY'
+import sys
+args, inc, stw, box = sys.argv[1], *map(int, sys.argv[2:5])
+cell = lambda kib: f"{kib / 1024:.1f} MiB ({kib / box:.2f}x)"
+print(f"| `{args}` | {cell(inc)} | {cell(stw)} | {box / 1024:.1f} MiB |")
+PY
+done
 
 # 2. binary-trees against the Rust GC crates.
 section "binary-trees against the Rust GC crates"

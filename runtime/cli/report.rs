@@ -151,6 +151,13 @@ pub struct PausesByKind {
     pub sweep: u64,
     /// Kinds the gc crate added after this report was written.
     pub other: u64,
+    /// The longest young stop, microseconds.
+    pub young_max_us: f64,
+    /// The longest full-cycle stop (a whole cycle, or an incremental cycle's start, step or
+    /// final pause), microseconds.
+    pub full_max_us: f64,
+    /// The longest sweep stop, microseconds.
+    pub sweep_max_us: f64,
 }
 
 /// p50, p99, p99.9 and max of `rounds`, in microseconds.
@@ -211,6 +218,9 @@ impl BenchReport {
                 full: kinds.full,
                 sweep: kinds.sweep,
                 other: kinds.other,
+                young_max_us: micros(kinds.young_max),
+                full_max_us: micros(kinds.full_max),
+                sweep_max_us: micros(kinds.sweep_max),
             },
             stop_p50_us: micros(gc.stop_quantile(0.50)),
             stop_p99_us: micros(gc.stop_quantile(0.99)),
@@ -309,6 +319,15 @@ impl BenchReport {
                 pause(self.stop_p50_us),
                 pause(self.stop_p99_us),
                 pause(self.stop_max_us)
+            ),
+        );
+        row(
+            "longest young / full / sweep",
+            format!(
+                "{} / {} / {}",
+                pause(kinds.young_max_us),
+                pause(kinds.full_max_us),
+                pause(kinds.sweep_max_us)
             ),
         );
         row(

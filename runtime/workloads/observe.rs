@@ -71,12 +71,19 @@ impl PauseRecord {
 pub struct PauseCounts {
     /// Young cycles.
     pub young: u64,
-    /// Whole stop-the-world full cycles.
+    /// Full-cycle stops: whole stop-the-world cycles, and an incremental cycle's start, steps
+    /// and final pause.
     pub full: u64,
     /// Sweeping an allocation had to do.
     pub sweep: u64,
     /// Kinds this code does not know by name.
     pub other: u64,
+    /// The longest young stop.
+    pub young_max: Duration,
+    /// The longest full-cycle stop.
+    pub full_max: Duration,
+    /// The longest sweep stop.
+    pub sweep_max: Duration,
 }
 
 /// Every cycle and every pause of a run, with the heap's peak size.
@@ -125,14 +132,18 @@ impl GcSummary {
     pub fn pause_counts(&self) -> PauseCounts {
         let mut counts = PauseCounts::default();
         for pause in &self.pauses {
-            match pause.kind {
-                PauseKind::Young => counts.young += 1,
+            let (count, max) = match pause.kind {
+                PauseKind::Young => (&mut counts.young, Some(&mut counts.young_max)),
                 // An incremental cycle's start, steps and final pause are full-cycle stops.
                 PauseKind::Full | PauseKind::Start | PauseKind::Step | PauseKind::Finish => {
-                    counts.full += 1
+                    (&mut counts.full, Some(&mut counts.full_max))
                 }
-                PauseKind::Sweep => counts.sweep += 1,
-                _ => counts.other += 1,
+                PauseKind::Sweep => (&mut counts.sweep, Some(&mut counts.sweep_max)),
+                _ => (&mut counts.other, None),
+            };
+            *count += 1;
+            if let Some(max) = max {
+                *max = (*max).max(pause.duration);
             }
         }
         counts
@@ -343,14 +354,20 @@ mod tests {
                 stop(0, 100, 5, PauseKind::Sweep),
                 stop(0, 200, 900, PauseKind::Full),
                 stop(0, 2000, 10, PauseKind::Sweep),
+                stop(0, 3000, 120, PauseKind::Step),
             ],
             ..GcSummary::default()
         };
         let counts = s.pause_counts();
-        assert_eq!((counts.young, counts.full, counts.sweep), (1, 1, 2));
+        assert_eq!((counts.young, counts.full, counts.sweep), (1, 2, 2));
         assert_eq!(counts.other, 0);
-        assert_eq!(s.pause_count(), 4);
-        assert_eq!(s.stop_quantile(0.5), Duration::from_micros(10));
+        let us = Duration::from_micros;
+        assert_eq!(
+            (counts.young_max, counts.full_max, counts.sweep_max),
+            (us(30), us(900), us(10))
+        );
+        assert_eq!(s.pause_count(), 5);
+        assert_eq!(s.stop_quantile(0.5), Duration::from_micros(30));
         assert_eq!(s.stop_max(), Duration::from_micros(900));
     }
 
