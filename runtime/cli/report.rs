@@ -322,7 +322,7 @@ impl BenchReport {
             ),
         );
         row(
-            "longest young / full / sweep",
+            "longest young/full/sweep",
             format!(
                 "{} / {} / {}",
                 pause(kinds.young_max_us),
