@@ -24,13 +24,17 @@ fn node(heap: &Heap, value: u64) -> Gc<Node> {
     })
 }
 
-/// A heap with a small nursery and a pacing goal far away, so only young cycles run.
+/// A heap with a small nursery and a pacing goal far away, so only young cycles run; with a
+/// long pause target, so every young cycle runs to its sweep however slow the build
+/// (valgrind): these tests are about what a whole young cycle does (the last one is about a
+/// young cycle out of time).
 fn young_heap() -> Heap {
     Heap::with_config(
         Config::default()
             .min_heap_bytes(64 << 20)
             .young_bytes(64 << 10)
-            .torture(false),
+            .torture(false)
+            .pause_target(std::time::Duration::from_secs(1)),
     )
 }
 
