@@ -1,10 +1,11 @@
-//! Which variables need a heap cell: those a closure captures and something assigns.
+//! Which variables need a heap cell: those something assigns.
 //!
 //! Closures copy the variables they capture (flat closures), which is only correct for a
-//! variable whose value never changes after the closure is made. A variable that is both
-//! captured by an inner procedure and assigned (`set!`, or the store a `letrec`, internal
-//! `define` or named `let` makes) lives instead in a cell that the frame and every closure
-//! share. Every other variable stays a plain slot of the machine's stack.
+//! variable whose value never changes after the closure is made; and a continuation copies
+//! the frames on the value stack, which is only correct for slots that never change after
+//! they are first written. So a variable that is assigned (`set!`, or the store a `letrec`,
+//! internal `define` or named `let` makes) lives in a cell that the frame, every closure and
+//! every copy of the frame share. Every other variable stays a plain slot of the stack.
 
 use std::collections::HashSet;
 
@@ -15,22 +16,29 @@ pub type VarKey = (LambdaId, u16);
 
 enum Work {
     Visit(NodeId),
-    Enter(LambdaId, bool),
-    Exit(bool),
+    Enter(LambdaId),
+    Exit,
+}
+
+/// What the code generator needs to know about the variables of a top-level form.
+pub struct Analysis {
+    /// The variables that must live in cells.
+    pub boxed: HashSet<VarKey>,
+    /// The variables with more than one store (a named `let`'s procedure variable has
+    /// exactly one unless the program assigns it).
+    pub reassigned: HashSet<VarKey>,
 }
 
 /// The variables of the tree under `root` that must live in cells.
 ///
 /// Walks with an explicit stack: long `let*` and `cond` chains make deep trees.
-pub fn boxed_variables(code: &Code, root: NodeId) -> HashSet<VarKey> {
+pub fn analyse(code: &Code, root: NodeId) -> Analysis {
     let mut assigned = HashSet::new();
-    let mut captured = HashSet::new();
-    // Each scope in effect: its lambda and the procedure (numbered) it belongs to.
-    let mut scopes: Vec<(LambdaId, usize)> = Vec::new();
-    let mut funcs = vec![0usize];
-    let mut next_func = 1;
+    let mut reassigned = HashSet::new();
+    // The scopes in effect, innermost last.
+    let mut scopes: Vec<LambdaId> = Vec::new();
     let mut work = vec![Work::Visit(root)];
-    let target = |scopes: &[(LambdaId, usize)], depth: u16| {
+    let target = |scopes: &[LambdaId], depth: u16| {
         scopes
             .len()
             .checked_sub(1 + depth as usize)
@@ -39,44 +47,28 @@ pub fn boxed_variables(code: &Code, root: NodeId) -> HashSet<VarKey> {
     while let Some(item) = work.pop() {
         let id = match item {
             Work::Visit(id) => id,
-            Work::Enter(lambda, new_func) => {
-                if new_func {
-                    funcs.push(next_func);
-                    next_func += 1;
-                }
-                scopes.push((lambda, *funcs.last().unwrap_or(&0)));
+            Work::Enter(lambda) => {
+                scopes.push(lambda);
                 continue;
             }
-            Work::Exit(new_func) => {
+            Work::Exit => {
                 scopes.pop();
-                if new_func {
-                    funcs.pop();
-                }
                 continue;
             }
         };
-        let func = *funcs.last().unwrap_or(&0);
         let visit = |work: &mut Vec<Work>, ids: &[NodeId]| {
             work.extend(ids.iter().rev().map(|&n| Work::Visit(n)));
         };
         match code.node(id) {
-            Node::Const(_) | Node::Global { .. } => {}
-            Node::Local { depth, index, .. } => {
-                if let Some((lambda, f)) = target(&scopes, *depth) {
-                    if f != func {
-                        captured.insert((lambda, *index));
-                    }
-                }
-            }
+            Node::Const(_) | Node::Global { .. } | Node::Local { .. } => {}
             Node::SetLocal {
                 depth,
                 index,
                 value,
             } => {
-                if let Some((lambda, f)) = target(&scopes, *depth) {
-                    assigned.insert((lambda, *index));
-                    if f != func {
-                        captured.insert((lambda, *index));
+                if let Some(lambda) = target(&scopes, *depth) {
+                    if !assigned.insert((lambda, *index)) {
+                        reassigned.insert((lambda, *index));
                     }
                 }
                 work.push(Work::Visit(*value));
@@ -86,27 +78,27 @@ pub fn boxed_variables(code: &Code, root: NodeId) -> HashSet<VarKey> {
             }
             Node::If { test, then, alt } => visit(&mut work, &[*test, *then, *alt]),
             Node::Lambda(lambda) => {
-                work.push(Work::Exit(true));
+                work.push(Work::Exit);
                 work.push(Work::Visit(code.lambda(*lambda).body));
-                work.push(Work::Enter(*lambda, true));
+                work.push(Work::Enter(*lambda));
             }
             Node::Seq(ids) | Node::And(ids) | Node::Or(ids) => visit(&mut work, ids),
             Node::Call { parts: ids, .. } | Node::PrimCall { args: ids, .. } => {
                 visit(&mut work, ids)
             }
             Node::Let { lambda, inits } => {
-                work.push(Work::Exit(false));
+                work.push(Work::Exit);
                 work.push(Work::Visit(code.lambda(*lambda).body));
-                work.push(Work::Enter(*lambda, false));
+                work.push(Work::Enter(*lambda));
                 visit(&mut work, inits);
             }
             Node::CondArrow {
                 test, func, alt, ..
             } => visit(&mut work, &[*test, *func, *alt]),
             Node::Guard { body, handler } => {
-                work.push(Work::Exit(false));
+                work.push(Work::Exit);
                 work.push(Work::Visit(code.lambda(*handler).body));
-                work.push(Work::Enter(*handler, false));
+                work.push(Work::Enter(*handler));
                 work.push(Work::Visit(*body));
             }
             Node::Case {
@@ -121,5 +113,8 @@ pub fn boxed_variables(code: &Code, root: NodeId) -> HashSet<VarKey> {
             }
         }
     }
-    assigned.intersection(&captured).copied().collect()
+    Analysis {
+        boxed: assigned,
+        reassigned,
+    }
 }

@@ -206,6 +206,7 @@ impl Compiler<'_> {
             body,
             name: None,
         });
+        self.code.mark_loop(holder, proc);
         let func = self.add(Node::Let {
             lambda: holder,
             inits: Box::new([]),

@@ -78,6 +78,9 @@ pub enum Op {
     Call(u16),
     /// The same as the last thing this procedure does: the frame is reused.
     TailCall(u16),
+    /// A named `let`'s procedure calling itself in tail position on the `n` topmost values:
+    /// they become its parameters and its code starts again (the running closure stays).
+    TailSelf(u16),
     /// Call global `id` on the `n` topmost values.
     CallGlobal(u32, u16),
     /// The same in tail position.

@@ -108,6 +108,8 @@ pub struct Code {
     nodes: Vec<Node>,
     lambdas: Vec<Lambda>,
     names: Names,
+    /// For the frame holding a named `let`'s procedure variable (slot 0), that procedure.
+    loops: std::collections::HashMap<LambdaId, LambdaId>,
 }
 
 impl Code {
@@ -143,6 +145,16 @@ impl Code {
     #[inline]
     pub fn lambda(&self, id: LambdaId) -> &Lambda {
         &self.lambdas[id as usize]
+    }
+
+    /// Records that slot 0 of frame `holder` is the variable of named-`let` procedure `proc`.
+    pub fn mark_loop(&mut self, holder: LambdaId, proc: LambdaId) {
+        self.loops.insert(holder, proc);
+    }
+
+    /// The named-`let` procedure whose variable is slot 0 of frame `holder`.
+    pub fn loop_proc(&self, holder: LambdaId) -> Option<LambdaId> {
+        self.loops.get(&holder).copied()
     }
 
     /// Gives a lambda its name (used when `define` binds it).

@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 
-use super::analysis::{boxed_variables, VarKey};
+use super::analysis::{analyse, VarKey};
 use super::bytecode::{Op, Pc, Program, Proto, Src};
 use super::code::{Code, LambdaId, Node, NodeId};
 use super::error::{Pos, Result, SchemeError};
@@ -32,6 +32,8 @@ pub(super) struct Scope {
 
 /// A procedure being generated.
 pub(super) struct Func {
+    /// Its lambda (`None` for a top-level form).
+    pub(super) lambda: Option<LambdaId>,
     /// The variables it captures, in the order of its closure's captured values.
     pub(super) free: Vec<VarKey>,
     /// The first slot not used by a scope in effect.
@@ -64,6 +66,8 @@ pub(super) struct Gen<'a> {
     pub(super) globals: &'a Globals,
     pub(super) prog: &'a mut Program,
     pub(super) boxed: HashSet<VarKey>,
+    /// Variables stored to more than once (see `analysis`).
+    pub(super) reassigned: HashSet<VarKey>,
     pub(super) scopes: Vec<Scope>,
     pub(super) funcs: Vec<Func>,
     pub(super) pos: Pos,
@@ -78,13 +82,16 @@ pub fn generate(
     root: NodeId,
     pos: Pos,
 ) -> Result<u32> {
+    let analysis = analyse(code, root);
     let mut gen = Gen {
         code,
         globals,
         prog,
-        boxed: boxed_variables(code, root),
+        boxed: analysis.boxed,
+        reassigned: analysis.reassigned,
         scopes: Vec::new(),
         funcs: vec![Func {
+            lambda: None,
             free: Vec::new(),
             next_slot: 0,
             max_slot: 0,

@@ -39,6 +39,16 @@ impl Gen<'_> {
             }
             return Ok(());
         }
+        if tail && self.is_loop_self(*head, args.len()) {
+            // A named `let`'s procedure calling itself in tail position: the arguments
+            // replace the parameters and the code starts again, with no closure to read.
+            for a in args {
+                self.expr(*a, false)?;
+            }
+            self.pos = pos;
+            self.emit(Op::TailSelf(argc));
+            return Ok(());
+        }
         if global.is_none() {
             self.expr(*head, false)?;
         }
@@ -56,6 +66,29 @@ impl Gen<'_> {
             self.emit(Op::Return);
         }
         Ok(())
+    }
+
+    /// Whether `head` is the variable of the named `let` whose procedure is being generated,
+    /// never assigned by the program, called with as many arguments as it takes.
+    fn is_loop_self(&self, head: NodeId, argc: usize) -> bool {
+        let Node::Local {
+            depth, index: 0, ..
+        } = self.code.node(head)
+        else {
+            return false;
+        };
+        let Some(at) = self.scopes.len().checked_sub(1 + usize::from(*depth)) else {
+            return false;
+        };
+        let holder = self.scopes[at].lambda;
+        let (Some(proc), Some(running)) = (self.code.loop_proc(holder), self.funcs.last()) else {
+            return false;
+        };
+        let l = self.code.lambda(proc);
+        running.lambda == Some(proc)
+            && !self.reassigned.contains(&(holder, 0))
+            && !l.rest
+            && l.required == argc
     }
 
     /// A call of an internal primitive.

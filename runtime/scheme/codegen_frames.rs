@@ -60,6 +60,7 @@ impl Gen<'_> {
         let over = self.emit(Op::Jump(0));
         let entry = self.prog.here();
         self.funcs.push(Func {
+            lambda: Some(lambda),
             free: Vec::new(),
             next_slot: size,
             max_slot: size,

@@ -49,6 +49,14 @@ pub enum FastOp {
     VectorRef,
     /// `(cons a b)`
     Cons,
+    /// `(vector-set! v i x)`
+    VectorSet,
+    /// `(string-ref s i)` (inline while the prefix up to `i` is ASCII)
+    StringRef,
+    /// `(string-length s)` (inline for an ASCII string)
+    StringLength,
+    /// `(char->integer c)`
+    CharToInteger,
 }
 
 impl FastOp {
@@ -72,6 +80,10 @@ impl FastOp {
             (">=", 2) => FastOp::Ge,
             ("vector-ref", 2) => FastOp::VectorRef,
             ("cons", 2) => FastOp::Cons,
+            ("vector-set!", 3) => FastOp::VectorSet,
+            ("string-ref", 2) => FastOp::StringRef,
+            ("string-length", 1) => FastOp::StringLength,
+            ("char->integer", 1) => FastOp::CharToInteger,
             _ => return None,
         })
     }
@@ -123,7 +135,10 @@ impl FastOp {
             | FastOp::IsNull
             | FastOp::IsPair
             | FastOp::Not
-            | FastOp::IsZero => 1,
+            | FastOp::IsZero
+            | FastOp::StringLength
+            | FastOp::CharToInteger => 1,
+            FastOp::VectorSet => 3,
             _ => 2,
         }
     }
@@ -168,6 +183,10 @@ impl FastOp {
                 | FastOp::Mul
                 | FastOp::VectorRef
                 | FastOp::Cons
+                | FastOp::VectorSet
+                | FastOp::StringRef
+                | FastOp::StringLength
+                | FastOp::CharToInteger
         )
     }
 
@@ -232,6 +251,36 @@ impl FastOp {
                 }
                 _ => return None,
             },
+            FastOp::VectorSet => match args {
+                [Value::Vector(v), Value::Int(i), x] => {
+                    usize::try_from(*i)
+                        .ok()
+                        .and_then(|i| v.get(i))?
+                        .set(x.clone());
+                    Value::Unspecified
+                }
+                _ => return None,
+            },
+            FastOp::StringRef => match args {
+                [Value::Str(s), Value::Int(i)] => Value::Char(ascii_at(s, *i)?),
+                [Value::MStr(s), Value::Int(i)] => Value::Char(ascii_at(&s.0.borrow(), *i)?),
+                _ => return None,
+            },
+            FastOp::StringLength => match args {
+                [Value::Str(s)] if s.is_ascii() => Value::Int(s.len() as i64),
+                [Value::MStr(s)] => {
+                    let s = s.0.borrow();
+                    if !s.is_ascii() {
+                        return None;
+                    }
+                    Value::Int(s.len() as i64)
+                }
+                _ => return None,
+            },
+            FastOp::CharToInteger => match args {
+                [Value::Char(c)] => Value::Int(i64::from(u32::from(*c))),
+                _ => return None,
+            },
             FastOp::Cons => match args {
                 // A failed allocation calls the primitive, which reports it.
                 [a, b] => ctx.cons(a.clone(), b.clone()).ok()?,
@@ -239,6 +288,15 @@ impl FastOp {
             },
         })
     }
+}
+
+/// Character `i` of `s` when every byte up to it is ASCII (then bytes are characters);
+/// `None` sends the call to the primitive, which counts characters and reports errors.
+#[inline(always)]
+fn ascii_at(s: &str, i: i64) -> Option<char> {
+    let i = usize::try_from(i).ok()?;
+    let prefix = s.as_bytes().get(..=i)?;
+    prefix.is_ascii().then(|| char::from(prefix[i]))
 }
 
 /// The machine's side: running `Fast`, `Fast2`, `FastBranch` and `FastBranch2`.

@@ -374,6 +374,19 @@ impl<'a> Machine<'a> {
                         self.call(f, argc, at, tail)?;
                     }
                 }
+                Op::TailSelf(argc) => {
+                    self.ctx.budget.tick()?;
+                    let Some(c) = &self.closure else {
+                        bail!("internal error: a loop outside its procedure");
+                    };
+                    let proto = &prog.protos[c.proto as usize];
+                    let args_at = self.stack.len() - usize::from(argc);
+                    self.stack.drain(self.bp..args_at);
+                    self.stack
+                        .resize(self.bp + usize::from(proto.frame_size), Value::Undefined);
+                    self.pc = proto.entry;
+                    self.activation = self.ctx.next_activation();
+                }
                 Op::Fast2(f, id, a, b) => {
                     if self.globals.is_builtin(id) {
                         if let (Some(x), Some(y)) = (self.int_src(a), self.int_src(b)) {
