@@ -150,11 +150,9 @@ impl Machine<'_> {
                 bp: self.bp,
                 closure: self.closure.take(),
                 ret,
-                activation: self.activation,
             });
             self.bp = args_at;
         }
-        self.activation = self.ctx.next_activation();
         if proto.rest {
             let from = self.bp + required;
             let rest = self.ctx.list(&self.stack[from..])?;

@@ -1,21 +1,21 @@
 //! The machine's side of the R7RS control features: multiple values, exception handlers and
-//! `guard`, `dynamic-wind`, escape continuations, promises and parameters.
+//! `guard`, `dynamic-wind`, continuations, promises and parameters.
 //!
 //! Everything here is continuation-passing on the machine's own stacks: a primitive that
 //! must call a procedure and then do something with its value pushes a [`Kont`] as the
-//! `Ret` of that call, so no Scheme call ever recurses on the Rust stack. A non-local exit
-//! (a `guard` catching, a continuation escaping) cuts the stacks back to a recorded point
-//! and first runs the `after` thunks of the `dynamic-wind`s it leaves, innermost first.
+//! `Ret` of that call, so no Scheme call ever recurses on the Rust stack. A `guard`
+//! catching cuts the stacks back to a recorded point and first runs the `after` thunks of
+//! the `dynamic-wind`s it leaves, innermost first.
 //!
-//! `call/cc` continuations are escaping only: they can be called while the activation that
-//! made them is still running (any number of times), not after it returned.
+//! `call/cc` continuations are re-entrant: see [`continuations`](super::continuations).
 
 use super::apply::Done;
 use super::bytecode::Pc;
+use super::continuations::{Rewind, Wind};
 use super::error::{bail, Result, SchemeError};
 use super::gc::{Gc, GcCell};
 use super::machine::{Machine, Ret};
-use super::objects::{Escape, Object};
+use super::objects::Object;
 use super::primitives::{
     assoc as assoc_prim, error_object, member as member_prim, uncaught, wrong_type, PrimKind,
     Primitive,
@@ -23,6 +23,7 @@ use super::primitives::{
 use super::value::{Closure, Value};
 
 /// What to do with a value once a call made by a control primitive returns.
+#[derive(Clone)]
 pub(super) enum Kont {
     /// Spread it as the arguments of the consumer of `call-with-values`.
     CallWithValues(Value, Ret),
@@ -34,6 +35,7 @@ pub(super) enum Kont {
     HandlerReturned,
     /// The `before` thunk of `dynamic-wind` returned: run the body.
     WindBefore {
+        before: Value,
         thunk: Value,
         after: Value,
         ret: Ret,
@@ -55,19 +57,24 @@ pub(super) enum Kont {
     MakeParam(Value, Ret),
     /// The predicate of `member` or `assoc` returned for the item at `at`.
     Search(Box<Search>),
+    /// A continuation is being invoked: the `after` and `before` thunks its jump crosses
+    /// still to run, then the jump.
+    Rewind(Box<Rewind>),
 }
 
 /// A `member` or `assoc` with a predicate, in progress.
+#[derive(Clone)]
 pub(super) struct Search {
-    x: Value,
-    pred: Value,
+    pub(super) x: Value,
+    pub(super) pred: Value,
     /// The list from the item being tested on.
-    at: Value,
-    assoc: bool,
-    ret: Ret,
+    pub(super) at: Value,
+    pub(super) assoc: bool,
+    pub(super) ret: Ret,
 }
 
 /// An installed exception handler.
+#[derive(Clone)]
 pub(super) enum Handler {
     /// A procedure installed by `with-exception-handler`.
     Proc(Value),
@@ -75,26 +82,25 @@ pub(super) enum Handler {
     Catch(Point),
 }
 
-/// A point of the machine's execution that a non-local exit returns to.
+/// A point of the running machine's execution that a `guard` returns to.
+#[derive(Clone)]
 pub(super) struct Point {
-    activation: u64,
     frames: usize,
     stack: usize,
     bp: usize,
-    closure: Option<Gc<Closure>>,
+    pub(super) closure: Option<Gc<Closure>>,
     pc: Pc,
     handlers: usize,
     winds: usize,
 }
 
-fn boxed(k: Kont) -> Ret {
+pub(super) fn boxed(k: Kont) -> Ret {
     Ret::K(Box::new(k))
 }
 
 impl Machine<'_> {
     fn here(&self, stack: usize, pc: Pc) -> Point {
         Point {
-            activation: self.activation,
             frames: self.frames.len(),
             stack,
             bp: self.bp,
@@ -145,34 +151,20 @@ impl Machine<'_> {
             PrimKind::DynamicWind => {
                 args.iter().try_for_each(check)?;
                 let [before, thunk, after]: [Value; 3] = take(args)?;
-                self.call_thunk(before, boxed(Kont::WindBefore { thunk, after, ret }))
+                let k = Kont::WindBefore {
+                    before: before.clone(),
+                    thunk,
+                    after,
+                    ret,
+                };
+                self.call_thunk(before, boxed(k))
             }
             PrimKind::CallCc => {
                 check(&args[0])?;
                 if !matches!(ret, Ret::Code) {
                     bail!("call/cc: only calls written in the program can capture continuations");
                 }
-                let Point {
-                    activation,
-                    frames,
-                    stack,
-                    bp,
-                    closure,
-                    pc,
-                    handlers,
-                    winds,
-                } = self.here(ret_sp, self.pc);
-                let k = Escape {
-                    activation,
-                    frames,
-                    stack,
-                    bp,
-                    closure,
-                    pc,
-                    handlers,
-                    winds,
-                };
-                let k = Value::Object(self.ctx.alloc(Object::Escape(k))?);
+                let k = self.capture(ret_sp)?;
                 let [f]: [Value; 1] = take(args)?;
                 self.stack.push(k);
                 self.invoke(f, 1, ret_sp, ret, false)
@@ -308,30 +300,12 @@ impl Machine<'_> {
                 }
                 bail!("case-lambda: no clause takes {argc} arguments")
             }
-            Object::Escape(k) => {
+            Object::Continuation(_) => {
                 let value = match &self.stack[sp - argc..] {
                     [one] => one.clone(),
                     many => Value::Object(self.ctx.alloc(Object::Values(many.to_vec()))?),
                 };
-                let live = (self.frames.len() == k.frames && self.activation == k.activation)
-                    || self
-                        .frames
-                        .get(k.frames)
-                        .is_some_and(|f| f.activation == k.activation);
-                if !live {
-                    bail!("continuation called after the call/cc that made it returned (continuations are escaping only)");
-                }
-                let point = Point {
-                    activation: k.activation,
-                    frames: k.frames,
-                    stack: k.stack,
-                    bp: k.bp,
-                    closure: k.closure.clone(),
-                    pc: k.pc,
-                    handlers: k.handlers,
-                    winds: k.winds,
-                };
-                Ok(Ok(self.unwind(point, value)?))
+                Ok(Ok(self.reinstate(o.clone(), value)?))
             }
             Object::Values(_) | Object::Promise(_) | Object::Port(_) | Object::Eof => {
                 bail!("not a procedure: {}", o.describe())
@@ -346,12 +320,12 @@ impl Machine<'_> {
             .winds
             .drain(point.winds.min(self.winds.len())..)
             .rev()
+            .map(|w| w.after.clone())
             .collect();
         self.frames.truncate(point.frames);
         self.stack.truncate(point.stack);
         self.bp = point.bp;
         self.closure = point.closure;
-        self.activation = point.activation;
         self.run_afters(afters, value, point.pc)
     }
 
@@ -441,8 +415,17 @@ impl Machine<'_> {
             Kont::HandlerReturned => {
                 bail!("an exception handler returned from a non-continuable raise")
             }
-            Kont::WindBefore { thunk, after, ret } => {
-                self.winds.push(after.clone());
+            Kont::WindBefore {
+                before,
+                thunk,
+                after,
+                ret,
+            } => {
+                let wind = self.ctx.alloc(Wind {
+                    before,
+                    after: after.clone(),
+                })?;
+                self.winds.push(wind);
                 self.call_thunk(thunk, boxed(Kont::WindBody { after, ret }))
             }
             Kont::WindBody { after, ret } => {
@@ -453,6 +436,7 @@ impl Machine<'_> {
             Kont::Unwind { afters, value, pc } => self.run_afters(afters, value, pc),
             Kont::Forced(p, ret) => self.forced(p, v, ret),
             Kont::MakeParam(conv, ret) => Ok(Some((self.make_param(v, conv)?, ret))),
+            Kont::Rewind(r) => self.rewind(*r),
             Kont::Search(mut s) => {
                 let Value::Pair(p) = &s.at else {
                     bail!("internal error: search past the end");

@@ -126,10 +126,12 @@ pub struct Ctx {
     pub raised: Option<Value>,
     /// The record type of error objects, made on first use.
     error_type: Option<Gc<RecordType>>,
-    /// The last activation serial number handed out (see `next_activation`).
-    activations: u64,
     /// The end-of-file object, made on first use.
     eof: Option<Value>,
+    /// The top-level form running: which `run_source` call (numbered) and which of its
+    /// forms. A continuation records it, and invoking the continuation sets it back, so the
+    /// program goes on with the form after the one the continuation finishes.
+    pub form: (u64, usize),
 }
 
 /// The largest single string or vector a script may build when the heap has no limit.
@@ -152,17 +154,9 @@ impl Ctx {
             max_heap,
             raised: None,
             error_type: None,
-            activations: 0,
             eof: None,
+            form: (0, 0),
         }
-    }
-
-    /// A number no other activation of a procedure got (escape continuations use it to
-    /// tell whether the activation they return to is still running).
-    #[inline(always)]
-    pub fn next_activation(&mut self) -> u64 {
-        self.activations += 1;
-        self.activations
     }
 
     /// The end-of-file object (one per interpreter, so `eq?` holds between two).

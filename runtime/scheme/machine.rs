@@ -10,6 +10,7 @@
 //! run at any allocation and needs nothing from the machine.
 
 use super::bytecode::{Op, Pc, Program};
+use super::continuations::Wind;
 use super::control::{Handler, Kont};
 use super::ctx::Ctx;
 use super::error::{bail, Result, SchemeError};
@@ -18,7 +19,9 @@ use super::globals::Globals;
 use super::primitives::PrimKind;
 use super::value::{Closure, Slot, Value};
 
-/// What to do with the value a call produces.
+/// What to do with the value a call produces. `Clone` because a continuation copies the
+/// pending calls.
+#[derive(Clone)]
 pub(super) enum Ret {
     /// Push it and go on with the caller's code.
     Code,
@@ -29,6 +32,7 @@ pub(super) enum Ret {
 }
 
 /// The state of a `map`, `for-each`, `vector-map` or `vector-for-each`.
+#[derive(Clone)]
 pub(super) struct MapState {
     pub(super) func: Value,
     pub(super) lists: Vec<Value>,
@@ -51,6 +55,7 @@ pub(super) enum Into {
 }
 
 /// A pending call: what the caller was doing.
+#[derive(Clone)]
 pub(super) struct Frame {
     /// The caller's next instruction (the call is the one before).
     pub(super) pc: Pc,
@@ -62,8 +67,6 @@ pub(super) struct Frame {
     pub(super) closure: Option<Gc<Closure>>,
     /// What the value is for.
     pub(super) ret: Ret,
-    /// The caller's activation serial number.
-    pub(super) activation: u64,
 }
 
 /// The most frames a backtrace shows.
@@ -83,12 +86,10 @@ pub struct Machine<'a> {
     pub(super) bp: usize,
     /// The running closure (`None` at top level).
     pub(super) closure: Option<Gc<Closure>>,
-    /// The running activation's serial number.
-    pub(super) activation: u64,
     /// Installed exception handlers and `guard`s, innermost last.
     pub(super) handlers: Vec<Handler>,
-    /// The `after` thunks of the `dynamic-wind` bodies running, innermost last.
-    pub(super) winds: Vec<Value>,
+    /// The `dynamic-wind` bodies running, innermost last.
+    pub(super) winds: Vec<Gc<Wind>>,
 }
 
 impl<'a> Machine<'a> {
@@ -110,7 +111,6 @@ impl<'a> Machine<'a> {
             pc: 0,
             bp: 0,
             closure: None,
-            activation: 0,
             handlers: Vec::new(),
             winds: Vec::new(),
         }
@@ -121,7 +121,6 @@ impl<'a> Machine<'a> {
         let p = &self.prog.protos[proto as usize];
         self.pc = p.entry;
         self.bp = 0;
-        self.activation = self.ctx.next_activation();
         self.stack
             .resize(usize::from(p.frame_size), Value::Undefined);
         let result = self.execute();
@@ -385,7 +384,6 @@ impl<'a> Machine<'a> {
                     self.stack
                         .resize(self.bp + usize::from(proto.frame_size), Value::Undefined);
                     self.pc = proto.entry;
-                    self.activation = self.ctx.next_activation();
                 }
                 Op::Fast2(f, id, a, b) => {
                     if self.globals.is_builtin(id) {
@@ -419,7 +417,6 @@ impl<'a> Machine<'a> {
                     self.pc = frame.pc;
                     self.bp = frame.bp;
                     self.closure = frame.closure;
-                    self.activation = frame.activation;
                     match frame.ret {
                         Ret::Code => self.stack.push(v),
                         ret => self.finish(v, ret)?,

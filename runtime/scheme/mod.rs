@@ -49,6 +49,7 @@ pub mod codegen;
 mod codegen_forms;
 mod codegen_frames;
 pub mod compiler;
+mod continuations;
 mod control;
 pub mod ctx;
 mod derived;
@@ -196,13 +197,32 @@ impl Interpreter {
     }
 
     /// Reads and runs every form of `src` in order; returns the last form's value.
+    ///
+    /// A continuation captured in one form and invoked in a later one finishes the form it
+    /// was captured in, and the program goes on with the form after that one (the forms
+    /// read are kept for this), as the continuation of a program's form is the rest of it.
     pub fn run_source(&mut self, src: &str) -> Result<Value> {
         self.start_clock();
+        let source = self.ctx.form.0 + 1;
         let mut reader = Reader::new(src);
+        let mut forms = Vec::new();
+        let mut next = 0;
         let mut last = Value::Unspecified;
-        while let Some(form) = reader.next_datum()? {
-            last = self.eval(&form)?;
+        loop {
+            if next == forms.len() {
+                match reader.next_datum()? {
+                    Some(form) => forms.push(form),
+                    None => break,
+                }
+            }
+            self.ctx.form = (source, next);
+            last = self.eval(&forms[next])?;
+            next = match self.ctx.form {
+                (s, form) if s == source && form < forms.len() => form + 1,
+                _ => next + 1,
+            };
         }
+        self.ctx.form = (source, 0);
         Ok(last)
     }
 

@@ -1,18 +1,17 @@
 //! The heap objects behind R7RS control features, all reached through one value variant,
-//! [`Value::Object`]: multiple values, escape continuations, promises, parameter objects
+//! [`Value::Object`]: multiple values, continuations, promises, parameter objects
 //! and `case-lambda` procedures.
 
-use super::bytecode::Pc;
-use super::gc::{Gc, GcCell, Trace, Tracer};
-use super::value::{Closure, Value};
+use super::continuations::Captured;
+use super::gc::{GcCell, Trace, Tracer};
+use super::value::Value;
 
 /// A heap object of the control features.
 pub enum Object {
     /// What `values` returns for zero or several values (one value is itself).
     Values(Vec<Value>),
-    /// A continuation made by `call/cc`: it escapes to the point where it was made, while
-    /// that point's activation is still running.
-    Escape(Escape),
+    /// A continuation made by `call/cc`: a copy of the machine's state at the call.
+    Continuation(Captured),
     /// A promise made by `delay`, `delay-force` or `make-promise`.
     Promise(GcCell<Promise>),
     /// A parameter object made by `make-parameter`.
@@ -51,32 +50,12 @@ pub enum Promise {
     Pending(Value, bool),
 }
 
-/// Where an escape continuation returns to: the machine state at the `call/cc` call.
-pub struct Escape {
-    /// The activation that called `call/cc` (a serial number unique to one activation).
-    pub activation: u64,
-    /// Pending calls at that point.
-    pub frames: usize,
-    /// Value-stack length to cut back to before pushing the value.
-    pub stack: usize,
-    /// The activation's frame base.
-    pub bp: usize,
-    /// The activation's closure.
-    pub closure: Option<Gc<Closure>>,
-    /// Where to go on.
-    pub pc: Pc,
-    /// Exception handlers installed at that point.
-    pub handlers: usize,
-    /// `dynamic-wind`s entered at that point.
-    pub winds: usize,
-}
-
 impl Object {
     /// Whether programs can call it.
     pub fn is_procedure(&self) -> bool {
         matches!(
             self,
-            Object::Escape(_) | Object::Param { .. } | Object::CaseLambda(_)
+            Object::Continuation(_) | Object::Param { .. } | Object::CaseLambda(_)
         )
     }
 
@@ -84,7 +63,7 @@ impl Object {
     pub fn describe(&self) -> &'static str {
         match self {
             Object::Values(_) => "#<values>",
-            Object::Escape(_) => "#<continuation>",
+            Object::Continuation(_) => "#<continuation>",
             Object::Promise(_) => "#<promise>",
             Object::Param { .. } => "#<parameter>",
             Object::CaseLambda(_) => "#<procedure case-lambda>",
@@ -104,7 +83,7 @@ unsafe impl Trace for Object {
                     v.trace(t);
                 }
             }
-            Object::Escape(e) => e.closure.trace(t),
+            Object::Continuation(k) => k.trace(t),
             Object::Promise(p) => p.trace(t),
             Object::Port(_) | Object::Eof => {}
             Object::Param { value, converter } => {
