@@ -21,8 +21,10 @@ use super::value::Value;
 pub type Pc = u32;
 
 /// One instruction. Slots are relative to the activation's base, free-variable indices to
-/// the running closure's captured values.
+/// the running closure's captured values. `repr(u8)`: the tag is a plain byte, never packed
+/// into a field's niche, so dispatch reads it with one load.
 #[derive(Clone, Copy)]
+#[repr(u8)]
 pub enum Op {
     /// Push constant `n`.
     Const(u32),

@@ -271,18 +271,23 @@ impl Gen<'_> {
         Ok(self.source(*a)?.zip(self.source(*b)?))
     }
 
+    /// Whether variable `index` of the scope `depth` levels out is a parameter (of a
+    /// procedure or a `let`): it holds a value from the frame's start.
+    fn is_param(&self, depth: u16, index: u16) -> bool {
+        let at = self.scopes.len().checked_sub(1 + usize::from(depth));
+        let Some(scope) = at.map(|at| &self.scopes[at]) else {
+            return false;
+        };
+        let l = self.code.lambda(scope.lambda);
+        usize::from(index) < l.required + usize::from(l.rest)
+    }
+
     /// A parameter (never unassigned, never a cell) or a small integer constant.
     fn source(&mut self, id: NodeId) -> Result<Option<Src>> {
         Ok(match self.code.node(id) {
             Node::Const(Value::Int(i)) => i16::try_from(*i).ok().map(Src::Small),
             Node::Local { depth, index, .. } => {
-                let at = self.scopes.len().checked_sub(1 + usize::from(*depth));
-                let Some(scope) = at.map(|at| &self.scopes[at]) else {
-                    return Ok(None);
-                };
-                let l = self.code.lambda(scope.lambda);
-                let params = l.required + usize::from(l.rest);
-                let is_param = usize::from(*index) < params;
+                let is_param = self.is_param(*depth, *index);
                 match self.place(*depth, *index)? {
                     (Place::Slot(s), false) if is_param => Some(Src::Local(s)),
                     _ => None,
@@ -320,7 +325,11 @@ impl Gen<'_> {
                 pos,
             } => {
                 self.pos = *pos;
+                // A parameter always holds a value: read it with no check.
+                let is_param = self.is_param(*depth, *index);
                 let op = match self.place(*depth, *index)? {
+                    (Place::Slot(s), false) if is_param => Op::LocalRaw(s),
+                    (Place::Free(i), false) if is_param => Op::FreeRaw(i),
                     (Place::Slot(s), false) => Op::Local(s),
                     (Place::Slot(s), true) => Op::LocalCell(s),
                     (Place::Free(i), false) => Op::Free(i),

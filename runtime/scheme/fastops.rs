@@ -306,8 +306,20 @@ impl Machine<'_> {
     pub(super) fn fast(&mut self, f: FastOp, id: u32) -> Result<()> {
         let argc = f.argc();
         let at = self.stack.len() - argc;
-        if self.globals.is_builtin(id) && f.run_into(self.ctx, &mut self.stack, at) {
-            return Ok(());
+        if self.globals.is_builtin(id) {
+            // Two fixnums: the result replaces the first in place (both are plain data,
+            // nothing to drop), with no pass through the general cases.
+            if let ([.., Value::Int(x), Value::Int(y)], true) = (&self.stack[..], f.is_int2()) {
+                if let Some(v) = f.int2(*x, *y) {
+                    let n = self.stack.len();
+                    self.stack[n - 2] = v;
+                    self.stack.pop();
+                    return Ok(());
+                }
+            }
+            if f.run_into(self.ctx, &mut self.stack, at) {
+                return Ok(());
+            }
         }
         self.ctx.budget.tick()?;
         let g = self.global(id)?;
