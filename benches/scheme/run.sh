@@ -5,6 +5,7 @@
 # medians of alternated runs and ratios against Lua from the same run.
 #
 #   benches/scheme/run.sh [ROUNDS]          # default 5 rounds
+#   benches/scheme/run.sh --markdown OUT.md 3          # also write the table, with the command
 #   BASE=/path/to/old/prologue benches/scheme/run.sh   # add a column for another build
 #   BENCHES="fib tak" benches/scheme/run.sh             # a subset
 #
@@ -12,7 +13,20 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-rounds="${1:-5}"
+command_line="benches/scheme/run.sh $*"
+markdown=""
+args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --markdown)
+            [ $# -ge 2 ] || { echo "--markdown needs a file" >&2; exit 2; }
+            markdown="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
+            shift 2
+            ;;
+        *) args+=("$1"); shift ;;
+    esac
+done
+rounds="${args[0]:-5}"
 benches="${BENCHES:-binary-trees fib tak nqueens deriv strings-vectors}"
 
 need=()
@@ -51,6 +65,7 @@ run_impl() {
 export -f run_impl
 export prologue python BASE
 
+load="$(cut -d' ' -f1-3 /proc/loadavg)"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 cd "$here"
@@ -74,7 +89,7 @@ for b in $benches; do
 done
 rm -f "$log.out"
 
-python3 - "$log" "$benches" "${impls[@]}" <<'PY'
+table="$(python3 - "$log" "$benches" "${impls[@]}" <<'PY'
 import statistics, sys
 log, benches, impls = sys.argv[1], sys.argv[2].split(), sys.argv[3:]
 rows = [l.split() for l in open(log)]
@@ -85,9 +100,26 @@ print("| program | " + " | ".join(impls) + " |")
 print("|---|" + "---|" * len(impls))
 for b in benches:
     lua = med(b, "lua5.4", 2)
+    base = med(b, "prologue-base", 2)
     cells = []
     for i in impls:
         t, rss = med(b, i, 2), med(b, i, 3)
-        cells.append(f"{t:.2f} s ({t / lua:.2f}x Lua), {rss / 1024:.0f} MiB")
+        cell = f"{t:.2f} s ({t / lua:.2f}x Lua"
+        if i == "prologue" and base:
+            cell += f", {t / base:.2f}x base"
+        cells.append(cell + f"), {rss / 1024:.0f} MiB")
     print(f"| {b} | " + " | ".join(cells) + " |")
 PY
+)"
+echo "$table"
+if [ -n "$markdown" ]; then
+    {
+        echo "Wall time medians and peak RSS of $rounds alternated rounds, ratios against Lua 5.4"
+        echo "from the same run$([ -n "${BASE:-}" ] && echo ' and, for prologue, against prologue-base')."
+        echo "Machine: $(nproc) cores, $(uname -sm); load average before the run: $load."
+        echo
+        echo "Command: \`${BASE:+BASE=$BASE }${BENCHES:+BENCHES=\"$BENCHES\" }$command_line\`"
+        echo
+        echo "$table"
+    } >"$markdown"
+fi
