@@ -413,3 +413,88 @@ fn the_deepest_nesting_the_reader_accepts_compiles_and_runs_on_a_small_stack() {
     let quoted = format!("'{}", "(".repeat(depth) + &")".repeat(depth));
     assert!(eval(&quoted).starts_with("(((("));
 }
+
+#[test]
+fn continuations_are_re_entrant_and_share_assigned_variables() {
+    // Re-entered after its call/cc returned, from inside the same form.
+    assert_eq!(
+        eval(
+            "(let ((k #f) (n 0))
+               (let ((v (call/cc (lambda (c) (set! k c) 0))))
+                 (set! n (+ n 1))
+                 (if (< v 3) (k (+ v 1)) (list v n))))"
+        ),
+        "(3 4)"
+    );
+    // No values, several values, and a continuation passed to map.
+    assert_eq!(
+        eval("(call-with-values (lambda () (call/cc (lambda (k) (k)))) list)"),
+        "()"
+    );
+    assert_eq!(
+        eval("(+ 1 (call/cc (lambda (k) (apply + (map k '(10 20))))))"),
+        "11"
+    );
+    // An error in an `after` thunk while a jump leaves its wind is an error, not a panic.
+    let (_, message) = error(
+        "(define k #f)
+         (define n 0)
+         (dynamic-wind (lambda () #f)
+                       (lambda () (call/cc (lambda (c) (set! k c))))
+                       (lambda () (set! n (+ n 1)) (if (> n 1) (car '()))))
+         (k 1)",
+    );
+    assert!(message.contains("car"), "{message}");
+}
+
+#[test]
+fn continuations_survive_collections_and_count_against_the_heap_limit() {
+    let mut heap = super::gc::Config::default();
+    heap.torture = true;
+    heap.incremental = false;
+    let (mut i, out) = interp(Options {
+        heap,
+        ..Options::default()
+    });
+    i.run_source(
+        "(define (gen-list lst)
+           (define return #f)
+           (define resume #f)
+           (lambda ()
+             (call/cc (lambda (r)
+               (set! return r)
+               (if resume
+                   (resume #f)
+                   (begin
+                     (for-each (lambda (x)
+                                 (call/cc (lambda (k) (set! resume k) (return (list x (make-vector 2 x))))))
+                               lst)
+                     (return 'done)))))))
+         (define g (gen-list '(1 2 3)))
+         (display (list (g) (g) (g) (g)))",
+    )
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(out.0.borrow().clone()).unwrap(),
+        "((1 #(1 1)) (2 #(2 2)) (3 #(3 3)) done)"
+    );
+    assert!(i.heap().stats().cycles > 10, "{}", i.heap().stats().cycles);
+
+    let mut heap = super::gc::Config::default();
+    heap.max_heap_bytes = Some(2 << 20);
+    let (mut i, _) = interp(Options {
+        heap,
+        ..Options::default()
+    });
+    // Each continuation copies a deep stack: keeping them all must hit the limit.
+    let e = i
+        .run_source(
+            "(define keep '())
+             (define (deep n) (if (= n 0) (call/cc (lambda (k) (set! keep (cons k keep)) 0))
+                                  (+ 1 (deep (- n 1)))))
+             (let loop () (deep 1000) (loop))",
+        )
+        .unwrap_err();
+    assert_eq!(e.message, "heap limit exceeded");
+    assert_eq!(i.eval_to_string("(set! keep '()) (+ 1 2)").unwrap(), "3");
+}
