@@ -103,6 +103,8 @@ pub enum Op {
     Prim(&'static Primitive, u16),
     /// Return the top to the caller.
     Return,
+    /// Return a frame slot's value (a parameter) to the caller: `LocalRaw` and `Return`.
+    ReturnLocal(u16),
     /// A `guard` body starts: an exception raised in it continues at the target, with the
     /// raised object pushed and the stacks cut back to what they are now.
     PushCatch(Pc),

@@ -380,6 +380,8 @@ impl Gen<'_> {
         match self.prog.ops[last] {
             Op::Call(n) => self.prog.ops[last] = Op::TailCall(n),
             Op::CallGlobal(g, n) => self.prog.ops[last] = Op::TailCallGlobal(g, n),
+            // The `Return` stays after it: a jump may land there.
+            Op::LocalRaw(s) => self.prog.ops[last] = Op::ReturnLocal(s),
             _ => {}
         }
         self.emit(Op::Return);

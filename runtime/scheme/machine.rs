@@ -408,8 +408,11 @@ impl<'a> Machine<'a> {
                     self.stack.truncate(at);
                     self.stack.push(v);
                 }
-                Op::Return => {
-                    let v = self.pop();
+                Op::Return | Op::ReturnLocal(_) => {
+                    let v = match op {
+                        Op::ReturnLocal(s) => self.stack[self.bp + usize::from(s)].clone(),
+                        _ => self.pop(),
+                    };
                     let Some(frame) = self.frames.pop() else {
                         return Ok(v);
                     };
