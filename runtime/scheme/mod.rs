@@ -2,7 +2,7 @@
 //!
 //! `prologue run FILE.scm` runs a program written in a subset of R7RS-small. Every Scheme
 //! value that has identity lives on one prologue [`Heap`](prologue::Heap) per interpreter:
-//! pairs, strings, symbols, vectors, closures, the cells of captured assigned variables,
+//! pairs, strings, symbols, vectors, closures, the cells of assigned variables,
 //! records, promises, parameters, ports and continuations are `Gc` handles (with `GcCell`
 //! where Scheme allows mutation); fixnums, flonums, characters and booleans are immediates.
 //! The interpreter never registers a root and never marks a safepoint: handles held on the
@@ -17,19 +17,19 @@
 //!   resolved to frame slots, derived forms expanded;
 //! - `analysis` and [`codegen`]: nodes to [`bytecode`] for a stack machine; each procedure's
 //!   variables get fixed slots of its frame on the machine's value stack, closures are flat
-//!   (they copy what they capture), and only a variable that is both captured and assigned
-//!   gets a heap cell;
+//!   (they copy what they capture), and only an assigned variable gets a heap cell (shared
+//!   by the frame, the closures and the continuations' copies of the frame);
 //! - [`machine`] (and `apply`, `control`, [`fastops`]): the bytecode machine, with an explicit
 //!   call stack (proper tail calls, bounded depth, constant native stack), primitives called
 //!   on a slice of the value stack, and inline paths for the hottest primitives;
 //! - [`primitives`]: the built-in procedures; [`printer`]: `display` and `write`;
 //! - [`ctx`]: the heap, the symbol table, output, the pools and the step budget.
 //!
-//! What a call allocates on the heap: nothing, for a procedure whose captured variables are
-//! never assigned (its frame is a window of the value stack, its arguments are already
-//! there). A procedure with a rest parameter allocates the rest list; a variable captured
-//! by a closure and assigned (`set!`, `letrec`, internal `define`, named `let`) costs one
-//! cell per binding; evaluating a `lambda` costs one closure object. binary-trees at depth
+//! What a call allocates on the heap: nothing, for a procedure whose variables are never
+//! assigned (its frame is a window of the value stack, its arguments are already there). A
+//! procedure with a rest parameter allocates the rest list; an assigned variable (`set!`,
+//! `letrec`, internal `define`, named `let`) costs one cell per binding; `call/cc` copies the
+//! stack in use into the heap; evaluating a `lambda` costs one closure object. binary-trees at depth
 //! 16 allocates 1.0 heap object per pair it builds.
 //!
 //! Pools are used where an interpreter would use them: the machine's value stacks come from a

@@ -3,7 +3,7 @@
 //! Immediate values (booleans, fixnums, flonums, characters, the empty list) are plain Rust
 //! data. Everything with identity or mutable state lives on the interpreter's prologue heap
 //! and is reached through a `Gc` handle: pairs, strings, symbols, vectors, closures, the
-//! cells of captured assigned variables, records and record types. A `Value` held anywhere
+//! cells of assigned variables, records and record types. A `Value` held anywhere
 //! on the Rust side (a local, the machine's value stack, a compiled constant) keeps its
 //! object alive with no rooting discipline: the collector counts such handles as roots.
 
@@ -52,8 +52,8 @@ pub enum Value {
     RecordProc(Gc<RecordProc>),
     /// An instance of a record type.
     Record(Gc<Record>),
-    /// The cell of a variable that closures capture and something assigns; it sits in the
-    /// variable's frame slot and in the closures' captured values, never visible to programs.
+    /// The cell of a variable that something assigns; it sits in the variable's frame slot
+    /// and in the closures' captured values, never visible to programs.
     Cell(Gc<Slot>),
     /// A record type descriptor (the value bound to the type's name).
     RecordType(Gc<RecordType>),
