@@ -27,6 +27,14 @@ fn interp(options: Options) -> (Interpreter, Capture) {
     (Interpreter::new(options, Box::new(out.clone())), out)
 }
 
+/// A heap configuration: the defaults, then `set` (field by field, never a struct literal:
+/// `Config` is becoming a builder).
+fn config(set: impl FnOnce(&mut super::gc::Config)) -> super::gc::Config {
+    let mut c = super::gc::Config::default();
+    set(&mut c);
+    c
+}
+
 fn eval(src: &str) -> String {
     let (mut i, _) = interp(Options::default());
     match i.eval_to_string(src) {
@@ -449,9 +457,10 @@ fn continuations_are_re_entrant_and_share_assigned_variables() {
 
 #[test]
 fn continuations_survive_collections_and_count_against_the_heap_limit() {
-    let mut heap = super::gc::Config::default();
-    heap.torture = true;
-    heap.incremental = false;
+    let heap = config(|c| {
+        c.torture = true;
+        c.incremental = false;
+    });
     let (mut i, out) = interp(Options {
         heap,
         ..Options::default()
@@ -480,8 +489,7 @@ fn continuations_survive_collections_and_count_against_the_heap_limit() {
     );
     assert!(i.heap().stats().cycles > 10, "{}", i.heap().stats().cycles);
 
-    let mut heap = super::gc::Config::default();
-    heap.max_heap_bytes = Some(2 << 20);
+    let heap = config(|c| c.max_heap_bytes = Some(2 << 20));
     let (mut i, _) = interp(Options {
         heap,
         ..Options::default()
