@@ -1,11 +1,13 @@
-//! Which variables need a heap cell: those something assigns.
+//! Which variables need a heap cell.
 //!
 //! Closures copy the variables they capture (flat closures), which is only correct for a
 //! variable whose value never changes after the closure is made; and a continuation copies
 //! the frames on the value stack, which is only correct for slots that never change after
-//! they are first written. So a variable that is assigned (`set!`, or the store a `letrec`,
-//! internal `define` or named `let` makes) lives in a cell that the frame, every closure and
-//! every copy of the frame share. Every other variable stays a plain slot of the stack.
+//! their first store. So two kinds of variable live in a cell that the frame, every closure
+//! and every copy of the frame share: one a program assigns with `set!`, and one a closure
+//! captures that gets its value by a store (`letrec`, internal `define`, named `let`, whose
+//! closures may be made before it). Every other variable stays a plain slot of the stack:
+//! an inlined `let`'s variables are stored once, before anything can capture them.
 
 use std::collections::HashSet;
 
@@ -16,8 +18,8 @@ pub type VarKey = (LambdaId, u16);
 
 enum Work {
     Visit(NodeId),
-    Enter(LambdaId),
-    Exit,
+    Enter(LambdaId, bool),
+    Exit(bool),
 }
 
 /// What the code generator needs to know about the variables of a top-level form.
@@ -29,16 +31,21 @@ pub struct Analysis {
     pub reassigned: HashSet<VarKey>,
 }
 
-/// The variables of the tree under `root` that must live in cells.
+/// The variables of the tree under `root` that must live in cells, and those stored to
+/// more than once.
 ///
 /// Walks with an explicit stack: long `let*` and `cond` chains make deep trees.
 pub fn analyse(code: &Code, root: NodeId) -> Analysis {
     let mut assigned = HashSet::new();
+    let mut set = HashSet::new();
     let mut reassigned = HashSet::new();
-    // The scopes in effect, innermost last.
-    let mut scopes: Vec<LambdaId> = Vec::new();
+    let mut captured = HashSet::new();
+    // Each scope in effect: its lambda and the procedure (numbered) it belongs to.
+    let mut scopes: Vec<(LambdaId, usize)> = Vec::new();
+    let mut funcs = vec![0usize];
+    let mut next_func = 1;
     let mut work = vec![Work::Visit(root)];
-    let target = |scopes: &[LambdaId], depth: u16| {
+    let target = |scopes: &[(LambdaId, usize)], depth: u16| {
         scopes
             .len()
             .checked_sub(1 + depth as usize)
@@ -47,28 +54,50 @@ pub fn analyse(code: &Code, root: NodeId) -> Analysis {
     while let Some(item) = work.pop() {
         let id = match item {
             Work::Visit(id) => id,
-            Work::Enter(lambda) => {
-                scopes.push(lambda);
+            Work::Enter(lambda, new_func) => {
+                if new_func {
+                    funcs.push(next_func);
+                    next_func += 1;
+                }
+                scopes.push((lambda, *funcs.last().unwrap_or(&0)));
                 continue;
             }
-            Work::Exit => {
+            Work::Exit(new_func) => {
                 scopes.pop();
+                if new_func {
+                    funcs.pop();
+                }
                 continue;
             }
         };
+        let func = *funcs.last().unwrap_or(&0);
         let visit = |work: &mut Vec<Work>, ids: &[NodeId]| {
             work.extend(ids.iter().rev().map(|&n| Work::Visit(n)));
         };
         match code.node(id) {
-            Node::Const(_) | Node::Global { .. } | Node::Local { .. } => {}
+            Node::Const(_) | Node::Global { .. } => {}
+            Node::Local { depth, index, .. } => {
+                if let Some((lambda, f)) = target(&scopes, *depth) {
+                    if f != func {
+                        captured.insert((lambda, *index));
+                    }
+                }
+            }
             Node::SetLocal {
                 depth,
                 index,
                 value,
+                init,
             } => {
-                if let Some(lambda) = target(&scopes, *depth) {
+                if let Some((lambda, f)) = target(&scopes, *depth) {
                     if !assigned.insert((lambda, *index)) {
                         reassigned.insert((lambda, *index));
+                    }
+                    if !*init {
+                        set.insert((lambda, *index));
+                    }
+                    if f != func {
+                        captured.insert((lambda, *index));
                     }
                 }
                 work.push(Work::Visit(*value));
@@ -78,27 +107,27 @@ pub fn analyse(code: &Code, root: NodeId) -> Analysis {
             }
             Node::If { test, then, alt } => visit(&mut work, &[*test, *then, *alt]),
             Node::Lambda(lambda) => {
-                work.push(Work::Exit);
+                work.push(Work::Exit(true));
                 work.push(Work::Visit(code.lambda(*lambda).body));
-                work.push(Work::Enter(*lambda));
+                work.push(Work::Enter(*lambda, true));
             }
             Node::Seq(ids) | Node::And(ids) | Node::Or(ids) => visit(&mut work, ids),
             Node::Call { parts: ids, .. } | Node::PrimCall { args: ids, .. } => {
                 visit(&mut work, ids)
             }
             Node::Let { lambda, inits } => {
-                work.push(Work::Exit);
+                work.push(Work::Exit(false));
                 work.push(Work::Visit(code.lambda(*lambda).body));
-                work.push(Work::Enter(*lambda));
+                work.push(Work::Enter(*lambda, false));
                 visit(&mut work, inits);
             }
             Node::CondArrow {
                 test, func, alt, ..
             } => visit(&mut work, &[*test, *func, *alt]),
             Node::Guard { body, handler } => {
-                work.push(Work::Exit);
+                work.push(Work::Exit(false));
                 work.push(Work::Visit(code.lambda(*handler).body));
-                work.push(Work::Enter(*handler));
+                work.push(Work::Enter(*handler, false));
                 work.push(Work::Visit(*body));
             }
             Node::Case {
@@ -113,8 +142,7 @@ pub fn analyse(code: &Code, root: NodeId) -> Analysis {
             }
         }
     }
-    Analysis {
-        boxed: assigned,
-        reassigned,
-    }
+    let mut boxed: HashSet<VarKey> = assigned.intersection(&captured).copied().collect();
+    boxed.extend(set);
+    Analysis { boxed, reassigned }
 }

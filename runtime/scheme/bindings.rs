@@ -90,6 +90,7 @@ impl Compiler<'_> {
                     depth: 0,
                     index,
                     value,
+                    init: true,
                 }));
             } else {
                 values.push(value);
@@ -103,6 +104,7 @@ impl Compiler<'_> {
                 depth: 0,
                 index,
                 value,
+                init: true,
             }));
         }
         nodes.push(self.compile_seq(body)?);
@@ -190,6 +192,7 @@ impl Compiler<'_> {
             depth: 0,
             index: 0,
             value: make,
+            init: true,
         });
         let loop_name = self.code.name_id(name);
         let get = self.add(Node::Local {
@@ -306,6 +309,7 @@ impl Compiler<'_> {
                     depth: 0,
                     index: index as u16,
                     value,
+                    init: true,
                 }))
             })
             .collect();

@@ -31,11 +31,13 @@ pub enum Node {
     },
     /// A global variable.
     Global { id: u32, pos: Pos },
-    /// `set!` of a local.
+    /// `set!` of a local, or (`init`) the store that gives a `let`, `letrec`, internal
+    /// `define` or named-`let` variable its value.
     SetLocal {
         depth: u16,
         index: u16,
         value: NodeId,
+        init: bool,
     },
     /// `set!` of a global (an error if it was never defined).
     SetGlobal { id: u32, value: NodeId, pos: Pos },

@@ -394,6 +394,7 @@ impl Gen<'_> {
                 depth,
                 index,
                 value,
+                ..
             } => {
                 self.expr(*value, false)?;
                 let op = match self.place(*depth, *index)? {

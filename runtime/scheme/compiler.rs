@@ -232,6 +232,7 @@ impl<'a> Compiler<'a> {
                 depth,
                 index,
                 value,
+                init: false,
             }),
             Var::Global(id) => self.add(Node::SetGlobal { id, value, pos }),
         })
@@ -286,6 +287,7 @@ impl<'a> Compiler<'a> {
                 depth: 0,
                 index: index as u16,
                 value,
+                init: true,
             }));
         }
         let id = self.globals.id(name);

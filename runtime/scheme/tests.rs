@@ -506,3 +506,28 @@ fn continuations_survive_collections_and_count_against_the_heap_limit() {
     assert_eq!(e.message, "heap limit exceeded");
     assert_eq!(i.eval_to_string("(set! keep '()) (+ 1 2)").unwrap(), "3");
 }
+
+#[test]
+fn only_assigned_or_captured_stored_variables_get_cells() {
+    // An inlined `let`'s variable is stored once before anything can capture it: no cell.
+    // binary-trees' make-tree must allocate one pair per node and nothing else.
+    let (mut i, _) = interp(Options::default());
+    i.run_source(
+        "(define (make-tree depth)
+           (if (= depth 0)
+               (cons '() '())
+               (let ((d (- depth 1)))
+                 (cons (make-tree d) (make-tree d)))))",
+    )
+    .unwrap();
+    let before = i.heap().stats().allocations;
+    i.run_source("(make-tree 10)").unwrap();
+    let pairs = (1 << 11) - 1;
+    let made = i.heap().stats().allocations - before;
+    assert!(made < pairs + 16, "{made} allocations for {pairs} pairs");
+    // A `set!` variable does get one, so a continuation's copy of the frame shares it.
+    assert_eq!(
+        eval("(let ((x 0)) (let ((k (call/cc (lambda (c) c)))) (set! x (+ x 1)) (if (procedure? k) (k 1) x)))"),
+        "2"
+    );
+}
