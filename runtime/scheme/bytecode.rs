@@ -6,9 +6,9 @@
 //! stack (parameters, then every `let`, `letrec` and internal-`define` variable of the
 //! procedure's body at a slot fixed by the code generator), and temporaries are pushed above
 //! it. A variable that a closure captures is copied into the closure when it is made (flat
-//! closures); only an assigned variable lives in a heap cell, shared by the frame, the
-//! closures and continuations' copies of the frame. A call whose procedure assigns nothing
-//! therefore allocates nothing on the heap.
+//! closures); only a variable the program `set!`s, or a captured one given its value by a
+//! store, lives in a heap cell, shared by the frame, the closures and continuations' copies
+//! of the frame. A call whose procedure has no such variable allocates nothing on the heap.
 
 use std::collections::HashMap;
 

@@ -5,7 +5,7 @@
 //! procedure's frame (ranges of sibling `let`s overlap). A variable of an enclosing procedure
 //! becomes a captured value of the running closure; the closure-making instruction copies
 //! each from its maker's frame or captured values. Variables [`analysis`](super::analysis)
-//! finds assigned are reached through cells.
+//! boxes are reached through cells.
 //!
 //! Chains that can be long (`if` alternatives from `cond`, nested `let`s from `let*`,
 //! sequences) are followed with a loop; other recursion is bounded by the reader's nesting

@@ -1,5 +1,5 @@
 //! The code generator's frame layout: `let` frames as slot ranges of the enclosing
-//! procedure's frame, cells for assigned variables, and `lambda`s (their code,
+//! procedure's frame, cells for the variables `analysis` boxes, and `lambda`s (their code,
 //! then the instruction that copies what they capture into a new closure).
 
 use super::bytecode::{Op, Proto};

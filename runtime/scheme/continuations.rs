@@ -8,9 +8,9 @@
 //! value where `call/cc` would have returned it. So a capture costs one copy of the stack in
 //! use, and each invocation one more.
 //!
-//! Copying frames is exact because no frame slot changes after it is first written except
-//! through a cell: every assigned variable lives in a cell (see `analysis`), which the
-//! copies share with the frame they came from, so a `set!` after the capture is seen by
+//! Copying frames is exact because no frame slot changes after its first store except
+//! through a cell: every variable a program `set!`s lives in a cell (see `analysis`), which
+//! the copies share with the frame they came from, so a `set!` after the capture is seen by
 //! every re-entry.
 //!
 //! A jump crosses `dynamic-wind`s as R7RS says: first the `after` thunks of the winds being

@@ -17,20 +17,20 @@
 //!   resolved to frame slots, derived forms expanded;
 //! - `analysis` and [`codegen`]: nodes to [`bytecode`] for a stack machine; each procedure's
 //!   variables get fixed slots of its frame on the machine's value stack, closures are flat
-//!   (they copy what they capture), and only an assigned variable gets a heap cell (shared
-//!   by the frame, the closures and the continuations' copies of the frame);
+//!   (they copy what they capture), and only a `set!` variable, or a captured variable that
+//!   gets its value by a store, has a heap cell (shared by the frame, the closures and the
+//!   continuations' copies of the frame);
 //! - [`machine`] (and `apply`, `control`, [`fastops`]): the bytecode machine, with an explicit
 //!   call stack (proper tail calls, bounded depth, constant native stack), primitives called
 //!   on a slice of the value stack, and inline paths for the hottest primitives;
 //! - [`primitives`]: the built-in procedures; [`printer`]: `display` and `write`;
 //! - [`ctx`]: the heap, the symbol table, output, the pools and the step budget.
 //!
-//! What a call allocates on the heap: nothing, for a procedure whose variables are never
-//! assigned (its frame is a window of the value stack, its arguments are already there). A
-//! procedure with a rest parameter allocates the rest list; an assigned variable (`set!`,
-//! `letrec`, internal `define`, named `let`) costs one cell per binding; `call/cc` copies the
-//! stack in use into the heap; evaluating a `lambda` costs one closure object. binary-trees at depth
-//! 16 allocates 1.0 heap object per pair it builds.
+//! What a call allocates on the heap: nothing, for a procedure with no such cell variable
+//! (its frame is a window of the value stack, its arguments are already there). A procedure
+//! with a rest parameter allocates the rest list; a cell variable costs one cell per
+//! binding; `call/cc` copies the stack in use into the heap; evaluating a `lambda` costs one
+//! closure object. binary-trees at depth 16 allocates 1.0 heap object per pair it builds.
 //!
 //! Pools are used where an interpreter would use them: the machine's value stacks come from a
 //! [`LocalPool`](prologue::LocalPool) (each top-level form takes one and gives it back), and

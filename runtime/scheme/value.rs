@@ -52,8 +52,9 @@ pub enum Value {
     RecordProc(Gc<RecordProc>),
     /// An instance of a record type.
     Record(Gc<Record>),
-    /// The cell of a variable that something assigns; it sits in the variable's frame slot
-    /// and in the closures' captured values, never visible to programs.
+    /// The cell of a variable a program `set!`s, or a captured one that gets its value by a
+    /// store; it sits in the variable's frame slot and in the closures' captured values,
+    /// never visible to programs.
     Cell(Gc<Slot>),
     /// A record type descriptor (the value bound to the type's name).
     RecordType(Gc<RecordType>),
