@@ -9,6 +9,7 @@
 //! live or dead; young cycles (`young.rs`) run the same two passes over the young list only.
 
 use std::ptr::NonNull;
+use std::time::Instant;
 
 use crate::alloc::ObjectSpace;
 use crate::header::{Header, DEAD, MARKED, OLD};
@@ -54,11 +55,26 @@ pub(crate) fn discover_roots(space: &ObjectSpace, tracer: &mut Tracer) -> usize 
 /// one, from outside, or from another heap has more handles than young internal references,
 /// so it is a root, and is promoted at once (flag `OLD`: a young cycle's mark promotes what
 /// it reaches). Leaves every young internal count at zero.
-pub(crate) fn discover_young_roots(young: &[NonNull<Header>], tracer: &mut Tracer) -> usize {
+///
+/// With a `deadline` (the clock is read every 256 objects), gives up when it passes: `None`,
+/// with some counts and flags left as they were, for the caller to promote the whole list
+/// as it stands (`Heap::promote_unexamined`, which resets them).
+pub(crate) fn discover_young_roots(
+    young: &[NonNull<Header>],
+    tracer: &mut Tracer,
+    deadline: Option<Instant>,
+) -> Option<usize> {
+    const CLOCK_EVERY: usize = 256;
+    let out_of_time = |i: usize| {
+        i % CLOCK_EVERY == CLOCK_EVERY - 1 && deadline.is_some_and(|d| Instant::now() >= d)
+    };
     tracer.mode = TraceMode::Count;
     for (i, &object) in young.iter().enumerate() {
         if let Some(&ahead) = young.get(i + DISTANCE) {
             prefetch_read(ahead.as_ptr());
+        }
+        if out_of_time(i) {
+            return None;
         }
         // SAFETY: the young list holds allocated objects of this heap.
         let header = unsafe { object.as_ref() };
@@ -72,6 +88,9 @@ pub(crate) fn discover_young_roots(young: &[NonNull<Header>], tracer: &mut Trace
     for (i, &object) in young.iter().enumerate() {
         if let Some(&ahead) = young.get(i + DISTANCE) {
             prefetch_read(ahead.as_ptr());
+        }
+        if out_of_time(i) {
+            return None;
         }
         // SAFETY: as above.
         let header = unsafe { object.as_ref() };
@@ -87,7 +106,7 @@ pub(crate) fn discover_young_roots(young: &[NonNull<Header>], tracer: &mut Trace
         }
         header.reset_internal();
     }
-    roots
+    Some(roots)
 }
 
 #[cfg(test)]
@@ -122,6 +141,40 @@ mod tests {
             header.clear(MARKED);
         });
         tracer.stack
+    }
+
+    #[test]
+    fn young_root_discovery_gives_up_at_its_deadline_and_not_before() {
+        let heap = Heap::with_config(Config {
+            torture: false,
+            incremental: false,
+            young_bytes: 64 << 20,
+            min_heap_bytes: 64 << 20,
+            ..Config::default()
+        });
+        let kept: Vec<_> = (0..1_000u64).map(|i| heap.alloc(i)).collect();
+        heap.flush_slot_caches();
+        let young = heap.young.borrow().clone();
+        assert_eq!(young.len(), 1_000);
+        let mut tracer = Tracer::new(heap.id);
+        tracer.young_only = true;
+        let past = Some(Instant::now());
+        assert_eq!(discover_young_roots(&young, &mut tracer, past), None);
+        let clean = |tracer: &mut Tracer| {
+            tracer.stack.clear();
+            for &object in &young {
+                // SAFETY: young objects are allocated.
+                let header = unsafe { object.as_ref() };
+                header.reset_internal();
+                header.clear(OLD | MARKED);
+            }
+        };
+        clean(&mut tracer);
+        let far = Some(Instant::now() + std::time::Duration::from_secs(3600));
+        assert_eq!(discover_young_roots(&young, &mut tracer, far), Some(1_000));
+        assert_eq!(discover_young_roots(&[], &mut tracer, past), Some(0));
+        clean(&mut tracer);
+        assert!(kept.iter().zip(0..).all(|(v, i)| **v == i));
     }
 
     #[test]

@@ -171,10 +171,9 @@ impl Heap {
     /// promoted as it stands, whether the mark reached it, left it on its stack, or had not
     /// got to it yet: promoting proves nothing dead, so no object is freed that a finished
     /// mark would have kept, and the garbage among them waits for a full cycle (or for a
-    /// later young cycle's release, if no cycle holds it). Internal counts are zero (root
-    /// discovery resets them, and nothing else counts young objects); the release walk's
-    /// "visited" flags are cleared here. Returns the objects and bytes promoted: the whole
-    /// list.
+    /// later young cycle's release, if no cycle holds it). The internal counts a root
+    /// discovery cut short left, and the release walk's "visited" flags, are cleared here.
+    /// Returns the objects and bytes promoted: the whole list.
     fn promote_unexamined(&self, young: &[NonNull<Header>]) -> (usize, usize) {
         let mut bytes = 0;
         for &object in young {
@@ -182,6 +181,7 @@ impl Heap {
             let header = unsafe { object.as_ref() };
             debug_assert!(!header.has(DEAD), "a dead object on the young list");
             header.clear(MARKED);
+            header.reset_internal();
             header.set(OLD);
             // SAFETY: as above.
             bytes += unsafe { Header::footprint(object) };
@@ -235,8 +235,14 @@ impl Heap {
             let mut tracer = self.tracer.borrow_mut();
             tracer.young_only = true;
             let roots_start = Instant::now();
-            let roots = discover_young_roots(&young, &mut tracer);
+            let roots = discover_young_roots(&young, &mut tracer, deadline);
             let roots_time = roots_start.elapsed();
+            let Some(roots) = roots else {
+                tracer.young_only = false;
+                tracer.stack.clear();
+                let (objects, bytes) = self.promote_unexamined(&young);
+                return (0, objects, bytes, roots_time, Duration::ZERO, true);
+            };
             self.phase.set(Phase::Mark);
             let mark_start = Instant::now();
             tracer.marked_bytes = 0;

@@ -15,7 +15,11 @@
 /// assert_eq!(DrainPolicy::default(), DrainPolicy::Drain);
 /// assert_eq!(DrainPolicy::Victim.generations(), 1);
 /// ```
+///
+/// `#[non_exhaustive]`: a policy may be added (one by age in time rather than in drains, say)
+/// without breaking a `match` written today.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DrainPolicy {
     /// Every drain drops everything the pool holds (the Go runtime until 1.12).
     #[default]

@@ -105,7 +105,7 @@ fn pool_for(policy: DrainPolicy) -> Option<&'static Pool<Buffer>> {
     match policy {
         DrainPolicy::Drain => Some(&DRAIN_BUFFERS),
         DrainPolicy::Victim => Some(&VICTIM_BUFFERS),
-        DrainPolicy::MaxAge(_) => None,
+        _ => None,
     }
 }
 
