@@ -7,12 +7,14 @@
 //! steps, and spacer objects walked between the two that matter, so one of the runs puts the
 //! move exactly between their root checks.
 
-use std::cell::Cell;
 use std::rc::Rc;
 
 use prologue_gc::{Config, Gc, GcCell, Heap, PauseKind, Trace};
 
 mod common;
+use common::stepping::{
+    count_starts, finish_two_cycles, step_into_a_cycle, torture_heap, CellHolder, Filler, Leaf,
+};
 
 /// A one-handle holder with a plain field: a handle that leaves it leaves by a clone.
 #[derive(Trace)]
@@ -20,61 +22,6 @@ struct Holder {
     child: Gc<Leaf>,
     /// Puts holders in a size class of their own, so their page is walked after the leaves'.
     _pad: [u64; 6],
-}
-
-/// A holder whose handle sits in a cell.
-#[derive(Trace)]
-struct CellHolder {
-    child: GcCell<Option<Gc<Leaf>>>,
-    _pad: [u64; 6],
-}
-
-#[derive(Trace)]
-struct Leaf(u64);
-
-/// Filler garbage of a third size class: allocating it is one step.
-type Filler = [u64; 12];
-
-fn torture_heap() -> Heap {
-    Heap::with_config(
-        Config::default()
-            .incremental(true)
-            .torture(true)
-            .young_bytes(0),
-    )
-}
-
-/// Allocates filler until an incremental cycle has started, then `k` more (steps); returns
-/// the number of cycles completed by then.
-fn step_into_a_cycle(heap: &Heap, started: &Cell<u64>, k: usize) {
-    let before = started.get();
-    while started.get() == before {
-        drop(heap.alloc::<Filler>([0; 12]));
-    }
-    for _ in 0..k {
-        drop(heap.alloc::<Filler>([0; 12]));
-    }
-}
-
-/// Counts the incremental cycles that start on `heap`.
-fn count_starts(heap: &Heap) -> Rc<Cell<u64>> {
-    let started = Rc::new(Cell::new(0));
-    let counter = started.clone();
-    heap.on_pause(move |p| {
-        if p.kind == PauseKind::Start {
-            counter.set(counter.get() + 1);
-        }
-    });
-    started
-}
-
-/// Runs until two more cycles have completed, so the cycle the move fell into has ended and
-/// swept (torture sweeps and verifies at every cycle's end).
-fn finish_two_cycles(heap: &Heap) {
-    let target = heap.stats().cycles + 2;
-    while heap.stats().cycles < target {
-        drop(heap.alloc::<Filler>([0; 12]));
-    }
 }
 
 /// How far to slide the move: past both walks over every object the scenario has.

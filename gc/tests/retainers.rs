@@ -2,10 +2,12 @@
 //! the failure modes, and that it disturbs no cycle (between incremental steps included).
 
 use std::any::type_name;
-use std::cell::Cell;
-use std::rc::Rc;
 
-use prologue_gc::{Config, Gc, GcCell, Heap, PauseKind, RetainersError, Trace};
+use prologue_gc::{Gc, GcCell, Heap, RetainersError, Trace};
+
+mod common;
+use common::stepping::{count_starts, finish_two_cycles, step_into_a_cycle, torture_heap};
+use common::stepping::{CellHolder as Holder, Leaf};
 
 #[derive(Trace)]
 struct Node {
@@ -152,53 +154,6 @@ fn retainers_change_nothing_a_cycle_uses() {
 }
 
 // ---- during an incremental cycle (see tests/incremental.rs for the stepping) ----
-
-#[derive(Trace)]
-struct Holder {
-    child: GcCell<Option<Gc<Leaf>>>,
-    _pad: [u64; 6],
-}
-
-#[derive(Trace)]
-struct Leaf(u64);
-
-type Filler = [u64; 12];
-
-fn torture_heap() -> Heap {
-    let config = Config::default()
-        .incremental(true)
-        .torture(true)
-        .young_bytes(0);
-    Heap::with_config(config)
-}
-
-fn count_starts(heap: &Heap) -> Rc<Cell<u64>> {
-    let started = Rc::new(Cell::new(0));
-    let counter = started.clone();
-    heap.on_pause(move |p| {
-        if p.kind == PauseKind::Start {
-            counter.set(counter.get() + 1);
-        }
-    });
-    started
-}
-
-fn step_into_a_cycle(heap: &Heap, started: &Cell<u64>, k: usize) {
-    let before = started.get();
-    while started.get() == before {
-        drop(heap.alloc::<Filler>([0; 12]));
-    }
-    for _ in 0..k {
-        drop(heap.alloc::<Filler>([0; 12]));
-    }
-}
-
-fn finish_two_cycles(heap: &Heap) {
-    let target = heap.stats().cycles + 2;
-    while heap.stats().cycles < target {
-        drop(heap.alloc::<Filler>([0; 12]));
-    }
-}
 
 /// The trap of tests/incremental.rs with a retainers walk between the two root checks: its
 /// own count of internal references must not reach the headers, whose counts the cycle is

@@ -5,6 +5,8 @@ use std::rc::Rc;
 
 use prologue_gc::{CycleStats, Heap, Trigger};
 
+pub mod stepping;
+
 /// Allocates small garbage until a young cycle runs on `heap` (whose pacing goal must be far
 /// enough away that no full cycle comes first); returns the cycle's statistics. The allocation
 /// that started the cycle is left behind as one garbage object.
