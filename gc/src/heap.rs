@@ -122,6 +122,9 @@ pub struct Heap {
     pub(crate) birth: Cell<u32>,
     /// The incremental cycle in progress (`incremental/`).
     pub(crate) marking: RefCell<Option<Box<Marking>>>,
+    /// `bytes_allocated` at the last sweep step an incremental cycle's start waited for: the
+    /// next one comes a step's allocation later (`heap_alloc.rs`, `pace_incremental`).
+    pub(crate) sweep_paid_until: Cell<u64>,
 }
 
 /// Source of heap ids. Ids are never reused, so a handle from a dropped heap's leaked object is
@@ -188,6 +191,7 @@ impl Heap {
             weak,
             observers: Observers::default(),
             birth: Cell::new(0),
+            sweep_paid_until: Cell::new(0),
             marking: RefCell::new(None),
         }
     }

@@ -69,6 +69,9 @@ pub(crate) struct Released {
     pub(crate) objects: usize,
     /// Bytes of old objects among them (the old generation shrank by this much).
     pub(crate) old_bytes: usize,
+    /// Time spent on what earlier young cycles left over (old objects past their budget):
+    /// not this nursery's work, so the nursery's sizing leaves it out.
+    pub(crate) carried_over: std::time::Duration,
 }
 
 /// How many old objects one young cycle's release may free: as many as the young list holds
@@ -147,8 +150,10 @@ impl Heap {
         let mut budget = OldBudget::for_cycle(young.len(), deadline);
         let mut released_late = 0;
         if !tracer.stack.is_empty() {
+            let carried = Instant::now();
             released_late +=
                 self.release_listed(&mut tracer, &mut old, &mut released, &mut budget, outcome);
+            released.carried_over = carried.elapsed();
         }
         // Kept entries are moved to the back, in order: `young[kept..]` is the new list. Each
         // is flagged `MARKED` ("visited"), so that if a later release brings its count to

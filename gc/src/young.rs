@@ -317,7 +317,7 @@ impl Heap {
         let pause = start.elapsed();
 
         self.phase.set(Phase::End);
-        self.size_nursery(nursery_bytes, pause);
+        self.size_nursery(nursery_bytes, pause.saturating_sub(released.carried_over));
         self.objects.set(self.objects.get() - outcome.objects_freed);
         // Promoted objects are old now: that is the old generation's growth pacing watches.
         self.paced
