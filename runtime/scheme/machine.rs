@@ -209,9 +209,10 @@ impl<'a> Machine<'a> {
     fn execute_until_error(&mut self) -> Result<Value> {
         let prog = self.prog;
         loop {
-            let op = prog.ops[self.pc as usize];
+            // Matched in place: each arm loads only its own operands.
+            let pc = self.pc as usize;
             self.pc += 1;
-            match op {
+            match prog.ops[pc] {
                 Op::Const(n) => self.stack.push(prog.consts[n as usize].clone()),
                 Op::Local(s) => {
                     let v = &self.stack[self.bp + usize::from(s)];
@@ -352,27 +353,10 @@ impl<'a> Machine<'a> {
                     let c = self.ctx.alloc(Closure { proto, free })?;
                     self.stack.push(Value::Closure(c));
                 }
-                Op::Call(argc) | Op::TailCall(argc) => {
-                    self.ctx.budget.tick()?;
-                    let argc = usize::from(argc);
-                    let at = self.stack.len() - argc - 1;
-                    let f = self.stack[at].clone();
-                    self.call(f, argc, at, matches!(op, Op::TailCall(_)))?;
-                }
-                Op::CallGlobal(id, argc) | Op::TailCallGlobal(id, argc) => {
-                    self.ctx.budget.tick()?;
-                    let argc = usize::from(argc);
-                    let at = self.stack.len() - argc;
-                    let tail = matches!(op, Op::TailCallGlobal(..));
-                    // The global is read in place: no copy of the value, one of the closure.
-                    if let Value::Closure(c) = self.globals.get(id) {
-                        let c = c.clone();
-                        self.enter(c, argc, at, Ret::Code, tail)?;
-                    } else {
-                        let f = self.global(id)?;
-                        self.call(f, argc, at, tail)?;
-                    }
-                }
+                Op::Call(argc) => self.call_at(argc, false)?,
+                Op::TailCall(argc) => self.call_at(argc, true)?,
+                Op::CallGlobal(id, argc) => self.call_global(id, argc, false)?,
+                Op::TailCallGlobal(id, argc) => self.call_global(id, argc, true)?,
                 Op::TailSelf(argc) => {
                     self.ctx.budget.tick()?;
                     let Some(c) = &self.closure else {
@@ -409,7 +393,7 @@ impl<'a> Machine<'a> {
                     self.stack.push(v);
                 }
                 Op::Return | Op::ReturnLocal(_) => {
-                    let v = match op {
+                    let v = match prog.ops[pc] {
                         Op::ReturnLocal(s) => self.stack[self.bp + usize::from(s)].clone(),
                         _ => self.pop(),
                     };
@@ -430,6 +414,32 @@ impl<'a> Machine<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// `Call`/`TailCall`: calls the value below the `argc` topmost values on them.
+    #[inline(always)]
+    fn call_at(&mut self, argc: u16, tail: bool) -> Result<()> {
+        self.ctx.budget.tick()?;
+        let argc = usize::from(argc);
+        let at = self.stack.len() - argc - 1;
+        let f = self.stack[at].clone();
+        self.call(f, argc, at, tail)
+    }
+
+    /// `CallGlobal`/`TailCallGlobal`: calls global `id` on the `argc` topmost values.
+    #[inline(always)]
+    fn call_global(&mut self, id: u32, argc: u16, tail: bool) -> Result<()> {
+        self.ctx.budget.tick()?;
+        let argc = usize::from(argc);
+        let at = self.stack.len() - argc;
+        // The global is read in place: no copy of the value, one of the closure.
+        if let Value::Closure(c) = self.globals.get(id) {
+            let c = c.clone();
+            self.enter(c, argc, at, Ret::Code, tail)
+        } else {
+            let f = self.global(id)?;
+            self.call(f, argc, at, tail)
         }
     }
 
