@@ -137,6 +137,14 @@ impl Machine<'_> {
         let args_at = self.stack.len() - argc;
         if tail {
             self.stack.drain(self.bp..args_at);
+            let caller = std::mem::replace(&mut self.closure, Some(c));
+            // The frame that said "the caller runs the running closure" must now name it.
+            if let Some(f) = self.frames.last_mut() {
+                if f.same {
+                    f.closure = caller;
+                    f.same = false;
+                }
+            }
         } else {
             if self.frames.len() >= self.max_depth {
                 return Err(SchemeError::limit(format!(
@@ -149,9 +157,11 @@ impl Machine<'_> {
                 ret_sp,
                 bp: self.bp,
                 closure: self.closure.take(),
+                same: false,
                 ret,
             });
             self.bp = args_at;
+            self.closure = Some(c);
         }
         if proto.rest {
             let from = self.bp + required;
@@ -164,7 +174,58 @@ impl Machine<'_> {
             self.stack.resize(frame_end, Value::Undefined);
         }
         self.pc = proto.entry;
-        self.closure = Some(c);
+        Ok(())
+    }
+
+    /// A call of the running closure (prototype `proto`) by itself on the `argc` topmost
+    /// values, `at` being where they start: `enter` without a copy of the closure's handle
+    /// (a non-tail call's frame says the caller runs the same closure).
+    #[inline(always)]
+    pub(super) fn enter_self(
+        &mut self,
+        proto_id: u32,
+        argc: usize,
+        at: usize,
+        tail: bool,
+    ) -> Result<()> {
+        let proto = &self.prog.protos[proto_id as usize];
+        let required = usize::from(proto.required);
+        if proto.rest || argc != required {
+            // Rare: the general path (rest lists, arity errors), with a copy of the handle.
+            let Some(c) = self.closure.clone() else {
+                bail!("internal error: a self call at top level");
+            };
+            return self.enter(c, argc, at, Ret::Code, tail);
+        }
+        if tail {
+            self.stack.drain(self.bp..at);
+            let frame_end = self.bp + usize::from(proto.frame_size);
+            if self.stack.len() < frame_end {
+                self.stack.resize(frame_end, Value::Undefined);
+            }
+            self.pc = proto.entry;
+            return Ok(());
+        }
+        if self.frames.len() >= self.max_depth {
+            return Err(SchemeError::limit(format!(
+                "stack depth exceeded (more than {} pending calls; see --max-depth)",
+                self.max_depth
+            )));
+        }
+        self.frames.push(Frame {
+            pc: self.pc,
+            ret_sp: at,
+            bp: self.bp,
+            closure: None,
+            same: true,
+            ret: Ret::Code,
+        });
+        self.bp = at;
+        let frame_end = at + usize::from(proto.frame_size);
+        if self.stack.len() < frame_end {
+            self.stack.resize(frame_end, Value::Undefined);
+        }
+        self.pc = proto.entry;
         Ok(())
     }
 

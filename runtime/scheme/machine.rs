@@ -63,8 +63,13 @@ pub(super) struct Frame {
     pub(super) ret_sp: usize,
     /// The caller's frame base.
     pub(super) bp: usize,
-    /// The caller's closure (`None` at top level).
+    /// The caller's closure (`None` at top level, or when `same`).
     pub(super) closure: Option<Gc<Closure>>,
+    /// The caller runs the callee's closure (a procedure calling itself): the running
+    /// closure's handle stands for it, so such a call neither clones nor drops a handle.
+    /// Only the frame of the running activation can be `same`; a tail call to another
+    /// closure first stores the running closure here (see `enter`).
+    pub(super) same: bool,
     /// What the value is for.
     pub(super) ret: Ret,
 }
@@ -144,13 +149,16 @@ impl<'a> Machine<'a> {
         if self.frames.is_empty() {
             return e;
         }
-        let name = |c: &Option<Gc<Closure>>| match c {
+        let name = |c: Option<&Gc<Closure>>| match c {
             Some(c) => self.prog.proc_name(c.proto).to_string(),
             None => "top level".to_string(),
         };
-        let mut lines = vec![(name(&self.closure), e.pos.unwrap_or_default())];
+        let mut callee = self.closure.as_ref();
+        let mut lines = vec![(name(callee), e.pos.unwrap_or_default())];
         for f in self.frames.iter().rev().take(BACKTRACE_FRAMES - 1) {
-            lines.push((name(&f.closure), self.prog.pos_of(f.pc.saturating_sub(1))));
+            let caller = if f.same { callee } else { f.closure.as_ref() };
+            lines.push((name(caller), self.prog.pos_of(f.pc.saturating_sub(1))));
+            callee = caller;
         }
         e.backtrace = lines;
         e.more_frames = (self.frames.len() + 1).saturating_sub(BACKTRACE_FRAMES);
@@ -403,7 +411,9 @@ impl<'a> Machine<'a> {
                     self.stack.truncate(frame.ret_sp);
                     self.pc = frame.pc;
                     self.bp = frame.bp;
-                    self.closure = frame.closure;
+                    if !frame.same {
+                        self.closure = frame.closure;
+                    }
                     if let Ret::Code = frame.ret {
                         // `Ret::Code` owns nothing: forgetting it spares the out-of-line
                         // drop of a `Ret` on every return.
@@ -433,8 +443,13 @@ impl<'a> Machine<'a> {
         self.ctx.budget.tick()?;
         let argc = usize::from(argc);
         let at = self.stack.len() - argc;
-        // The global is read in place: no copy of the value, one of the closure.
+        // The global is read in place: no copy of the value, one of the closure, none when
+        // the procedure calls itself.
         if let Value::Closure(c) = self.globals.get(id) {
+            if self.closure.as_ref().is_some_and(|r| Gc::ptr_eq(r, c)) {
+                let proto = c.proto;
+                return self.enter_self(proto, argc, at, tail);
+            }
             let c = c.clone();
             self.enter(c, argc, at, Ret::Code, tail)
         } else {

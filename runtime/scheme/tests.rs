@@ -531,3 +531,54 @@ fn only_assigned_or_captured_stored_variables_get_cells() {
         "2"
     );
 }
+
+#[test]
+fn self_calls_share_the_running_closure_with_their_frames() {
+    // A global procedure calling itself keeps one handle for all its frames; each frame must
+    // still get its closure back (`k` is read after the call returns): after a tail call to another closure from the innermost
+    // call (whose captured `k` differs), after a guard catching mid-way, after re-entering a
+    // continuation captured inside the recursion.
+    let f = "(define f (let ((k 5)) (lambda (n) (if (= n 0) (g) (+ (f (- n 1)) k)))))
+             (define g (let ((k 1000)) (lambda () k)))";
+    assert_eq!(eval(&format!("{f} (f 3)")), "1015");
+    assert_eq!(
+        eval(
+            "(define f (let ((k 5))
+               (lambda (n)
+                 (cond ((= n 0) (raise 'boom))
+                       ((= n 2) (guard (e (#t k)) (+ (f (- n 1)) k)))
+                       (else (+ (f (- n 1)) k))))))
+             (f 4)"
+        ),
+        "15"
+    );
+    assert_eq!(
+        output(
+            "(define saved #f)
+             (define f (let ((k 5))
+               (lambda (n)
+                 (if (= n 0) (call/cc (lambda (c) (set! saved c) 0)) (+ (f (- n 1)) k)))))
+             (define r (f 3))
+             (display r) (newline)
+             (if (< r 100) (saved 100))"
+        ),
+        "15\n115\n"
+    );
+    // Backtraces name the procedure of every frame, shared or not (the top-level forms'
+    // calls are tail calls: no frame).
+    let (mut i, _) = interp(Options::default());
+    let e = i
+        .run_source(
+            "(define (g) (car '()))
+             (define (f n) (if (= n 0) (g) (+ 5 (f (- n 1)))))
+             (f 2)",
+        )
+        .unwrap_err();
+    let names: Vec<&str> = e.backtrace.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["g", "f", "f"], "{e}");
+    let e = i
+        .run_source("(define (h n) (if (= n 0) (car '()) (+ 1 (h (- n 1))))) (h 2)")
+        .unwrap_err();
+    let names: Vec<&str> = e.backtrace.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["h", "h", "h"], "{e}");
+}
