@@ -137,7 +137,7 @@ impl Machine<'_> {
         let args_at = self.stack.len() - argc;
         if tail {
             self.stack.drain(self.bp..args_at);
-            let caller = std::mem::replace(&mut self.closure, Some(c));
+            let caller = self.closure.replace(c);
             // The frame that said "the caller runs the running closure" must now name it.
             if let Some(f) = self.frames.last_mut() {
                 if f.same {
