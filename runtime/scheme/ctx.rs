@@ -221,9 +221,7 @@ impl Ctx {
 
     /// A fresh mutable string.
     pub fn mstring(&self, s: &str) -> Result<Value> {
-        Ok(Value::MStr(
-            self.alloc(MString(GcCell::new(s.to_string())))?,
-        ))
+        Ok(Value::MStr(self.alloc(MString::new(s.to_string()))?))
     }
 
     /// A fresh vector holding `items`.

@@ -51,9 +51,10 @@ pub enum FastOp {
     Cons,
     /// `(vector-set! v i x)`
     VectorSet,
-    /// `(string-ref s i)` (inline while the prefix up to `i` is ASCII)
+    /// `(string-ref s i)` (inline on an ASCII mutable string, O(1); on an immutable one while
+    /// the prefix up to `i` is ASCII)
     StringRef,
-    /// `(string-length s)` (inline for an ASCII string)
+    /// `(string-length s)` (inline for a mutable string, and an immutable ASCII one)
     StringLength,
     /// `(char->integer c)`
     CharToInteger,
@@ -263,18 +264,14 @@ impl FastOp {
             },
             FastOp::StringRef => match args {
                 [Value::Str(s), Value::Int(i)] => Value::Char(ascii_at(s, *i)?),
-                [Value::MStr(s), Value::Int(i)] => Value::Char(ascii_at(&s.0.borrow(), *i)?),
+                [Value::MStr(s), Value::Int(i)] => {
+                    Value::Char(s.ascii_at(usize::try_from(*i).ok()?)?)
+                }
                 _ => return None,
             },
             FastOp::StringLength => match args {
                 [Value::Str(s)] if s.is_ascii() => Value::Int(s.len() as i64),
-                [Value::MStr(s)] => {
-                    let s = s.0.borrow();
-                    if !s.is_ascii() {
-                        return None;
-                    }
-                    Value::Int(s.len() as i64)
-                }
+                [Value::MStr(s)] => Value::Int(s.char_count() as i64),
                 _ => return None,
             },
             FastOp::CharToInteger => match args {

@@ -146,7 +146,7 @@ fn print_atom(v: &Value, write: bool, buf: &mut String) {
         }
         Value::Char(c) => buf.push(*c),
         Value::MStr(m) => {
-            let text = m.0.borrow();
+            let text = m.text();
             print_string(&text, write, buf);
         }
         Value::Str(s) => print_string(s, write, buf),

@@ -582,3 +582,45 @@ fn self_calls_share_the_running_closure_with_their_frames() {
     let names: Vec<&str> = e.backtrace.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["h", "h", "h"], "{e}");
 }
+
+#[test]
+fn mutable_strings_keep_their_length_and_index_by_bytes_while_ascii() {
+    // string-set!, string-fill! and string-copy! move a string in and out of ASCII; every
+    // index must still name the same character, inline and through the primitives.
+    assert_eq!(
+        eval(
+            "(let ((s (make-string 5 #\\a)))
+               (string-set! s 1 #\\λ)
+               (let ((r1 (list (string-ref s 0) (string-ref s 1) (string-ref s 4)
+                               (string-length s))))
+                 (string-set! s 1 #\\b)
+                 (string-fill! s #\\é 3)
+                 (let ((r2 (list (string-copy s) (string-ref s 3) (string-length s))))
+                   (string-copy! s 2 \"xyz\")
+                   (list r1 r2 s (string-ref s 4) (string-length s)))))"
+        ),
+        "((#\\a #\\λ #\\a 5) (\"abaéé\" #\\é 5) \"abxyz\" #\\z 5)"
+    );
+    let (_, message) = error("(string-ref (make-string 3 #\\a) 3)");
+    assert_eq!(
+        message,
+        "string-ref: index 3 out of range for a string of length 3"
+    );
+    let (_, message) = error("(let ((s (make-string 3 #\\λ))) (string-set! s 3 #\\a))");
+    assert_eq!(
+        message,
+        "string-set!: index 3 out of range for a string of length 3"
+    );
+    // A long ASCII string read and written at every index: linear, not quadratic, time.
+    assert_eq!(
+        eval(
+            "(let ((s (make-string 200000 #\\a)))
+               (do ((i 0 (+ i 1))) ((= i (string-length s)))
+                 (string-set! s i (if (even? i) #\\b #\\c)))
+               (let loop ((i 0) (n 0))
+                 (if (= i (string-length s)) n
+                     (loop (+ i 1) (if (char=? (string-ref s i) #\\b) (+ n 1) n)))))"
+        ),
+        "100000"
+    );
+}

@@ -7,7 +7,8 @@
 //! on the Rust side (a local, the machine's value stack, a compiled constant) keeps its
 //! object alive with no rooting discipline: the collector counts such handles as roots.
 
-use super::gc::{Gc, GcCell, Trace, Tracer};
+use super::error::SchemeError;
+use super::gc::{Gc, GcCell, GcRef, Trace, Tracer};
 use super::objects::Object;
 use super::primitives::Primitive;
 
@@ -131,8 +132,74 @@ impl Clone for Slot {
     }
 }
 
-/// The text of a mutable string.
-pub struct MString(pub GcCell<String>);
+/// The text of a mutable string, with its length in characters.
+///
+/// Every mutation replaces characters by as many characters, so the length in characters is
+/// fixed when the string is made; the text is ASCII exactly when that length equals its
+/// length in bytes, and then character `k` is byte `k`: `string-ref` and the index lookups of
+/// `string-set!` are O(1) on ASCII strings, `string-length` on every one.
+pub struct MString {
+    text: GcCell<String>,
+    chars: usize,
+}
+
+impl MString {
+    /// A mutable string holding `text`.
+    pub fn new(text: String) -> MString {
+        let chars = text.chars().count();
+        MString {
+            text: GcCell::new(text),
+            chars,
+        }
+    }
+
+    /// The text, borrowed.
+    pub fn text(&self) -> GcRef<'_, String> {
+        self.text.borrow()
+    }
+
+    /// Its length in characters.
+    pub fn char_count(&self) -> usize {
+        self.chars
+    }
+
+    /// Character `k` if the text is ASCII (`None` if it is not, or `k` is out of range).
+    #[inline(always)]
+    pub fn ascii_at(&self, k: usize) -> Option<char> {
+        let text = self.text.borrow();
+        if text.len() != self.chars {
+            return None;
+        }
+        text.as_bytes().get(k).map(|&b| char::from(b))
+    }
+
+    /// Replaces characters `start..end` (`end <= char_count()`) by `with`, which must hold
+    /// `end - start` characters (so the length in characters stays). `reserve` is asked for
+    /// the new length in bytes first (the heap limit).
+    pub fn splice(
+        &self,
+        start: usize,
+        end: usize,
+        with: &str,
+        reserve: impl FnOnce(usize) -> Result<(), SchemeError>,
+    ) -> Result<(), SchemeError> {
+        if start > end || end > self.chars || with.chars().count() != end - start {
+            return Err(SchemeError::new(
+                "internal error: a splice changing a string's length",
+            ));
+        }
+        let mut text = self.text.borrow_mut();
+        let (from, to) = if text.len() == self.chars {
+            (start, end)
+        } else {
+            let at = |k: usize| text.char_indices().nth(k).map_or(text.len(), |(i, _)| i);
+            (at(start), at(end))
+        };
+        reserve(text.len() - (to - from) + with.len())?;
+        text.replace_range(from..to, with);
+        Ok(())
+    }
+}
 
 // SAFETY: a `String` holds no handle; tracing visits nothing, mutates nothing (rules 1-2).
 unsafe impl Trace for MString {

@@ -184,7 +184,7 @@ pub fn index(who: &str, v: &Value) -> Result<usize> {
 pub fn string<'v>(who: &str, v: &'v Value) -> Result<StrRef<'v>> {
     match v {
         Value::Str(s) => Ok(StrRef::Fixed(s)),
-        Value::MStr(m) => Ok(StrRef::Mutable(m.0.borrow())),
+        Value::MStr(m) => Ok(StrRef::Mutable(m.text())),
         _ => Err(wrong_type(who, "a string", v)),
     }
 }

@@ -233,22 +233,14 @@ fn character(who: &str, v: &Value) -> Result<char> {
 
 /// Replaces the characters `start..end` of `m` by `with` (the same number of characters).
 fn splice(ctx: &mut Ctx, m: &MString, start: usize, end: usize, with: &str) -> Result<()> {
-    let mut text = m.0.borrow_mut();
-    let from = text
-        .char_indices()
-        .nth(start)
-        .map_or(text.len(), |(i, _)| i);
-    let to = text.char_indices().nth(end).map_or(text.len(), |(i, _)| i);
-    ctx.reserve(text.len() - (to - from) + with.len())?;
-    text.replace_range(from..to, with);
-    Ok(())
+    m.splice(start, end, with, |bytes| ctx.reserve(bytes))
 }
 
 fn string_set(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
     let m = mutable("string-set!", &a[0])?;
     let k = index("string-set!", &a[1])?;
     let c = character("string-set!", &a[2])?;
-    let len = m.0.borrow().chars().count();
+    let len = m.char_count();
     if k >= len {
         bail!("string-set!: index {k} out of range for a string of length {len}");
     }
@@ -259,7 +251,7 @@ fn string_set(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
 fn string_fill(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
     let m = mutable("string-fill!", &a[0])?;
     let c = character("string-fill!", &a[1])?;
-    let len = m.0.borrow().chars().count();
+    let len = m.char_count();
     let rest: Vec<Value> = std::iter::once(a[0].clone())
         .chain(a[2..].iter().cloned())
         .collect();
@@ -277,7 +269,7 @@ fn string_copy_to(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
     let source: Vec<char> = string("string-copy!", &a[2])?.chars().collect();
     let (start, end) = range("string-copy!", source.len(), &a[2..])?;
     let with: String = source[start..end].iter().collect();
-    let len = to.0.borrow().chars().count();
+    let len = to.char_count();
     let count = end - start;
     if at > len || len - at < count {
         bail!("string-copy!: {count} characters do not fit at {at} in a string of length {len}");

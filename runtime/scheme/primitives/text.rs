@@ -83,6 +83,9 @@ fn byte_offset(s: &str, k: usize) -> Option<usize> {
 }
 
 fn string_length(_: &mut Ctx, a: &[Value]) -> Result<Value> {
+    if let Value::MStr(m) = &a[0] {
+        return Ok(Value::Int(m.char_count() as i64));
+    }
     Ok(Value::Int(
         char_count(&string("string-length", &a[0])?) as i64
     ))
@@ -91,6 +94,11 @@ fn string_length(_: &mut Ctx, a: &[Value]) -> Result<Value> {
 fn string_ref(_: &mut Ctx, a: &[Value]) -> Result<Value> {
     let s = string("string-ref", &a[0])?;
     let k = index("string-ref", &a[1])?;
+    if let Value::MStr(m) = &a[0] {
+        if let Some(c) = m.ascii_at(k) {
+            return Ok(Value::Char(c));
+        }
+    }
     match s.chars().nth(k) {
         Some(c) => Ok(Value::Char(c)),
         None => bail!(
