@@ -75,7 +75,10 @@ impl Machine<'_> {
                                     (Into::Vector, Value::Vector(items)) => {
                                         items.iter().map(|s| s.get()).collect()
                                     }
-                                    (Into::String, Value::Str(_) | Value::MStr(_)) => {
+                                    (
+                                        Into::String,
+                                        Value::Str(_) | Value::AStr(_) | Value::MStr(_),
+                                    ) => {
                                         let s = crate::scheme::primitives::string(p.name, v)?;
                                         s.chars().map(Value::Char).collect()
                                     }

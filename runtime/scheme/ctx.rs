@@ -216,7 +216,12 @@ impl Ctx {
 
     /// A fresh string.
     pub fn string(&self, s: &str) -> Result<Value> {
-        Ok(Value::Str(self.heap.try_alloc_str(s).map_err(heap_limit)?))
+        let text = self.heap.try_alloc_str(s).map_err(heap_limit)?;
+        Ok(if s.is_ascii() {
+            Value::AStr(text)
+        } else {
+            Value::Str(text)
+        })
     }
 
     /// A fresh mutable string.

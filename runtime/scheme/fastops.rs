@@ -51,10 +51,10 @@ pub enum FastOp {
     Cons,
     /// `(vector-set! v i x)`
     VectorSet,
-    /// `(string-ref s i)` (inline on an ASCII mutable string, O(1); on an immutable one while
-    /// the prefix up to `i` is ASCII)
+    /// `(string-ref s i)` (inline on an ASCII string, O(1); on another while the prefix up to
+    /// `i` is ASCII)
     StringRef,
-    /// `(string-length s)` (inline for a mutable string, and an immutable ASCII one)
+    /// `(string-length s)` (inline for a mutable or an ASCII string)
     StringLength,
     /// `(char->integer c)`
     CharToInteger,
@@ -263,6 +263,10 @@ impl FastOp {
                 _ => return None,
             },
             FastOp::StringRef => match args {
+                [Value::AStr(s), Value::Int(i)] => {
+                    let i = usize::try_from(*i).ok()?;
+                    Value::Char(char::from(*s.as_bytes().get(i)?))
+                }
                 [Value::Str(s), Value::Int(i)] => Value::Char(ascii_at(s, *i)?),
                 [Value::MStr(s), Value::Int(i)] => {
                     Value::Char(s.ascii_at(usize::try_from(*i).ok()?)?)
@@ -270,7 +274,7 @@ impl FastOp {
                 _ => return None,
             },
             FastOp::StringLength => match args {
-                [Value::Str(s)] if s.is_ascii() => Value::Int(s.len() as i64),
+                [Value::AStr(s)] => Value::Int(s.len() as i64),
                 [Value::MStr(s)] => Value::Int(s.char_count() as i64),
                 _ => return None,
             },

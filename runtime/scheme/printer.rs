@@ -149,7 +149,7 @@ fn print_atom(v: &Value, write: bool, buf: &mut String) {
             let text = m.text();
             print_string(&text, write, buf);
         }
-        Value::Str(s) => print_string(s, write, buf),
+        Value::Str(s) | Value::AStr(s) => print_string(s, write, buf),
         Value::Symbol(s) => {
             let needs_bars = write
                 && (s.is_empty()

@@ -624,3 +624,35 @@ fn mutable_strings_keep_their_length_and_index_by_bytes_while_ascii() {
         "100000"
     );
 }
+
+#[test]
+fn immutable_strings_ascii_or_not_behave_alike() {
+    // ASCII immutable strings are their own kind of value (byte-indexed); to programs they are
+    // strings like the others: equal, printed, compared, immutable, indexed the same way.
+    assert_eq!(
+        eval(
+            "(let ((a \"abc\") (u \"aλc\") (m (string-copy \"abc\")))
+               (list (string? a) (string? u) (equal? a m) (equal? a \"abc\") (eq? a a)
+                     (string=? a m) (string<? a u) (string-ref a 2) (string-ref u 2)
+                     (string-length a) (string-length u) (symbol->string 'abc)
+                     (string->list a) (string-append a u) (string-map char-upcase a)))"
+        ),
+        "(#t #t #t #t #t #t #t #\\c #\\c 3 3 \"abc\" (#\\a #\\b #\\c) \"abcaλc\" \"ABC\")"
+    );
+    assert_eq!(
+        error("(string-set! \"abc\" 0 #\\x)").1,
+        "string-set!: expected a mutable string (literals are immutable), got \"abc\""
+    );
+    assert_eq!(
+        error("(string-ref \"abc\" 3)").1,
+        "string-ref: index 3 out of range for a string of length 3"
+    );
+    assert_eq!(
+        error("(string-ref \"aλc\" 3)").1,
+        "string-ref: index 3 out of range for a string of length 3"
+    );
+    assert_eq!(
+        output("(display \"abc\") (write \"a\\nb\")"),
+        "abc\"a\\nb\""
+    );
+}

@@ -36,8 +36,12 @@ pub enum Value {
     Undefined,
     /// An interned symbol: two symbols with one name share one heap string.
     Symbol(Gc<str>),
-    /// An immutable string (a literal, or what `symbol->string` and `number->string` give).
+    /// An immutable string (a literal, or what `symbol->string` and `number->string` give)
+    /// holding a character outside ASCII.
     Str(Gc<str>),
+    /// An immutable string of ASCII text, so its character `k` is byte `k`
+    /// (what [`Ctx::string`](super::ctx::Ctx::string) makes of ASCII text).
+    AStr(Gc<str>),
     /// A mutable string (what `make-string`, `string-copy`, `string-append` and the other
     /// string builders give).
     MStr(Gc<MString>),
@@ -91,6 +95,7 @@ impl Value {
             Value::Undefined => Value::Undefined,
             Value::Symbol(s) => Value::Symbol(s.clone()),
             Value::Str(s) => Value::Str(s.clone()),
+            Value::AStr(s) => Value::AStr(s.clone()),
             Value::MStr(s) => Value::MStr(s.clone()),
             Value::Pair(p) => Value::Pair(p.clone()),
             Value::Vector(v) => Value::Vector(v.clone()),
@@ -283,7 +288,7 @@ unsafe impl Trace for Value {
             | Value::Unspecified
             | Value::Undefined
             | Value::Primitive(_) => {}
-            Value::Symbol(s) | Value::Str(s) => s.trace(t),
+            Value::Symbol(s) | Value::Str(s) | Value::AStr(s) => s.trace(t),
             Value::MStr(s) => s.trace(t),
             Value::Pair(p) => p.trace(t),
             Value::Vector(v) => v.trace(t),
@@ -380,9 +385,9 @@ impl Value {
             (Value::Int(a), Value::Int(b)) => a == b,
             (Value::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
             (Value::Char(a), Value::Char(b)) => a == b,
-            (Value::Symbol(a), Value::Symbol(b)) | (Value::Str(a), Value::Str(b)) => {
-                Gc::ptr_eq(a, b)
-            }
+            (Value::Symbol(a), Value::Symbol(b))
+            | (Value::Str(a), Value::Str(b))
+            | (Value::AStr(a), Value::AStr(b)) => Gc::ptr_eq(a, b),
             (Value::Pair(a), Value::Pair(b)) => Gc::ptr_eq(a, b),
             (Value::MStr(a), Value::MStr(b)) => Gc::ptr_eq(a, b),
             (Value::Vector(a), Value::Vector(b)) => Gc::ptr_eq(a, b),

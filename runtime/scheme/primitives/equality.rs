@@ -47,7 +47,10 @@ pub fn equal(budget: &mut Budget, a: &Value, b: &Value) -> Result<bool> {
                     work.push((s.get(), t.get()));
                 }
             }
-            (Value::Str(_) | Value::MStr(_), Value::Str(_) | Value::MStr(_)) => {
+            (
+                Value::Str(_) | Value::AStr(_) | Value::MStr(_),
+                Value::Str(_) | Value::AStr(_) | Value::MStr(_),
+            ) => {
                 if *super::string("equal?", &x)? != *super::string("equal?", &y)? {
                     return Ok(false);
                 }

@@ -118,7 +118,7 @@ pub fn error_message(a: &[Value]) -> SchemeError {
         if i > 0 {
             msg.push(' ');
         }
-        let write = i > 0 || !matches!(v, Value::Str(_) | Value::MStr(_));
+        let write = i > 0 || !matches!(v, Value::Str(_) | Value::AStr(_) | Value::MStr(_));
         let _ = print(v, write, &mut |chunk| {
             msg.push_str(chunk);
             Ok(msg.len() < 1000)

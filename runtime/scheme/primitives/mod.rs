@@ -183,7 +183,7 @@ pub fn index(who: &str, v: &Value) -> Result<usize> {
 /// The argument as a string.
 pub fn string<'v>(who: &str, v: &'v Value) -> Result<StrRef<'v>> {
     match v {
-        Value::Str(s) => Ok(StrRef::Fixed(s)),
+        Value::Str(s) | Value::AStr(s) => Ok(StrRef::Fixed(s)),
         Value::MStr(m) => Ok(StrRef::Mutable(m.text())),
         _ => Err(wrong_type(who, "a string", v)),
     }

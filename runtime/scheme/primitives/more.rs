@@ -215,7 +215,7 @@ fn string_foldcase(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
 fn mutable<'v>(who: &str, v: &'v Value) -> Result<&'v MString> {
     match v {
         Value::MStr(m) => Ok(m),
-        Value::Str(_) => Err(wrong_type(
+        Value::Str(_) | Value::AStr(_) => Err(wrong_type(
             who,
             "a mutable string (literals are immutable)",
             v,

@@ -54,7 +54,10 @@ fn chr(who: &str, v: &Value) -> Result<char> {
 }
 
 fn is_string(_: &mut Ctx, a: &[Value]) -> Result<Value> {
-    Ok(Value::Bool(matches!(a[0], Value::Str(_) | Value::MStr(_))))
+    Ok(Value::Bool(matches!(
+        a[0],
+        Value::Str(_) | Value::AStr(_) | Value::MStr(_)
+    )))
 }
 fn is_symbol(_: &mut Ctx, a: &[Value]) -> Result<Value> {
     Ok(Value::Bool(matches!(a[0], Value::Symbol(_))))
@@ -83,8 +86,10 @@ fn byte_offset(s: &str, k: usize) -> Option<usize> {
 }
 
 fn string_length(_: &mut Ctx, a: &[Value]) -> Result<Value> {
-    if let Value::MStr(m) = &a[0] {
-        return Ok(Value::Int(m.char_count() as i64));
+    match &a[0] {
+        Value::MStr(m) => return Ok(Value::Int(m.char_count() as i64)),
+        Value::AStr(s) => return Ok(Value::Int(s.len() as i64)),
+        _ => {}
     }
     Ok(Value::Int(
         char_count(&string("string-length", &a[0])?) as i64
@@ -94,10 +99,13 @@ fn string_length(_: &mut Ctx, a: &[Value]) -> Result<Value> {
 fn string_ref(_: &mut Ctx, a: &[Value]) -> Result<Value> {
     let s = string("string-ref", &a[0])?;
     let k = index("string-ref", &a[1])?;
-    if let Value::MStr(m) = &a[0] {
-        if let Some(c) = m.ascii_at(k) {
-            return Ok(Value::Char(c));
-        }
+    let ascii = match &a[0] {
+        Value::MStr(m) => m.ascii_at(k),
+        Value::AStr(s) => s.as_bytes().get(k).map(|&b| char::from(b)),
+        _ => None,
+    };
+    if let Some(c) = ascii {
+        return Ok(Value::Char(c));
     }
     match s.chars().nth(k) {
         Some(c) => Ok(Value::Char(c)),
