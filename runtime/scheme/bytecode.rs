@@ -91,14 +91,15 @@ pub enum Op {
     /// while the global holds its installed primitive.
     Fast(FastOp, u32),
     /// A predicate `Fast` call as the test of an `if`, always followed by the `if`'s
-    /// `JumpIfFalse`: when the inline case applies, go on after that jump if true, at its
-    /// target if false; otherwise make the call, whose value the jump then tests.
-    FastBranch(FastOp, u32),
+    /// `JumpIfFalse`, whose target it repeats (`patch` sets both): when the inline case
+    /// applies, go on after that jump if true, at the target if false; otherwise make the
+    /// call, whose value the jump then tests.
+    FastBranch(FastOp, u32, Pc),
     /// A two-argument `Fast` call whose arguments are parameters or small integers, read in
     /// place: inline when both are fixnums, otherwise they are pushed and it is a `Fast`.
     Fast2(FastOp, u32, Src, Src),
     /// The same as the test of an `if` (see `FastBranch`).
-    FastBranch2(FastOp, u32, Src, Src),
+    FastBranch2(FastOp, u32, Src, Src, Pc),
     /// Call a built-in that programs cannot rebind on the `n` topmost values.
     Prim(&'static Primitive, u16),
     /// Return the top to the caller.
@@ -184,6 +185,15 @@ impl Program {
             | Op::OrJump(t)
             | Op::PushCatch(t) => *t = target,
             _ => {}
+        }
+        // A fast predicate right before a `JumpIfFalse` is that jump's test (it is always
+        // followed by one) and jumps to the same place.
+        if let (Op::JumpIfFalse(_), Some(before)) =
+            (self.ops[at as usize], (at as usize).checked_sub(1))
+        {
+            if let Op::FastBranch(.., t) | Op::FastBranch2(.., t) = &mut self.ops[before] {
+                *t = target;
+            }
         }
     }
 

@@ -244,14 +244,14 @@ impl Gen<'_> {
                     if let Some(op) = op.filter(|op| op.is_predicate()) {
                         if let Some((a, b)) = self.sources(op, args)? {
                             self.pos = *pos;
-                            self.emit(Op::FastBranch2(op, *g, a, b));
+                            self.emit(Op::FastBranch2(op, *g, a, b, 0));
                             return Ok(());
                         }
                         for a in args {
                             self.expr(*a, false)?;
                         }
                         self.pos = *pos;
-                        self.emit(Op::FastBranch(op, *g));
+                        self.emit(Op::FastBranch(op, *g, 0));
                         return Ok(());
                     }
                 }

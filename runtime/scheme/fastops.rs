@@ -6,7 +6,7 @@
 //! arguments (a flonum, a non-pair, an overflow) it calls the primitive itself, so results
 //! and error messages are exactly the primitive's.
 
-use super::bytecode::{Op, Src};
+use super::bytecode::{Pc, Src};
 use super::ctx::Ctx;
 use super::error::Result;
 use super::machine::Machine;
@@ -329,13 +329,13 @@ impl Machine<'_> {
 
     /// A `FastBranch` on the arguments on the stack.
     #[inline(always)]
-    pub(super) fn fast_branch(&mut self, f: FastOp, id: u32) -> Result<()> {
+    pub(super) fn fast_branch(&mut self, f: FastOp, id: u32, target: Pc) -> Result<()> {
         let argc = f.argc();
         let at = self.stack.len() - argc;
         if self.globals.is_builtin(id) {
             if let Some(b) = f.test(&self.stack[at..]) {
                 self.stack.truncate(at);
-                self.branch(b);
+                self.branch(b, target);
                 return Ok(());
             }
         }
@@ -344,13 +344,10 @@ impl Machine<'_> {
         self.call(g, argc, at, false)
     }
 
-    /// Takes the `JumpIfFalse` at `pc` if `!b`, skips it if `b`.
+    /// Skips the `JumpIfFalse` at `pc` if `b`, goes to its `target` if not.
     #[inline(always)]
-    pub(super) fn branch(&mut self, b: bool) {
-        match self.prog.ops[self.pc as usize] {
-            Op::JumpIfFalse(t) if !b => self.pc = t,
-            _ => self.pc += 1,
-        }
+    pub(super) fn branch(&mut self, b: bool, target: Pc) {
+        self.pc = if b { self.pc + 1 } else { target };
     }
 
     /// An in-place operand as a fixnum, if it is one.

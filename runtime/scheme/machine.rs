@@ -328,23 +328,23 @@ impl<'a> Machine<'a> {
                         self.pc = t;
                     }
                 }
-                Op::FastBranch(f, id) => self.fast_branch(f, id)?,
+                Op::FastBranch(f, id, t) => self.fast_branch(f, id, t)?,
                 Op::PushCatch(at) => self.push_catch(at),
                 Op::PopCatch => {
                     self.handlers.pop();
                 }
-                Op::FastBranch2(f, id, a, b) => {
+                Op::FastBranch2(f, id, a, b, t) => {
                     if self.globals.is_builtin(id) {
                         if let (Some(x), Some(y)) = (self.int_src(a), self.int_src(b)) {
-                            if let Some(t) = f.int_test(x, y) {
-                                self.branch(t);
+                            if let Some(yes) = f.int_test(x, y) {
+                                self.branch(yes, t);
                                 continue;
                             }
                         }
                     }
                     self.push_src(a);
                     self.push_src(b);
-                    self.fast_branch(f, id)?;
+                    self.fast_branch(f, id, t)?;
                 }
                 Op::Case(t) => {
                     let key = self.pop();
