@@ -656,3 +656,48 @@ fn immutable_strings_ascii_or_not_behave_alike() {
         "abc\"a\\nb\""
     );
 }
+
+#[test]
+fn immediates_clone_by_copy_and_handles_count() {
+    // `Value::clone` copies the variants before `Symbol` bit for bit: every immediate must
+    // come back equal, and every variant with a handle must count its new handle.
+    use super::gc::{Gc, Heap};
+    use super::value::Value;
+    let immediates = [
+        Value::Nil,
+        Value::Bool(true),
+        Value::Bool(false),
+        Value::Int(i64::MIN),
+        Value::Float(f64::NAN),
+        Value::Char('λ'),
+        Value::Unspecified,
+        Value::Undefined,
+    ];
+    for v in &immediates {
+        let c = v.clone();
+        assert!(c.eqv(v), "{v:?}");
+        assert_eq!(format!("{c:?}"), format!("{v:?}"));
+    }
+    let heap = Heap::new();
+    let text = heap.alloc_str("x");
+    for v in [
+        Value::Symbol(text.clone()),
+        Value::Str(text.clone()),
+        Value::AStr(text.clone()),
+    ] {
+        let before = Gc::handle_count(&text);
+        let c = v.clone();
+        assert_eq!(Gc::handle_count(&text), before + 1, "{v:?}");
+        drop(c);
+        assert_eq!(Gc::handle_count(&text), before);
+    }
+    let (mut i, _) = interp(Options::default());
+    let pair = i.run_source("(cons 1 2)").unwrap();
+    let Value::Pair(p) = &pair else {
+        panic!("not a pair: {pair:?}")
+    };
+    let before = Gc::handle_count(p);
+    let copy = pair.clone();
+    assert_eq!(Gc::handle_count(p), before + 1);
+    drop(copy);
+}

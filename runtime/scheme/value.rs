@@ -68,21 +68,40 @@ pub enum Value {
 }
 
 impl Clone for Value {
-    /// Inlined for the values the machine copies most (fixnums, pairs, the empty list,
-    /// booleans); the rest go through one out-of-line match.
+    /// Inlined for the values the machine copies most (immediates, pairs); the rest go
+    /// through one out-of-line match.
     #[inline(always)]
     fn clone(&self) -> Value {
+        if self.is_immediate() {
+            // SAFETY: an immediate variant holds plain data (no handle, nothing with a
+            // `Drop`), so a bitwise copy of the value is its clone; both copies stay valid.
+            // `immediates_clone_by_copy_and_handles_count` pins the variants on each side.
+            return unsafe { std::ptr::read(self) };
+        }
         match self {
-            Value::Int(i) => Value::Int(*i),
             Value::Pair(p) => Value::Pair(p.clone()),
-            Value::Nil => Value::Nil,
-            Value::Bool(b) => Value::Bool(*b),
             _ => self.clone_other(),
         }
     }
 }
 
 impl Value {
+    /// Whether it is one of the variants without a handle that precede `Symbol` (one
+    /// comparison of the tag).
+    #[inline(always)]
+    fn is_immediate(&self) -> bool {
+        matches!(
+            self,
+            Value::Nil
+                | Value::Bool(_)
+                | Value::Int(_)
+                | Value::Float(_)
+                | Value::Char(_)
+                | Value::Unspecified
+                | Value::Undefined
+        )
+    }
+
     #[inline(never)]
     fn clone_other(&self) -> Value {
         match self {
