@@ -240,7 +240,8 @@ impl Gen<'_> {
         if let Node::Call { parts, pos } = self.code.node(id) {
             if let [head, args @ ..] = &parts[..] {
                 if let Node::Global { id: g, .. } = self.code.node(*head) {
-                    let op = FastOp::lookup(self.globals.name(*g), args.len());
+                    let op = FastOp::lookup(self.globals.name(*g), args.len())
+                        .filter(|_| self.globals.holds_primitive(*g));
                     if let Some(op) = op.filter(|op| op.is_predicate()) {
                         if let Some((a, b)) = self.sources(op, args)? {
                             self.pos = *pos;

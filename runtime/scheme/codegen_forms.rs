@@ -19,7 +19,10 @@ impl Gen<'_> {
             Node::Global { id, .. } => Some(*id),
             _ => None,
         };
-        let fast = global.and_then(|g| FastOp::lookup(self.globals.name(g), args.len()));
+        // Only for a variable holding its primitive now (see `Globals::is_builtin`).
+        let fast = global
+            .filter(|g| self.globals.holds_primitive(*g))
+            .and_then(|g| FastOp::lookup(self.globals.name(g), args.len()));
         if let (Some(op), Some(g)) = (fast, global) {
             match self.sources(op, args)? {
                 Some((a, b)) => {

@@ -12,6 +12,10 @@ pub struct Globals {
     /// Whether each variable still holds the primitive the interpreter installed in it
     /// (no program stored into it since): the machine may then run its inline version.
     builtin: Vec<bool>,
+    /// Whether a program stored into a variable that held its installed primitive. Until
+    /// then every variable a fast instruction names still holds its primitive (the code
+    /// generator emits them only for such variables), and the machine skips `builtin`.
+    touched: bool,
 }
 
 impl Globals {
@@ -35,12 +39,21 @@ impl Globals {
     #[inline]
     pub fn set(&mut self, id: u32, value: Value) {
         self.values[id as usize] = value;
-        self.builtin[id as usize] = false;
+        let builtin = &mut self.builtin[id as usize];
+        self.touched |= *builtin;
+        *builtin = false;
     }
 
-    /// Whether variable `id` still holds the primitive installed in it.
+    /// Whether variable `id`, named by a fast instruction, still holds the primitive
+    /// installed in it: one flag while no program stored into such a variable.
     #[inline(always)]
     pub fn is_builtin(&self, id: u32) -> bool {
+        !self.touched || self.builtin[id as usize]
+    }
+
+    /// Whether variable `id` holds the primitive installed in it now (the code generator
+    /// emits a fast instruction only then).
+    pub fn holds_primitive(&self, id: u32) -> bool {
         self.builtin[id as usize]
     }
 
@@ -52,7 +65,10 @@ impl Globals {
     /// Installs a primitive as `name`.
     pub fn define(&mut self, name: &str, value: Value) {
         let id = self.id(name);
+        let primitive = matches!(value, Value::Primitive(_));
         self.values[id as usize] = value;
-        self.builtin[id as usize] = matches!(self.values[id as usize], Value::Primitive(_));
+        let builtin = &mut self.builtin[id as usize];
+        self.touched |= *builtin && !primitive;
+        *builtin = primitive;
     }
 }

@@ -701,3 +701,29 @@ fn immediates_clone_by_copy_and_handles_count() {
     assert_eq!(Gc::handle_count(p), before + 1);
     drop(copy);
 }
+
+#[test]
+fn rebinding_a_primitive_reaches_code_compiled_before_and_after() {
+    // Fast instructions skip the per-variable check until a program stores into a variable
+    // holding its primitive; from then on every one of them checks again.
+    assert_eq!(
+        eval(
+            "(define (f p) (car p))
+             (define (g a b) (if (< a b) 'lt 'ge))
+             (define (k a b) (+ a b))
+             (define r1 (list (f '(1 2)) (g 1 2) (k 1 2)))
+             (set! car (lambda (p) 'mine))
+             (define (h p) (car p))
+             (define r2 (list (f '(1 2)) (h '(1 2)) (g 1 2) (k 1 2)))
+             (define < (lambda (a b) #f))
+             (define (+ a b) (list 'plus a b))
+             (list r1 r2 (g 1 2) (k 1 2) (f '(1 2)))"
+        ),
+        "((1 lt 3) (mine mine lt 3) ge (plus 1 2) mine)"
+    );
+    // A primitive the program redefines before compiling its first use.
+    assert_eq!(
+        eval("(define (cdr p) 'own) (define (f p) (cdr p)) (f '(1 2))"),
+        "own"
+    );
+}
