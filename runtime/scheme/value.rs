@@ -140,11 +140,13 @@ impl Slot {
     }
 
     /// The current value.
+    #[inline]
     pub fn get(&self) -> Value {
         self.0.borrow().clone()
     }
 
     /// Replaces the value.
+    #[inline]
     pub fn set(&self, v: Value) {
         *self.0.borrow_mut() = v;
     }
@@ -240,11 +242,13 @@ pub struct Pair {
 
 impl Pair {
     /// The car.
+    #[inline]
     pub fn car(&self) -> Value {
         self.car.borrow().clone()
     }
 
     /// The cdr.
+    #[inline]
     pub fn cdr(&self) -> Value {
         self.cdr.borrow().clone()
     }
