@@ -196,9 +196,14 @@ impl GcSummary {
         self.cycles.len()
     }
 
-    /// The sum of all pauses.
+    /// The time the program waited for the collector: the sum of every stop (cycles' stops,
+    /// sweep steps) when stops were recorded, else of the cycles' pauses.
     pub fn pause_total(&self) -> Duration {
-        self.cycles.iter().map(|c| c.pause).sum()
+        if self.pauses.is_empty() {
+            self.cycles.iter().map(|c| c.pause).sum()
+        } else {
+            self.pauses.iter().map(|p| p.duration).sum()
+        }
     }
 
     /// The longest pause (zero when no cycle ran).
@@ -367,6 +372,11 @@ mod tests {
             (us(30), us(900), us(10))
         );
         assert_eq!(s.pause_count(), 5);
+        // Every stop is time the program waited, the sweep steps no cycle reports included.
+        assert_eq!(
+            s.pause_total(),
+            Duration::from_micros(30 + 5 + 900 + 10 + 120)
+        );
         assert_eq!(s.stop_quantile(0.5), Duration::from_micros(30));
         assert_eq!(s.stop_max(), Duration::from_micros(900));
     }
