@@ -43,7 +43,8 @@ use crate::recorder::PauseKind;
 use crate::roots::discover_roots;
 use crate::stats::{CycleStats, Trigger};
 use crate::sweep::{
-    condemn_large, condemn_page_in_place, drop_values, free_dead, list_dead, SweepOutcome,
+    condemn_large, condemn_page_in_place, drop_values, free_dead, free_unnamed, list_dead,
+    SweepOutcome,
 };
 
 /// A cycle's first phase, Go's `gcStart` -> `clearpools`: detaches the contents of every
@@ -179,23 +180,35 @@ impl Heap {
             (finalize_start.elapsed(), panics, first)
         };
         if !lazy {
-            // Every value is dropped before anything is freed; each page's dead objects are
-            // found again in the page (destructors may allocate meanwhile: new objects are not
-            // dead, and the pages noted are not released before the end).
+            // One pass over the pages holding dead objects, last page first: each page's dead
+            // values are dropped, then those of its dead objects no handle names are freed at
+            // once (rule 5: nothing can reach them, so no destructor run later can either);
+            // the rest wait in `pending` for the end, when every value is dropped, and only
+            // then become zombies. Pages go last first because structures are built bottom-up
+            // (a parent allocated after its children, so usually at a higher address): its
+            // drop brings its children's counts to zero before their page is reached. Large
+            // values go first (a large vector of handles holds many small objects). Each
+            // page's dead objects are found again in the page (destructors may allocate
+            // meanwhile: new objects are not dead, and the pages noted are not released before
+            // the end).
+            drop_values(&doomed, &mut outcome);
             let dead_pages = std::mem::take(&mut *self.dead_pages.borrow_mut());
             let mut page_doomed = std::mem::take(&mut *self.page_doomed.borrow_mut());
-            for &page in &dead_pages {
+            let mut pending = Vec::new();
+            self.space.borrow_mut().note_peak();
+            for &page in dead_pages.iter().rev() {
                 page_doomed.clear();
-                list_dead(&self.space.borrow(), page, true, &mut page_doomed);
+                list_dead(&self.space.borrow(), page, false, &mut page_doomed);
                 drop_values(&page_doomed, &mut outcome);
+                free_unnamed(
+                    &mut self.space.borrow_mut(),
+                    &mut page_doomed,
+                    &mut pending,
+                    &mut outcome,
+                );
             }
-            drop_values(&doomed, &mut outcome);
             let mut space = self.space.borrow_mut();
-            for &page in &dead_pages {
-                page_doomed.clear();
-                list_dead(&space, page, false, &mut page_doomed);
-                free_dead(&mut space, &mut page_doomed, &mut outcome);
-            }
+            free_dead(&mut space, &mut pending, &mut outcome);
             free_dead(&mut space, &mut doomed, &mut outcome);
             space.rebuild_lists();
             drop(space);

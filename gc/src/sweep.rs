@@ -14,11 +14,18 @@
 //!    still holds one. A later sweep frees it once the count is zero.
 //!
 //! An eager sweep (`collect()`) runs step 1 on the whole heap, then the finalizers, then steps
-//! 2 and 3 on everything: every drop happens before any free, so the heap is exact afterwards.
-//! It lists no dead small object for the whole heap: step 1 only flags them and notes which
-//! pages hold any, and steps 2 and 3 find them again page by page (a list as long as a page
-//! at most, where a list of every dead object would cost 8 bytes per dead object, allocated
-//! inside the pause).
+//! 2 and 3 page by page, last page first ([`free_unnamed`]): a page's dead objects that no
+//! handle names once its values are dropped are freed at once (nothing can reach them, so no
+//! destructor run later can), and the others wait until every value is dropped, when
+//! [`free_dead`] frees them or keeps them as zombies; so the heap is exact afterwards. Last
+//! page first because structures are built bottom-up: a parent usually sits at a higher
+//! address than its children, and dropping it first brings their counts to zero before their
+//! page is reached (one pass over each page, where dropping everything before freeing
+//! anything walked each page twice). It lists
+//! no dead small object for the whole heap: step 1 only flags them and notes which pages hold
+//! any, and steps 2 and 3 find them again page by page (a list as long as a page at most,
+//! where a list of every dead object would cost 8 bytes per dead object, allocated inside the
+//! pause).
 //! A lazy sweep (`lazy.rs`) runs the three steps one page at a time.
 //!
 //! Why freeing only at count zero makes lazy sweeping safe: the hazard of any lazy or
@@ -173,6 +180,38 @@ pub(crate) fn drop_values(doomed: &[Doomed], outcome: &mut SweepOutcome) {
             outcome.destructor_panics += 1;
             outcome.first_panic.get_or_insert(payload);
         }
+    }
+}
+
+/// Step 3 of an eager sweep for one page, while other pages' values are still to be dropped:
+/// frees the dead small objects of `doomed` that no handle names (nothing can reach them, so
+/// no destructor run later can either: rule 5), and moves the others to `pending`, for
+/// [`free_dead`] once every value is dropped.
+pub(crate) fn free_unnamed(
+    space: &mut ObjectSpace,
+    doomed: &mut Vec<Doomed>,
+    pending: &mut Vec<Doomed>,
+    outcome: &mut SweepOutcome,
+) {
+    for entry in doomed.drain(..) {
+        let object = entry.header;
+        // SAFETY: still allocated: only this loop and `free_dead` free, once per object.
+        let header = unsafe { object.as_ref() };
+        debug_assert!(header.class().is_some(), "a large object listed in a page");
+        if header.handles() > 0 {
+            pending.push(entry);
+            continue;
+        }
+        if header.has(ZOMBIE) {
+            space.zombies -= 1;
+            // SAFETY: allocated, and the vtable matches the allocation.
+            space.zombie_bytes -= unsafe { Header::footprint(object) };
+        }
+        // SAFETY: a small object (listed from a page) lives in a page of this space.
+        let place = unsafe { space.locate(object) };
+        // SAFETY: dead, its value dropped (by this sweep or an earlier one), no handle names
+        // it, and in no list any more.
+        outcome.bytes_freed += unsafe { space.free(object, Some(place)) };
     }
 }
 
