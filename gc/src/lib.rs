@@ -192,7 +192,7 @@
 //! anything, the pools' drain, the switch to marking), then counting, root finding and
 //! marking in steps, a final pause (the last greyed objects, finalizers, the switch to
 //! sweeping), and the lazy sweep. A step runs when an allocation has used its share (a
-//! thirty-second of the goal, at most 64 KiB) and does the work those bytes paid for: the
+//! thirty-second of the goal, at most 16 KiB) and does the work those bytes paid for: the
 //! work left over the bytes left to the goal, so the marking ends before the heap reaches it. A step also ends at
 //! [`Config::pause_target`]. Past the goal, every step works to its pause target and steps
 //! come eight times as often; if the
