@@ -279,6 +279,7 @@ impl Heap {
             longest_stop,
             wall,
             outrun: false,
+            unexamined: false,
             sweep_finish,
             clear_pools,
             release: Duration::ZERO,

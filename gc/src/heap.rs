@@ -97,6 +97,8 @@ pub struct Heap {
     /// Young bytes that start a young cycle: `Config::young_bytes`, or less when incremental
     /// cycles size it by the pause target (`young.rs`).
     pub(crate) nursery: Cell<usize>,
+    /// Young cycles left that promote without counting and marking (`young.rs`).
+    pub(crate) young_skips: Cell<u8>,
     /// Scratch lists of the release step (`release.rs`): targets to look at, and the
     /// released objects to free.
     pub(crate) release_stack: RefCell<Vec<NonNull<Header>>>,
@@ -178,6 +180,7 @@ impl Heap {
             young: RefCell::new(Vec::new()),
             young_bytes: Cell::new(0),
             nursery: Cell::new(nursery),
+            young_skips: Cell::new(0),
             release_stack: RefCell::new(Vec::new()),
             released: RefCell::new(Vec::new()),
             allocations: Cell::new(0),

@@ -288,7 +288,8 @@
 //!
 //! A young cycle's pause grows with what it frees and what survives, not with the heap: each
 //! object it releases costs one count reaching zero and its drop (or one trace, for values
-//! whose drop is their trace), each survivor one trace to count, one to mark and its promotion.
+//! whose drop is their trace), each survivor one trace to count, one to mark and its promotion
+//! (only its promotion, in the young cycles that skip the mark: `young.rs`).
 //! The old objects one young cycle releases are bounded by a budget of the young list's size
 //! (`release.rs`), and with incremental cycles on by half the pause target's time: without
 //! it, a young cycle that drops the last handle to a large promoted tree would release the

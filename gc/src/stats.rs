@@ -80,6 +80,12 @@ pub struct CycleStats {
     /// young object it had not proven dead was promoted as it stood, for a full cycle to
     /// judge.
     pub outrun: bool,
+    /// A young cycle that promoted what its release left without counting and marking it:
+    /// with incremental cycles off, once a young cycle's mark has found (almost) no garbage
+    /// cycles among those objects, the next seven promote them as they stand, and the eighth
+    /// looks again (see the gc crate's young-generation docs). An outrun young cycle is
+    /// unexamined too.
+    pub unexamined: bool,
     /// Finishing the previous cycle's lazy sweep (the pages no allocation had swept yet)
     /// before anything is counted.
     #[cfg_attr(feature = "serde", serde(serialize_with = "nanos"))]
@@ -175,6 +181,7 @@ impl Default for CycleStats {
             longest_stop: Duration::ZERO,
             wall: Duration::ZERO,
             outrun: false,
+            unexamined: false,
             sweep_finish: Duration::ZERO,
             clear_pools: Duration::ZERO,
             release: Duration::ZERO,

@@ -26,6 +26,18 @@
 //! look would trace every one of them twice (the binary_trees bench ran slower with a second
 //! look than with promotion at once).
 //!
+//! Counting and marking is what makes a survivor cost more than a released object: two
+//! traces each. When the survivors are structures caught half built (a tree under
+//! construction, held by the builder's locals), the mark keeps them all and proves nothing.
+//! So with incremental cycles off, a young cycle whose mark freed (almost) no garbage cycles,
+//! under one in 32 of the objects it examined, lets the next seven young cycles promote what
+//! their release leaves as it stands (`CycleStats::unexamined`), and the eighth looks again.
+//! Promoting proves nothing dead, so it is sound by construction; a garbage cycle promoted so
+//! waits for a full cycle, and a program that makes them keeps every young cycle examined.
+//! With incremental cycles on, young cycles always look: their nursery is small (sized by the
+//! pause target), and promoting unexamined there left more old garbage to full cycles than
+//! it saved.
+//!
 //! With incremental cycles on, a young cycle is bounded twice over: the nursery is sized so
 //! that a cycle takes about half the pause target (from the last cycle's time per byte), and
 //! a cycle that still reaches the pause target (a program that suddenly keeps everything it
@@ -58,6 +70,24 @@ use crate::sweep::{free_dead, Doomed, SweepOutcome};
 
 /// The smallest nursery the pause target may size (young cycles have fixed costs too).
 const MIN_NURSERY: usize = 64 << 10;
+
+/// Young cycles that promote without counting and marking after one whose mark found almost
+/// no garbage cycles (see [`skips_after`]).
+const SKIPS: u8 = 7;
+
+/// How many of the next young cycles may promote what their release leaves without counting
+/// and marking it, after one that examined `examined` objects and freed `cycles_freed` of
+/// them (garbage cycles, which only the mark finds): [`SKIPS`] when that was under one in 32,
+/// else none. The mark is what makes survivors cost twice their release: when it keeps
+/// nearly everything (structures caught half built), looking again at every young cycle only
+/// confirms what the last one found.
+fn skips_after(examined: usize, cycles_freed: usize) -> u8 {
+    if examined > 0 && cycles_freed.saturating_mul(32) < examined {
+        SKIPS
+    } else {
+        0
+    }
+}
 
 impl Heap {
     /// Which cycle, if any, an allocation of `size` young bytes should run first: a young one
@@ -226,7 +256,17 @@ impl Heap {
             .config
             .incremental
             .then(|| start + self.config.pause_target);
+        // Whether to count and mark what the release left, or promote it as it stands.
+        let skip = self.young_skips.get();
+        let examine = skip == 0 || self.config.incremental;
+        if !examine {
+            self.young_skips.set(skip - 1);
+        }
         let traced = catch_unwind(AssertUnwindSafe(|| {
+            if !examine {
+                let (objects, bytes) = self.promote_unexamined(&young);
+                return (0, objects, bytes, Duration::ZERO, Duration::ZERO, false);
+            }
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 // The release alone took the time: nothing is counted or marked.
                 let (objects, bytes) = self.promote_unexamined(&young);
@@ -295,6 +335,8 @@ impl Heap {
         // Sweep the young list: promote the marked, drop and free the rest.
         self.phase.set(Phase::Sweep);
         let sweep_start = Instant::now();
+        let examined = young.len();
+        let released_objects = outcome.objects_freed;
         // The mark promoted what it reached; if that was everything, nothing is left to sweep.
         let promoted = bytes_live;
         if objects_live < young.len() {
@@ -315,6 +357,10 @@ impl Heap {
         }
         let sweep_time = sweep_start.elapsed();
         let pause = start.elapsed();
+        if examine && !outrun && !self.config.incremental {
+            let cycles_freed = outcome.objects_freed - released_objects;
+            self.young_skips.set(skips_after(examined, cycles_freed));
+        }
 
         self.phase.set(Phase::End);
         self.size_nursery(nursery_bytes, pause.saturating_sub(released.carried_over));
@@ -348,6 +394,7 @@ impl Heap {
             longest_stop: pause,
             wall: pause,
             outrun,
+            unexamined: !examine || outrun,
             sweep_finish: Duration::ZERO,
             clear_pools: Duration::ZERO,
             release,

@@ -51,6 +51,7 @@ impl Heap {
             longest_stop: m.longest,
             wall: m.started.elapsed(),
             outrun: m.outrun,
+            unexamined: false,
             sweep_finish: Duration::ZERO,
             clear_pools: m.clear_pools,
             release: Duration::ZERO,

@@ -99,6 +99,9 @@ struct CycleNote {
     trigger: Trigger,
     freed: usize,
     released: usize,
+    /// A young cycle that promoted what its release left without marking it
+    /// (`CycleStats::unexamined`): garbage cycles among them are kept.
+    unexamined: bool,
 }
 
 /// The cycles of one heap not yet applied to the model.
@@ -111,6 +114,7 @@ fn watch(heap: &Heap) -> CycleLog {
         notes.borrow_mut().push(CycleNote {
             trigger: cycle.trigger,
             freed: cycle.objects_freed,
+            unexamined: cycle.unexamined,
             released: cycle.objects_released,
         })
     });
