@@ -1,10 +1,10 @@
 //! The interpreter's run-time context: the heap, the symbol table, output, pools and the
-//! step budget. Primitives receive `&mut Ctx`.
+//! step budget (see [`budget`](super::budget)). Primitives receive `&mut Ctx`.
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::time::{Duration, Instant};
 
+pub use super::budget::Budget;
 use super::error::{Result, SchemeError};
 use super::gc::{AllocError, Gc, GcCell, Heap, LocalPool, Pool, Trace};
 use super::reader::{Datum, Syntax};
@@ -33,79 +33,6 @@ pub fn give_string(mut s: String) {
 
 /// Value stacks that grew beyond this many slots are not pooled.
 const MAX_POOLED_STACK: usize = 1 << 16;
-
-/// Limits on how long a script may run: a step count and a wall-clock deadline.
-pub struct Budget {
-    initial_fuel: Option<u64>,
-    fuel: Option<u64>,
-    timeout: Option<Duration>,
-    deadline: Option<Instant>,
-    ticks: u32,
-}
-
-impl Budget {
-    /// A budget of `fuel` steps and `timeout` of wall time (each optional).
-    pub fn new(fuel: Option<u64>, timeout: Option<Duration>) -> Budget {
-        Budget {
-            initial_fuel: fuel,
-            fuel,
-            timeout,
-            deadline: None,
-            ticks: 0,
-        }
-    }
-
-    /// Starts the clock (called when a program starts running).
-    pub fn start(&mut self) {
-        self.deadline = self.timeout.map(|t| Instant::now() + t);
-    }
-
-    /// Gives back the whole step budget and restarts the clock (the REPL does this for
-    /// each input).
-    pub fn reset(&mut self) {
-        self.fuel = self.initial_fuel;
-        self.start();
-    }
-
-    /// Spends one step; fails when the fuel or the time is used up.
-    #[inline]
-    pub fn tick(&mut self) -> Result<()> {
-        if let Some(fuel) = &mut self.fuel {
-            if *fuel == 0 {
-                return Err(SchemeError::limit("fuel exhausted (--fuel)"));
-            }
-            *fuel -= 1;
-        }
-        self.ticks = self.ticks.wrapping_add(1);
-        if self.ticks & 0x3fff == 0 {
-            self.check_time()?;
-        }
-        Ok(())
-    }
-
-    /// Spends `steps` steps at once (printing charges one per byte written).
-    pub fn spend(&mut self, steps: u64) -> Result<()> {
-        if let Some(fuel) = &mut self.fuel {
-            if *fuel < steps {
-                *fuel = 0;
-                return Err(SchemeError::limit("fuel exhausted (--fuel)"));
-            }
-            *fuel -= steps;
-        }
-        self.check_time()
-    }
-
-    fn check_time(&self) -> Result<()> {
-        if let (Some(deadline), Some(timeout)) = (self.deadline, self.timeout) {
-            if Instant::now() >= deadline {
-                return Err(SchemeError::limit(format!(
-                    "timeout: the program ran longer than {timeout:?} (--timeout)"
-                )));
-            }
-        }
-        Ok(())
-    }
-}
 
 /// Everything primitives may touch.
 pub struct Ctx {
@@ -206,7 +133,7 @@ impl Ctx {
     }
 
     /// A fresh pair.
-    #[inline]
+    #[inline(always)]
     pub fn cons(&self, car: Value, cdr: Value) -> Result<Value> {
         Ok(Value::Pair(self.alloc(Pair {
             car: GcCell::new(car),

@@ -24,7 +24,8 @@
 //!   call stack (proper tail calls, bounded depth, constant native stack), primitives called
 //!   on a slice of the value stack, and inline paths for the hottest primitives;
 //! - [`primitives`]: the built-in procedures; [`printer`]: `display` and `write`;
-//! - [`ctx`]: the heap, the symbol table, output, the pools and the step budget.
+//! - [`ctx`]: the heap, the symbol table, output and the pools; [`budget`]: the step and
+//!   time budget.
 //!
 //! What a call allocates on the heap: nothing, for a procedure with no such cell variable
 //! (its frame is a window of the value stack, its arguments are already there). A procedure
@@ -43,6 +44,7 @@ mod analysis;
 mod apply;
 pub mod atoms;
 mod bindings;
+pub mod budget;
 pub mod bytecode;
 pub mod code;
 pub mod codegen;

@@ -140,7 +140,7 @@ impl Slot {
     }
 
     /// The current value.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self) -> Value {
         self.0.borrow().clone()
     }
@@ -242,13 +242,13 @@ pub struct Pair {
 
 impl Pair {
     /// The car.
-    #[inline]
+    #[inline(always)]
     pub fn car(&self) -> Value {
         self.car.borrow().clone()
     }
 
     /// The cdr.
-    #[inline]
+    #[inline(always)]
     pub fn cdr(&self) -> Value {
         self.cdr.borrow().clone()
     }
