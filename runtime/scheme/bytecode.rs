@@ -100,6 +100,35 @@ pub enum Op {
     Fast2(FastOp, u32, Src, Src),
     /// The same as the test of an `if` (see `FastBranch`).
     FastBranch2(FastOp, u32, Src, Src, Pc),
+    /// The test of an `if` comparing two parameters as fixnums, before the test's general
+    /// code (see [`fixnums`](super::fixnums)): while globals `id` and `id2` hold their
+    /// primitives and both values are fixnums, skip the next `skip` instructions (the
+    /// general code and its `JumpIfFalse`) when the comparison holds, at `target` when not;
+    /// otherwise go on with the general code. `mask` is the set of orderings (less 1,
+    /// equal 2, greater 4) for which the test is true.
+    BranchLL {
+        mask: u8,
+        skip: u8,
+        a: u16,
+        b: u16,
+        id: u32,
+        id2: u32,
+        target: Pc,
+    },
+    /// The same comparing a parameter with a small integer.
+    BranchLK {
+        mask: u8,
+        skip: u8,
+        a: u16,
+        k: i16,
+        id: u32,
+        id2: u32,
+        target: Pc,
+    },
+    /// `(+ x k)` or `(- x k)` (`k` negated) of a parameter and a small integer, before the
+    /// call's general code (a `Fast2`): while global `id` holds its primitive and the sum
+    /// is a fixnum, push it and skip the general code; otherwise run it.
+    AddK { id: u32, slot: u16, k: i32 },
     /// Call a built-in that programs cannot rebind on the `n` topmost values.
     Prim(&'static Primitive, u16),
     /// Return the top to the caller.
@@ -174,6 +203,26 @@ impl Program {
     /// The index the next instruction will get.
     pub fn here(&self) -> Pc {
         self.ops.len() as Pc
+    }
+
+    /// Points the inline test at `at` (a `BranchLL` or `BranchLK`) to `target`, and makes it
+    /// skip the instructions up to `end` (the general code and its `JumpIfFalse`). One
+    /// whose general code is too long to skip becomes a no-op jump to that code.
+    pub fn patch_inline(&mut self, at: Pc, end: Pc, target: Pc) {
+        let Ok(n) = u8::try_from(end - (at + 1)) else {
+            self.ops[at as usize] = Op::Jump(at + 1);
+            return;
+        };
+        if let Op::BranchLL {
+            skip, target: t, ..
+        }
+        | Op::BranchLK {
+            skip, target: t, ..
+        } = &mut self.ops[at as usize]
+        {
+            *skip = n;
+            *t = target;
+        }
     }
 
     /// Points the jump at `at` to `target`.

@@ -177,6 +177,7 @@ impl Gen<'_> {
     fn link(&mut self, node: NodeId, tail: bool, chain: &mut Chain) -> Result<Option<NodeId>> {
         Ok(Some(match self.code.node(node) {
             Node::If { test, then, alt } => {
+                let inline = self.inline_test(*test)?;
                 self.test(*test)?;
                 let skip = self.emit(Op::JumpIfFalse(0));
                 self.expr(*then, tail)?;
@@ -185,6 +186,7 @@ impl Gen<'_> {
                 }
                 let here = self.prog.here();
                 self.prog.patch(skip, here);
+                self.end_inline_test(inline, here, skip + 1);
                 *alt
             }
             Node::And(nodes) | Node::Or(nodes) => {

@@ -27,6 +27,7 @@ impl Gen<'_> {
             match self.sources(op, args)? {
                 Some((a, b)) => {
                     self.pos = pos;
+                    self.inline_sum(op, g, args)?;
                     self.emit(Op::Fast2(op, g, a, b))
                 }
                 None => {

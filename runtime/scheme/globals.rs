@@ -51,6 +51,13 @@ impl Globals {
         !self.touched || self.builtin[id as usize]
     }
 
+    /// Whether variables `id` and `id2`, named by a fast instruction, both still hold their
+    /// primitives.
+    #[inline(always)]
+    pub fn are_builtin(&self, id: u32, id2: u32) -> bool {
+        !self.touched || (self.builtin[id as usize] && self.builtin[id2 as usize])
+    }
+
     /// Whether variable `id` holds the primitive installed in it now (the code generator
     /// emits a fast instruction only then).
     pub fn holds_primitive(&self, id: u32) -> bool {

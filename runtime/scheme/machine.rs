@@ -391,6 +391,32 @@ impl<'a> Machine<'a> {
                     self.fast(f, id)?;
                 }
                 Op::Fast(f, id) => self.fast(f, id)?,
+                Op::BranchLL {
+                    mask,
+                    skip,
+                    a,
+                    b,
+                    id,
+                    id2,
+                    target,
+                } => {
+                    let y = self.slot_int(b);
+                    self.int_branch((mask, skip, id, id2, target), a, y);
+                }
+                Op::BranchLK {
+                    mask,
+                    skip,
+                    a,
+                    k,
+                    id,
+                    id2,
+                    target,
+                } => {
+                    self.int_branch((mask, skip, id, id2, target), a, Some(i64::from(k)));
+                }
+                Op::AddK { id, slot, k } => {
+                    self.add_k(id, slot, k);
+                }
                 Op::Prim(p, argc) => {
                     let at = self.stack.len() - usize::from(argc);
                     let PrimKind::Fn(f) = p.kind else {

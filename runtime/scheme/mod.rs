@@ -20,9 +20,10 @@
 //!   (they copy what they capture), and only a `set!` variable, or a captured variable that
 //!   gets its value by a store, has a heap cell (shared by the frame, the closures and the
 //!   continuations' copies of the frame);
-//! - [`machine`] (and `apply`, `control`, [`fastops`]): the bytecode machine, with an explicit
-//!   call stack (proper tail calls, bounded depth, constant native stack), primitives called
-//!   on a slice of the value stack, and inline paths for the hottest primitives;
+//! - [`machine`] (and `apply`, `control`, [`fastops`], `fixnums`): the bytecode machine, with
+//!   an explicit call stack (proper tail calls, bounded depth, constant native stack),
+//!   primitives called on a slice of the value stack, and inline paths for the hottest
+//!   primitives (fixnum tests and sums of parameters decoded when the code is generated);
 //! - [`primitives`]: the built-in procedures; [`printer`]: `display` and `write`;
 //! - [`ctx`]: the heap, the symbol table, output and the pools; [`budget`]: the step and
 //!   time budget.
@@ -58,6 +59,7 @@ mod derived;
 pub mod error;
 pub mod expand;
 pub mod fastops;
+mod fixnums;
 pub mod globals;
 pub mod machine;
 mod macro_use;
