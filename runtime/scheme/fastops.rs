@@ -6,7 +6,7 @@
 //! arguments (a flonum, a non-pair, an overflow) it calls the primitive itself, so results
 //! and error messages are exactly the primitive's.
 
-use super::bytecode::{Pc, Src};
+use super::bytecode::Src;
 use super::ctx::Ctx;
 use super::error::Result;
 use super::machine::Machine;
@@ -302,52 +302,50 @@ fn ascii_at(s: &str, i: i64) -> Option<char> {
 
 /// The machine's side: running `Fast`, `Fast2`, `FastBranch` and `FastBranch2`.
 impl Machine<'_> {
-    /// A `Fast` call: inline when the global holds its built-in and the case applies.
+    /// A `Fast` call's inline case: `true` when the global holds its built-in and the case
+    /// applied (the result replaced the arguments); `false` to make the call
+    /// ([`fast_call`](Self::fast_call)).
     #[inline(always)]
-    pub(super) fn fast(&mut self, f: FastOp, id: u32) -> Result<()> {
-        let argc = f.argc();
-        let at = self.stack.len() - argc;
-        if self.globals.is_builtin(id) {
-            // Two fixnums: the result replaces the first in place (both are plain data,
-            // nothing to drop), with no pass through the general cases.
-            if let ([.., Value::Int(x), Value::Int(y)], true) = (&self.stack[..], f.is_int2()) {
-                if let Some(v) = f.int2(*x, *y) {
-                    let n = self.stack.len();
-                    self.stack[n - 2] = v;
-                    self.stack.pop();
-                    return Ok(());
-                }
-            }
-            if f.run_into(self.ctx, &mut self.stack, at) {
-                return Ok(());
+    pub(super) fn fast(&mut self, f: FastOp, id: u32) -> bool {
+        if !self.globals.is_builtin(id) {
+            return false;
+        }
+        // Two fixnums: the result replaces the first in place (both are plain data,
+        // nothing to drop), with no pass through the general cases.
+        if let ([.., Value::Int(x), Value::Int(y)], true) = (&self.stack[..], f.is_int2()) {
+            if let Some(v) = f.int2(*x, *y) {
+                let n = self.stack.len();
+                self.stack[n - 2] = v;
+                self.stack.pop();
+                return true;
             }
         }
-        self.ctx.budget.tick()?;
-        let g = self.global(id)?;
-        self.call(g, argc, at, false)
+        let at = self.stack.len() - f.argc();
+        f.run_into(self.ctx, &mut self.stack, at)
     }
 
-    /// A `FastBranch` on the arguments on the stack.
+    /// A `FastBranch`'s inline case: the answer of the test on the arguments on the stack
+    /// (popped), or `None` to make the call ([`fast_call`](Self::fast_call)).
     #[inline(always)]
-    pub(super) fn fast_branch(&mut self, f: FastOp, id: u32, target: Pc) -> Result<()> {
+    pub(super) fn fast_test(&mut self, f: FastOp, id: u32) -> Option<bool> {
+        if !self.globals.is_builtin(id) {
+            return None;
+        }
+        let at = self.stack.len() - f.argc();
+        let b = f.test(&self.stack[at..])?;
+        self.stack.truncate(at);
+        Some(b)
+    }
+
+    /// Calls global `id` on the arguments of a fast instruction whose inline case did not
+    /// apply (`self.pc` must be the instruction after it).
+    #[inline(never)]
+    pub(super) fn fast_call(&mut self, f: FastOp, id: u32) -> Result<()> {
+        self.ctx.budget.tick()?;
         let argc = f.argc();
         let at = self.stack.len() - argc;
-        if self.globals.is_builtin(id) {
-            if let Some(b) = f.test(&self.stack[at..]) {
-                self.stack.truncate(at);
-                self.branch(b, target);
-                return Ok(());
-            }
-        }
-        self.ctx.budget.tick()?;
         let g = self.global(id)?;
         self.call(g, argc, at, false)
-    }
-
-    /// Skips the `JumpIfFalse` at `pc` if `b`, goes to its `target` if not.
-    #[inline(always)]
-    pub(super) fn branch(&mut self, b: bool, target: Pc) {
-        self.pc = if b { self.pc + 1 } else { target };
     }
 
     /// An in-place operand as a fixnum, if it is one.

@@ -153,30 +153,25 @@ impl<'a> Gen<'a> {
 
 /// The machine's side.
 impl Machine<'_> {
-    /// A `BranchLL` or `BranchLK` whose operands are `a` (a slot) and `b`: `true` when it
-    /// branched, `false` to go on with the general code.
+    /// A `BranchLL` or `BranchLK` whose operands are `a` (a slot) and `b`: whether the
+    /// comparison `mask` holds, or `None` to go on with the general code.
     #[inline(always)]
     pub(super) fn int_branch(
-        &mut self,
-        (mask, skip, id, id2, target): (u8, u8, u32, u32, Pc),
+        &self,
+        (mask, id, id2): (u8, u32, u32),
         a: u16,
         b: Option<i64>,
-    ) -> bool {
+    ) -> Option<bool> {
         if !self.globals.are_builtin(id, id2) {
-            return false;
+            return None;
         }
         let (Value::Int(x), Some(y)) = (&self.stack[self.bp + usize::from(a)], b) else {
-            return false;
+            return None;
         };
-        self.pc = if holds(mask, *x, y) {
-            self.pc + Pc::from(skip)
-        } else {
-            target
-        };
-        true
+        Some(holds(mask, *x, y))
     }
 
-    /// An `AddK`: `true` when it pushed the sum and skipped the general code.
+    /// An `AddK`: `true` when it pushed the sum (the general code is to be skipped).
     #[inline(always)]
     pub(super) fn add_k(&mut self, id: u32, slot: u16, k: i32) -> bool {
         if !self.globals.is_builtin(id) {
@@ -189,7 +184,6 @@ impl Machine<'_> {
             return false;
         };
         self.stack.push(Value::Int(sum));
-        self.pc += 1;
         true
     }
 

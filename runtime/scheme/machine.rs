@@ -214,23 +214,42 @@ impl<'a> Machine<'a> {
         }
     }
 
+    /// The dispatch loop. The next instruction's index lives in the local `pc`, not in
+    /// `self.pc`: an instruction that needs the machine's `pc` (a call, a return to
+    /// something other than code, anything that can fail, since errors are reported at
+    /// `self.pc - 1`) stores it first with `sync!` and, if it can move it, reads it back
+    /// with `resync!`.
     fn execute_until_error(&mut self) -> Result<Value> {
         let prog = self.prog;
+        let ops: &[Op] = &prog.ops;
+        let mut pc = self.pc;
+        macro_rules! sync {
+            () => {
+                self.pc = pc
+            };
+        }
+        macro_rules! resync {
+            () => {
+                pc = self.pc
+            };
+        }
         loop {
             // Matched in place: each arm loads only its own operands.
-            let pc = self.pc as usize;
-            self.pc += 1;
-            match prog.ops[pc] {
+            let at = pc as usize;
+            pc += 1;
+            match ops[at] {
                 Op::Const(n) => self.stack.push(prog.consts[n as usize].clone()),
                 Op::Local(s) => {
                     let v = &self.stack[self.bp + usize::from(s)];
                     if let Value::Undefined = v {
+                        sync!();
                         return Err(self.undefined());
                     }
                     let v = v.clone();
                     self.stack.push(v);
                 }
                 Op::LocalCell(s) => {
+                    sync!();
                     let v = Self::cell(&self.stack[self.bp + usize::from(s)])?.get();
                     let v = self.checked(v)?;
                     self.stack.push(v);
@@ -240,20 +259,24 @@ impl<'a> Machine<'a> {
                     self.stack.push(v);
                 }
                 Op::Free(i) => {
+                    sync!();
                     let v = self.free(i)?.clone();
                     let v = self.checked(v)?;
                     self.stack.push(v);
                 }
                 Op::FreeCell(i) => {
+                    sync!();
                     let v = Self::cell(self.free(i)?)?.get();
                     let v = self.checked(v)?;
                     self.stack.push(v);
                 }
                 Op::FreeRaw(i) => {
+                    sync!();
                     let v = self.free(i)?.clone();
                     self.stack.push(v);
                 }
                 Op::Global(id) => {
+                    sync!();
                     let v = self.global(id)?;
                     self.stack.push(v);
                 }
@@ -262,14 +285,17 @@ impl<'a> Machine<'a> {
                     self.stack[self.bp + usize::from(s)] = v;
                 }
                 Op::SetLocalCell(s) => {
+                    sync!();
                     let v = self.pop();
                     Self::cell(&self.stack[self.bp + usize::from(s)])?.set(v);
                 }
                 Op::SetFreeCell(i) => {
+                    sync!();
                     let v = self.pop();
                     Self::cell(self.free(i)?)?.set(v);
                 }
                 Op::SetGlobal(id) => {
+                    sync!();
                     let v = self.pop();
                     if matches!(self.globals.get(id), Value::Undefined) {
                         bail!("set! of unbound variable: {}", self.globals.name(id));
@@ -281,11 +307,13 @@ impl<'a> Machine<'a> {
                     self.globals.set(id, v);
                 }
                 Op::MakeCell(s) => {
+                    sync!();
                     let at = self.bp + usize::from(s);
                     let v = std::mem::replace(&mut self.stack[at], Value::Undefined);
                     self.stack[at] = Value::Cell(self.ctx.alloc(Slot::new(v))?);
                 }
                 Op::NewCell(s) => {
+                    sync!();
                     let cell = Value::Cell(self.ctx.alloc(Slot::new(Value::Undefined))?);
                     self.stack[self.bp + usize::from(s)] = cell;
                 }
@@ -306,17 +334,17 @@ impl<'a> Machine<'a> {
                     let n = self.stack.len();
                     self.stack.swap(n - 1, n - 2);
                 }
-                Op::Jump(t) => self.pc = t,
+                Op::Jump(t) => pc = t,
                 Op::JumpIfFalse(t) => {
                     // Tested in place: a boolean is read by its tag, never moved.
                     if !self.stack.last().is_some_and(Value::is_true) {
-                        self.pc = t;
+                        pc = t;
                     }
                     self.stack.pop();
                 }
                 Op::AndJump(t) => {
                     if matches!(self.stack.last(), Some(Value::Bool(false))) {
-                        self.pc = t;
+                        pc = t;
                     } else {
                         self.stack.pop();
                     }
@@ -325,10 +353,18 @@ impl<'a> Machine<'a> {
                     if matches!(self.stack.last(), Some(Value::Bool(false))) {
                         self.stack.pop();
                     } else {
-                        self.pc = t;
+                        pc = t;
                     }
                 }
-                Op::FastBranch(f, id, t) => self.fast_branch(f, id, t)?,
+                Op::FastBranch(f, id, t) => match self.fast_test(f, id) {
+                    // The next instruction is the `JumpIfFalse` this test is for.
+                    Some(yes) => pc = if yes { pc + 1 } else { t },
+                    None => {
+                        sync!();
+                        self.fast_call(f, id)?;
+                        resync!();
+                    }
+                },
                 Op::PushCatch(at) => self.push_catch(at),
                 Op::PopCatch => {
                     self.handlers.pop();
@@ -337,35 +373,60 @@ impl<'a> Machine<'a> {
                     if self.globals.is_builtin(id) {
                         if let (Some(x), Some(y)) = (self.int_src(a), self.int_src(b)) {
                             if let Some(yes) = f.int_test(x, y) {
-                                self.branch(yes, t);
+                                pc = if yes { pc + 1 } else { t };
                                 continue;
                             }
                         }
                     }
                     self.push_src(a);
                     self.push_src(b);
-                    self.fast_branch(f, id, t)?;
+                    match self.fast_test(f, id) {
+                        Some(yes) => pc = if yes { pc + 1 } else { t },
+                        None => {
+                            sync!();
+                            self.fast_call(f, id)?;
+                            resync!();
+                        }
+                    }
                 }
                 Op::Case(t) => {
                     let key = self.pop();
                     let table = &prog.cases[t as usize];
-                    self.pc = table
+                    pc = table
                         .clauses
                         .iter()
                         .find(|(data, _)| data.iter().any(|d| d.eqv(&key)))
                         .map_or(table.default, |(_, at)| *at);
                 }
                 Op::Closure { proto, free } => {
+                    sync!();
                     let from = self.stack.len() - usize::from(free);
                     let free: Box<[Value]> = self.stack.drain(from..).collect();
                     let c = self.ctx.alloc(Closure { proto, free })?;
                     self.stack.push(Value::Closure(c));
                 }
-                Op::Call(argc) => self.call_at(argc, false)?,
-                Op::TailCall(argc) => self.call_at(argc, true)?,
-                Op::CallGlobal(id, argc) => self.call_global(id, argc, false)?,
-                Op::TailCallGlobal(id, argc) => self.call_global(id, argc, true)?,
+                Op::Call(argc) => {
+                    sync!();
+                    self.call_at(argc, false)?;
+                    resync!();
+                }
+                Op::TailCall(argc) => {
+                    sync!();
+                    self.call_at(argc, true)?;
+                    resync!();
+                }
+                Op::CallGlobal(id, argc) => {
+                    sync!();
+                    self.call_global(id, argc, false)?;
+                    resync!();
+                }
+                Op::TailCallGlobal(id, argc) => {
+                    sync!();
+                    self.call_global(id, argc, true)?;
+                    resync!();
+                }
                 Op::TailSelf(argc) => {
+                    sync!();
                     self.ctx.budget.tick()?;
                     let Some(c) = &self.closure else {
                         bail!("internal error: a loop outside its procedure");
@@ -375,7 +436,7 @@ impl<'a> Machine<'a> {
                     self.stack.drain(self.bp..args_at);
                     self.stack
                         .resize(self.bp + usize::from(proto.frame_size), Value::Undefined);
-                    self.pc = proto.entry;
+                    pc = proto.entry;
                 }
                 Op::Fast2(f, id, a, b) => {
                     if self.globals.is_builtin(id) {
@@ -388,9 +449,19 @@ impl<'a> Machine<'a> {
                     }
                     self.push_src(a);
                     self.push_src(b);
-                    self.fast(f, id)?;
+                    if !self.fast(f, id) {
+                        sync!();
+                        self.fast_call(f, id)?;
+                        resync!();
+                    }
                 }
-                Op::Fast(f, id) => self.fast(f, id)?,
+                Op::Fast(f, id) => {
+                    if !self.fast(f, id) {
+                        sync!();
+                        self.fast_call(f, id)?;
+                        resync!();
+                    }
+                }
                 Op::BranchLL {
                     mask,
                     skip,
@@ -401,7 +472,9 @@ impl<'a> Machine<'a> {
                     target,
                 } => {
                     let y = self.slot_int(b);
-                    self.int_branch((mask, skip, id, id2, target), a, y);
+                    if let Some(yes) = self.int_branch((mask, id, id2), a, y) {
+                        pc = if yes { pc + Pc::from(skip) } else { target };
+                    }
                 }
                 Op::BranchLK {
                     mask,
@@ -412,12 +485,18 @@ impl<'a> Machine<'a> {
                     id2,
                     target,
                 } => {
-                    self.int_branch((mask, skip, id, id2, target), a, Some(i64::from(k)));
+                    if let Some(yes) = self.int_branch((mask, id, id2), a, Some(i64::from(k))) {
+                        pc = if yes { pc + Pc::from(skip) } else { target };
+                    }
                 }
                 Op::AddK { id, slot, k } => {
-                    self.add_k(id, slot, k);
+                    if self.add_k(id, slot, k) {
+                        // Past the general code, the `Fast2` after it.
+                        pc += 1;
+                    }
                 }
                 Op::Prim(p, argc) => {
+                    sync!();
                     let at = self.stack.len() - usize::from(argc);
                     let PrimKind::Fn(f) = p.kind else {
                         bail!("internal error: {} cannot be called directly", p.name);
@@ -427,15 +506,16 @@ impl<'a> Machine<'a> {
                     self.stack.push(v);
                 }
                 Op::Return | Op::ReturnLocal(_) => {
-                    let v = match prog.ops[pc] {
+                    let v = match ops[at] {
                         Op::ReturnLocal(s) => self.stack[self.bp + usize::from(s)].clone(),
                         _ => self.pop(),
                     };
                     let Some(frame) = self.frames.pop() else {
+                        sync!();
                         return Ok(v);
                     };
                     self.stack.truncate(frame.ret_sp);
-                    self.pc = frame.pc;
+                    pc = frame.pc;
                     self.bp = frame.bp;
                     if !frame.same {
                         self.closure = frame.closure;
@@ -446,7 +526,9 @@ impl<'a> Machine<'a> {
                         std::mem::forget(frame.ret);
                         self.stack.push(v);
                     } else {
+                        sync!();
                         self.finish(v, frame.ret)?;
+                        resync!();
                     }
                 }
             }
