@@ -304,24 +304,56 @@ fn ascii_at(s: &str, i: i64) -> Option<char> {
 impl Machine<'_> {
     /// A `Fast` call's inline case: `true` when the global holds its built-in and the case
     /// applied (the result replaced the arguments); `false` to make the call
-    /// ([`fast_call`](Self::fast_call)).
+    /// ([`fast_call`](Self::fast_call)). One `match` on the operation, each arm working on
+    /// the top of the stack in place.
     #[inline(always)]
     pub(super) fn fast(&mut self, f: FastOp, id: u32) -> bool {
         if !self.globals.is_builtin(id) {
             return false;
         }
-        // Two fixnums: the result replaces the first in place (both are plain data,
-        // nothing to drop), with no pass through the general cases.
-        if let ([.., Value::Int(x), Value::Int(y)], true) = (&self.stack[..], f.is_int2()) {
-            if let Some(v) = f.int2(*x, *y) {
-                let n = self.stack.len();
-                self.stack[n - 2] = v;
-                self.stack.pop();
-                return true;
+        let stack = &mut self.stack;
+        match f {
+            FastOp::Car => replace_top(stack, |v| match v {
+                Value::Pair(p) => Some(p.car()),
+                _ => None,
+            }),
+            FastOp::Cdr => replace_top(stack, |v| match v {
+                Value::Pair(p) => Some(p.cdr()),
+                _ => None,
+            }),
+            FastOp::IsNull => replace_top(stack, |v| Some(Value::Bool(matches!(v, Value::Nil)))),
+            FastOp::IsPair => {
+                replace_top(stack, |v| Some(Value::Bool(matches!(v, Value::Pair(_)))))
+            }
+            FastOp::Not => replace_top(stack, |v| {
+                Some(Value::Bool(matches!(v, Value::Bool(false))))
+            }),
+            FastOp::Add => int2_in_place(stack, |a, b| a.checked_add(b).map(Value::Int)),
+            FastOp::Sub => int2_in_place(stack, |a, b| a.checked_sub(b).map(Value::Int)),
+            FastOp::Mul => int2_in_place(stack, |a, b| a.checked_mul(b).map(Value::Int)),
+            FastOp::NumEq => int2_in_place(stack, |a, b| Some(Value::Bool(a == b))),
+            FastOp::Lt => int2_in_place(stack, |a, b| Some(Value::Bool(a < b))),
+            FastOp::Gt => int2_in_place(stack, |a, b| Some(Value::Bool(a > b))),
+            FastOp::Le => int2_in_place(stack, |a, b| Some(Value::Bool(a <= b))),
+            FastOp::Ge => int2_in_place(stack, |a, b| Some(Value::Bool(a >= b))),
+            FastOp::Cons => {
+                let n = stack.len();
+                let [.., a, b] = &stack[..] else {
+                    return false;
+                };
+                // A failed allocation calls the primitive, which reports it.
+                let Ok(pair) = self.ctx.cons(a.clone(), b.clone()) else {
+                    return false;
+                };
+                stack.truncate(n - 1);
+                stack[n - 2] = pair;
+                true
+            }
+            _ => {
+                let at = stack.len() - f.argc();
+                f.run_into(self.ctx, stack, at)
             }
         }
-        let at = self.stack.len() - f.argc();
-        f.run_into(self.ctx, &mut self.stack, at)
     }
 
     /// A `FastBranch`'s inline case: the answer of the test on the arguments on the stack
@@ -331,9 +363,21 @@ impl Machine<'_> {
         if !self.globals.is_builtin(id) {
             return None;
         }
-        let at = self.stack.len() - f.argc();
-        let b = f.test(&self.stack[at..])?;
-        self.stack.truncate(at);
+        let stack = &mut self.stack;
+        let (b, argc) = match (f, &stack[..]) {
+            (FastOp::IsNull, [.., v]) => (matches!(v, Value::Nil), 1),
+            (FastOp::IsPair, [.., v]) => (matches!(v, Value::Pair(_)), 1),
+            (FastOp::Not, [.., v]) => (matches!(v, Value::Bool(false)), 1),
+            (FastOp::IsZero, [.., Value::Int(i)]) => (*i == 0, 1),
+            (FastOp::Eqv, [.., a, b]) => (a.eqv(b), 2),
+            (FastOp::NumEq, [.., Value::Int(a), Value::Int(b)]) => (a == b, 2),
+            (FastOp::Lt, [.., Value::Int(a), Value::Int(b)]) => (a < b, 2),
+            (FastOp::Gt, [.., Value::Int(a), Value::Int(b)]) => (a > b, 2),
+            (FastOp::Le, [.., Value::Int(a), Value::Int(b)]) => (a <= b, 2),
+            (FastOp::Ge, [.., Value::Int(a), Value::Int(b)]) => (a >= b, 2),
+            _ => return None,
+        };
+        stack.truncate(stack.len() - argc);
         Some(b)
     }
 
@@ -368,4 +412,35 @@ impl Machine<'_> {
         };
         self.stack.push(v);
     }
+}
+
+/// Replaces the top of the stack by `f` of it, when `f` gives a value.
+#[inline(always)]
+fn replace_top(stack: &mut [Value], f: impl FnOnce(&Value) -> Option<Value>) -> bool {
+    let Some(top) = stack.last_mut() else {
+        return false;
+    };
+    match f(top) {
+        Some(v) => {
+            *top = v;
+            true
+        }
+        None => false,
+    }
+}
+
+/// Replaces the two topmost values, when both are fixnums, by `f` of them, when `f` gives a
+/// value (they are plain data: nothing to drop).
+#[inline(always)]
+fn int2_in_place(stack: &mut Vec<Value>, f: impl FnOnce(i64, i64) -> Option<Value>) -> bool {
+    let n = stack.len();
+    let [.., Value::Int(a), Value::Int(b)] = stack[..] else {
+        return false;
+    };
+    let Some(v) = f(a, b) else {
+        return false;
+    };
+    stack[n - 2] = v;
+    stack.truncate(n - 1);
+    true
 }
