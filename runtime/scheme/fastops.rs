@@ -313,21 +313,28 @@ impl Machine<'_> {
         }
         let stack = &mut self.stack;
         match f {
-            FastOp::Car => replace_top(stack, |v| match v {
-                Value::Pair(p) => Some(p.car()),
-                _ => None,
-            }),
-            FastOp::Cdr => replace_top(stack, |v| match v {
-                Value::Pair(p) => Some(p.cdr()),
-                _ => None,
-            }),
-            FastOp::IsNull => replace_top(stack, |v| Some(Value::Bool(matches!(v, Value::Nil)))),
-            FastOp::IsPair => {
-                replace_top(stack, |v| Some(Value::Bool(matches!(v, Value::Pair(_)))))
+            FastOp::Car | FastOp::Cdr => {
+                let Some(top) = stack.last_mut() else {
+                    return false;
+                };
+                let Value::Pair(p) = top else {
+                    return false;
+                };
+                *top = if f == FastOp::Car { p.car() } else { p.cdr() };
+                true
             }
-            FastOp::Not => replace_top(stack, |v| {
-                Some(Value::Bool(matches!(v, Value::Bool(false))))
-            }),
+            FastOp::IsNull | FastOp::IsPair | FastOp::Not => {
+                let Some(top) = stack.last_mut() else {
+                    return false;
+                };
+                let b = match f {
+                    FastOp::IsNull => matches!(top, Value::Nil),
+                    FastOp::IsPair => matches!(top, Value::Pair(_)),
+                    _ => matches!(top, Value::Bool(false)),
+                };
+                *top = Value::Bool(b);
+                true
+            }
             FastOp::Add => int2_in_place(stack, |a, b| a.checked_add(b).map(Value::Int)),
             FastOp::Sub => int2_in_place(stack, |a, b| a.checked_sub(b).map(Value::Int)),
             FastOp::Mul => int2_in_place(stack, |a, b| a.checked_mul(b).map(Value::Int)),
@@ -411,21 +418,6 @@ impl Machine<'_> {
             Src::Local(slot) => self.stack[self.bp + usize::from(slot)].clone(),
         };
         self.stack.push(v);
-    }
-}
-
-/// Replaces the top of the stack by `f` of it, when `f` gives a value.
-#[inline(always)]
-fn replace_top(stack: &mut [Value], f: impl FnOnce(&Value) -> Option<Value>) -> bool {
-    let Some(top) = stack.last_mut() else {
-        return false;
-    };
-    match f(top) {
-        Some(v) => {
-            *top = v;
-            true
-        }
-        None => false,
     }
 }
 
