@@ -129,6 +129,27 @@ pub enum Op {
     /// call's general code (a `Fast2`): while global `id` holds its primitive and the sum
     /// is a fixnum, push it and skip the general code; otherwise run it.
     AddK { id: u32, slot: u16, k: i32 },
+    /// `(car x)`, `(cdr x)`, `(null? x)`, `(pair? x)` or `(not x)` of a parameter read in
+    /// place, before the call's general code (see [`slot_ops`](super::slot_ops)): while
+    /// global `id` holds its primitive and the inline case applies, push the result and
+    /// skip the next `skip` instructions (the general code).
+    FastSlot {
+        f: FastOp,
+        skip: u8,
+        slot: u16,
+        id: u32,
+    },
+    /// The test of an `if` by `null?`, `pair?`, `not` or `zero?` of a parameter read in
+    /// place, before the test's general code: while global `id` holds its primitive and
+    /// the inline case applies, skip the next `skip` instructions (the general code and its
+    /// `JumpIfFalse`) if true, go to `target` if not.
+    BranchSlot {
+        f: FastOp,
+        skip: u8,
+        slot: u16,
+        id: u32,
+        target: Pc,
+    },
     /// Call a built-in that programs cannot rebind on the `n` topmost values.
     Prim(&'static Primitive, u16),
     /// Return the top to the caller.
@@ -205,7 +226,7 @@ impl Program {
         self.ops.len() as Pc
     }
 
-    /// Points the inline test at `at` (a `BranchLL` or `BranchLK`) to `target`, and makes it
+    /// Points the inline test at `at` (a `BranchLL`, `BranchLK` or `BranchSlot`) to `target`, and makes it
     /// skip the instructions up to `end` (the general code and its `JumpIfFalse`). One
     /// whose general code is too long to skip becomes a no-op jump to that code.
     pub fn patch_inline(&mut self, at: Pc, end: Pc, target: Pc) {
@@ -218,10 +239,25 @@ impl Program {
         }
         | Op::BranchLK {
             skip, target: t, ..
+        }
+        | Op::BranchSlot {
+            skip, target: t, ..
         } = &mut self.ops[at as usize]
         {
             *skip = n;
             *t = target;
+        }
+    }
+
+    /// Makes the inline call at `at` (a `FastSlot`) skip the instructions up to `end` (its
+    /// general code); one whose general code is too long becomes a no-op jump.
+    pub fn patch_skip(&mut self, at: Pc, end: Pc) {
+        let Ok(n) = u8::try_from(end - (at + 1)) else {
+            self.ops[at as usize] = Op::Jump(at + 1);
+            return;
+        };
+        if let Op::FastSlot { skip, .. } = &mut self.ops[at as usize] {
+            *skip = n;
         }
     }
 

@@ -286,7 +286,7 @@ impl Gen<'_> {
     }
 
     /// A parameter (never unassigned, never a cell) or a small integer constant.
-    fn source(&mut self, id: NodeId) -> Result<Option<Src>> {
+    pub(super) fn source(&mut self, id: NodeId) -> Result<Option<Src>> {
         Ok(match self.code.node(id) {
             Node::Const(Value::Int(i)) => i16::try_from(*i).ok().map(Src::Small),
             Node::Local { depth, index, .. } => {

@@ -31,11 +31,16 @@ impl Gen<'_> {
                     self.emit(Op::Fast2(op, g, a, b))
                 }
                 None => {
+                    let inline = self.slot_call(op, g, args)?;
                     for a in args {
                         self.expr(*a, false)?;
                     }
                     self.pos = pos;
-                    self.emit(Op::Fast(op, g))
+                    let at = self.emit(Op::Fast(op, g));
+                    if let Some(inline) = inline {
+                        self.prog.patch_skip(inline, at + 1);
+                    }
+                    at
                 }
             };
             if tail {

@@ -48,18 +48,25 @@ fn holds(mask: u8, a: i64, b: i64) -> bool {
 
 impl<'a> Gen<'a> {
     /// Emits the inline test for the `if` test `id` when it is a fixnum comparison of
-    /// parameters and small integers, or the `not` of one; returns where it is, for
+    /// parameters and small integers, or the `not` of one, or a one-argument predicate of a
+    /// parameter (see [`slot_ops`](super::slot_ops)); returns where it is, for
     /// [`end_inline_test`](Self::end_inline_test) once the general code follows it.
     pub(super) fn inline_test(&mut self, id: NodeId) -> Result<Option<Pc>> {
         let Some((g, args)) = self.primitive_call(id) else {
             return Ok(None);
         };
         let (mut g2, mut negate, mut cmp, mut args) = (g, false, g, args);
-        if self.fast_op(g, args.len()) == Some(FastOp::Not) {
-            let Some((inner, inner_args)) = self.primitive_call(args[0]) else {
-                return Ok(None);
-            };
-            (g2, negate, cmp, args) = (g, true, inner, inner_args);
+        let op = self.fast_op(g, args.len());
+        if op == Some(FastOp::Not) {
+            if let Some((inner, inner_args)) = self.primitive_call(args[0]) {
+                (g2, negate, cmp, args) = (g, true, inner, inner_args);
+            }
+        }
+        if !negate {
+            if let Some(op) = op.filter(|_| args.len() == 1) {
+                // A one-argument predicate of a parameter (`slot_ops`).
+                return self.slot_test(op, g, args);
+            }
         }
         let Some(mut mask) = self.fast_op(cmp, args.len()).and_then(mask) else {
             return Ok(None);

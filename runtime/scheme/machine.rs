@@ -489,6 +489,22 @@ impl<'a> Machine<'a> {
                         pc = if yes { pc + Pc::from(skip) } else { target };
                     }
                 }
+                Op::FastSlot { f, skip, slot, id } => {
+                    if self.fast_slot(f, id, slot) {
+                        pc += Pc::from(skip);
+                    }
+                }
+                Op::BranchSlot {
+                    f,
+                    skip,
+                    slot,
+                    id,
+                    target,
+                } => {
+                    if let Some(yes) = self.test_slot(f, id, slot) {
+                        pc = if yes { pc + Pc::from(skip) } else { target };
+                    }
+                }
                 Op::AddK { id, slot, k } => {
                     if self.add_k(id, slot, k) {
                         // Past the general code, the `Fast2` after it.

@@ -20,10 +20,11 @@
 //!   (they copy what they capture), and only a `set!` variable, or a captured variable that
 //!   gets its value by a store, has a heap cell (shared by the frame, the closures and the
 //!   continuations' copies of the frame);
-//! - [`machine`] (and `apply`, `control`, [`fastops`], `fixnums`): the bytecode machine, with
-//!   an explicit call stack (proper tail calls, bounded depth, constant native stack),
-//!   primitives called on a slice of the value stack, and inline paths for the hottest
-//!   primitives (fixnum tests and sums of parameters decoded when the code is generated);
+//! - [`machine`] (and `apply`, `control`, [`fastops`], `fixnums`, `slot_ops`): the bytecode
+//!   machine, with an explicit call stack (proper tail calls, bounded depth, constant
+//!   native stack), primitives called on a slice of the value stack, and inline paths for
+//!   the hottest primitives (fixnum tests and sums of parameters, `car`, `cdr` and
+//!   predicates of parameters, decoded when the code is generated);
 //! - [`primitives`]: the built-in procedures; [`printer`]: `display` and `write`;
 //! - [`ctx`]: the heap, the symbol table, output and the pools; [`budget`]: the step and
 //!   time budget.
@@ -71,6 +72,7 @@ pub mod printer;
 mod promises;
 pub mod reader;
 pub mod repl;
+mod slot_ops;
 mod special_forms;
 pub mod value;
 
