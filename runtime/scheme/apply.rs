@@ -8,7 +8,7 @@ use super::gc::Gc;
 use super::machine::{Frame, Into, Machine, MapState, Ret};
 use super::primitives::{list_items, records, wrong_type, PrimKind};
 use super::printer::repr;
-use super::value::{Closure, Value};
+use super::value::{Closure, Shape, Value};
 
 /// A value a call produced at once, and what it is for.
 pub(super) type Done = Option<(Value, Ret)>;
@@ -126,7 +126,7 @@ impl Machine<'_> {
         ret: Ret,
         tail: bool,
     ) -> Result<()> {
-        let proto = &self.prog.protos[c.proto as usize];
+        let proto = c.shape;
         let required = usize::from(proto.required);
         if argc < required || (!proto.rest && argc > required) {
             let expected = if proto.rest {
@@ -180,18 +180,17 @@ impl Machine<'_> {
         Ok(())
     }
 
-    /// A call of the running closure (prototype `proto`) by itself on the `argc` topmost
+    /// A call of the running closure (of shape `proto`) by itself on the `argc` topmost
     /// values, `at` being where they start: `enter` without a copy of the closure's handle
     /// (a non-tail call's frame says the caller runs the same closure).
     #[inline(always)]
     pub(super) fn enter_self(
         &mut self,
-        proto_id: u32,
+        proto: Shape,
         argc: usize,
         at: usize,
         tail: bool,
     ) -> Result<()> {
-        let proto = &self.prog.protos[proto_id as usize];
         let required = usize::from(proto.required);
         if proto.rest || argc != required {
             // Rare: the general path (rest lists, arity errors), with a copy of the handle.

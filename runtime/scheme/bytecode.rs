@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use super::error::Pos;
 use super::fastops::FastOp;
 use super::primitives::Primitive;
-use super::value::Value;
+use super::value::{Shape, Value};
 
 /// The index of an instruction in [`Program::ops`].
 pub type Pc = u32;
@@ -184,6 +184,18 @@ pub struct Proto {
     pub frame_size: u16,
     /// The procedure's name when known, for messages and backtraces.
     pub name: Option<String>,
+}
+
+impl Proto {
+    /// What a call of one of its closures needs.
+    pub fn shape(&self) -> Shape {
+        Shape {
+            entry: self.entry,
+            required: self.required,
+            frame_size: self.frame_size,
+            rest: self.rest,
+        }
+    }
 }
 
 /// A `case` dispatch: the first clause whose data hold the key (by `eqv?`) wins.

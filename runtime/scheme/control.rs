@@ -291,7 +291,7 @@ impl Machine<'_> {
             Object::CaseLambda(clauses) => {
                 for c in clauses {
                     if let Value::Closure(cl) = c {
-                        let p = &self.prog.protos[cl.proto as usize];
+                        let p = cl.shape;
                         let required = usize::from(p.required);
                         if argc == required || (p.rest && argc > required) {
                             return Ok(Err((c.clone(), ret)));

@@ -402,7 +402,8 @@ impl<'a> Machine<'a> {
                     sync!();
                     let from = self.stack.len() - usize::from(free);
                     let free: Box<[Value]> = self.stack.drain(from..).collect();
-                    let c = self.ctx.alloc(Closure { proto, free })?;
+                    let shape = prog.protos[proto as usize].shape();
+                    let c = self.ctx.alloc(Closure { proto, shape, free })?;
                     self.stack.push(Value::Closure(c));
                 }
                 Op::Call(argc) => {
@@ -431,12 +432,12 @@ impl<'a> Machine<'a> {
                     let Some(c) = &self.closure else {
                         bail!("internal error: a loop outside its procedure");
                     };
-                    let proto = &prog.protos[c.proto as usize];
+                    let shape = c.shape;
                     let args_at = self.stack.len() - usize::from(argc);
                     self.stack.drain(self.bp..args_at);
                     self.stack
-                        .resize(self.bp + usize::from(proto.frame_size), Value::Undefined);
-                    pc = proto.entry;
+                        .resize(self.bp + usize::from(shape.frame_size), Value::Undefined);
+                    pc = shape.entry;
                 }
                 Op::Fast2(f, id, a, b) => {
                     if self.globals.is_builtin(id) {
@@ -571,8 +572,8 @@ impl<'a> Machine<'a> {
         // the procedure calls itself.
         if let Value::Closure(c) = self.globals.get(id) {
             if self.closure.as_ref().is_some_and(|r| Gc::ptr_eq(r, c)) {
-                let proto = c.proto;
-                return self.enter_self(proto, argc, at, tail);
+                let shape = c.shape;
+                return self.enter_self(shape, argc, at, tail);
             }
             let c = c.clone();
             self.enter(c, argc, at, Ret::Code, tail)

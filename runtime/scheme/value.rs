@@ -260,8 +260,25 @@ impl Pair {
 pub struct Closure {
     /// Which prototype of the program.
     pub proto: u32,
+    /// What a call needs of the prototype, copied into the closure when it is made so that
+    /// a call reads it next to the handle it already holds.
+    pub shape: Shape,
     /// The captured values, in the order the code generator numbered them.
     pub free: Box<[Value]>,
+}
+
+/// What a call of a procedure needs of its prototype (see
+/// [`Proto`](super::bytecode::Proto)).
+#[derive(Clone, Copy)]
+pub struct Shape {
+    /// First instruction.
+    pub entry: u32,
+    /// Required parameters.
+    pub required: u16,
+    /// Slots of an activation.
+    pub frame_size: u16,
+    /// Whether extra arguments are collected into a list.
+    pub rest: bool,
 }
 
 /// A record type made by `define-record-type`.
