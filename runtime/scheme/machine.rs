@@ -233,6 +233,32 @@ impl<'a> Machine<'a> {
                 pc = self.pc
             };
         }
+        // Returns `v` to the pending call on top of the call stack (or from the run).
+        macro_rules! give_back {
+            ($v:expr) => {{
+                let v = $v;
+                let Some(frame) = self.frames.pop() else {
+                    sync!();
+                    return Ok(v);
+                };
+                self.stack.truncate(frame.ret_sp);
+                pc = frame.pc;
+                self.bp = frame.bp;
+                if !frame.same {
+                    self.closure = frame.closure;
+                }
+                if let Ret::Code = frame.ret {
+                    // `Ret::Code` owns nothing: forgetting it spares the out-of-line
+                    // drop of a `Ret` on every return.
+                    std::mem::forget(frame.ret);
+                    self.stack.push(v);
+                } else {
+                    sync!();
+                    self.finish(v, frame.ret)?;
+                    resync!();
+                }
+            }};
+        }
         loop {
             // Matched in place: each arm loads only its own operands.
             let at = pc as usize;
@@ -522,31 +548,13 @@ impl<'a> Machine<'a> {
                     self.stack.truncate(at);
                     self.stack.push(v);
                 }
-                Op::Return | Op::ReturnLocal(_) => {
-                    let v = match ops[at] {
-                        Op::ReturnLocal(s) => self.stack[self.bp + usize::from(s)].clone(),
-                        _ => self.pop(),
-                    };
-                    let Some(frame) = self.frames.pop() else {
-                        sync!();
-                        return Ok(v);
-                    };
-                    self.stack.truncate(frame.ret_sp);
-                    pc = frame.pc;
-                    self.bp = frame.bp;
-                    if !frame.same {
-                        self.closure = frame.closure;
-                    }
-                    if let Ret::Code = frame.ret {
-                        // `Ret::Code` owns nothing: forgetting it spares the out-of-line
-                        // drop of a `Ret` on every return.
-                        std::mem::forget(frame.ret);
-                        self.stack.push(v);
-                    } else {
-                        sync!();
-                        self.finish(v, frame.ret)?;
-                        resync!();
-                    }
+                Op::Return => {
+                    let v = self.pop();
+                    give_back!(v);
+                }
+                Op::ReturnLocal(s) => {
+                    let v = self.stack[self.bp + usize::from(s)].clone();
+                    give_back!(v);
                 }
             }
         }
