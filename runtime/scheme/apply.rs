@@ -149,17 +149,13 @@ impl Machine<'_> {
                 }
             }
         } else {
-            if self.frames.len() >= self.max_depth {
-                return Err(SchemeError::limit(format!(
-                    "stack depth exceeded (more than {} pending calls; see --max-depth)",
-                    self.max_depth
-                )));
-            }
+            self.check_depth()?;
+            let closure = self.closure.take();
             self.frames.push(Frame {
                 pc: self.pc,
                 ret_sp,
                 bp: self.bp,
-                closure: self.closure.take(),
+                closure,
                 same: false,
                 ret,
             });
@@ -208,12 +204,7 @@ impl Machine<'_> {
             self.pc = proto.entry;
             return Ok(());
         }
-        if self.frames.len() >= self.max_depth {
-            return Err(SchemeError::limit(format!(
-                "stack depth exceeded (more than {} pending calls; see --max-depth)",
-                self.max_depth
-            )));
-        }
+        self.check_depth()?;
         self.frames.push(Frame {
             pc: self.pc,
             ret_sp: at,
@@ -229,6 +220,24 @@ impl Machine<'_> {
         }
         self.pc = proto.entry;
         Ok(())
+    }
+
+    /// Fails when a pending call more would pass `--max-depth`.
+    #[inline(always)]
+    fn check_depth(&self) -> Result<()> {
+        if self.frames.len() >= self.max_depth {
+            return Err(self.depth_exceeded());
+        }
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn depth_exceeded(&self) -> SchemeError {
+        SchemeError::limit(format!(
+            "stack depth exceeded (more than {} pending calls; see --max-depth)",
+            self.max_depth
+        ))
     }
 
     fn map_start(
