@@ -169,9 +169,7 @@ impl Machine<'_> {
             self.stack.push(rest);
         }
         let frame_end = self.bp + usize::from(proto.frame_size);
-        if self.stack.len() < frame_end {
-            self.stack.resize(frame_end, Value::Undefined);
-        }
+        self.fill_frame(frame_end);
         self.pc = proto.entry;
         Ok(())
     }
@@ -198,9 +196,7 @@ impl Machine<'_> {
         if tail {
             self.stack.drain(self.bp..at);
             let frame_end = self.bp + usize::from(proto.frame_size);
-            if self.stack.len() < frame_end {
-                self.stack.resize(frame_end, Value::Undefined);
-            }
+            self.fill_frame(frame_end);
             self.pc = proto.entry;
             return Ok(());
         }
@@ -215,11 +211,19 @@ impl Machine<'_> {
         });
         self.bp = at;
         let frame_end = at + usize::from(proto.frame_size);
-        if self.stack.len() < frame_end {
-            self.stack.resize(frame_end, Value::Undefined);
-        }
+        self.fill_frame(frame_end);
         self.pc = proto.entry;
         Ok(())
+    }
+
+    /// Extends the value stack up to `end` with slots holding no value yet (the body
+    /// variables of a frame being entered): a loop of pushes the compiler keeps inline,
+    /// where `Vec::resize` was an out-of-line call on every loop iteration.
+    #[inline(always)]
+    pub(super) fn fill_frame(&mut self, end: usize) {
+        while self.stack.len() < end {
+            self.stack.push(Value::Undefined);
+        }
     }
 
     /// Fails when a pending call more would pass `--max-depth`.

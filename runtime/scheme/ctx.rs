@@ -158,9 +158,13 @@ impl Ctx {
 
     /// A fresh vector holding `items`.
     pub fn vector(&self, items: &[Value]) -> Result<Value> {
-        let slots: Vec<Slot> = items.iter().cloned().map(Slot::new).collect();
+        self.vector_of(items.iter().cloned().map(Slot::new).collect())
+    }
+
+    /// A fresh vector of `slots`, moved in (no copy of the values).
+    pub fn vector_of(&self, slots: Vec<Slot>) -> Result<Value> {
         Ok(Value::Vector(
-            self.heap.try_alloc_slice(&slots).map_err(heap_limit)?,
+            self.heap.try_alloc_from_vec(slots).map_err(heap_limit)?,
         ))
     }
 

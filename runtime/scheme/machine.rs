@@ -461,8 +461,7 @@ impl<'a> Machine<'a> {
                     let shape = c.shape;
                     let args_at = self.stack.len() - usize::from(argc);
                     self.stack.drain(self.bp..args_at);
-                    self.stack
-                        .resize(self.bp + usize::from(shape.frame_size), Value::Undefined);
+                    self.fill_frame(self.bp + usize::from(shape.frame_size));
                     pc = shape.entry;
                 }
                 Op::Fast2(f, id, a, b) => {

@@ -58,8 +58,7 @@ fn make_vector(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
     let n = index("make-vector", &a[0])?;
     ctx.reserve(n.saturating_mul(std::mem::size_of::<Slot>()))?;
     let fill = a.get(1).cloned().unwrap_or(Value::Int(0));
-    let items = vec![fill; n];
-    ctx.vector(&items)
+    ctx.vector_of((0..n).map(|_| Slot::new(fill.clone())).collect())
 }
 
 fn vector(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
