@@ -218,6 +218,12 @@ fn lists_vectors_strings() {
         "(4 10)"
     );
     assert_eq!(eval("(let ((v (make-vector 3 'x))) (vector-set! v 0 1) (vector-fill! v 7) (vector->list v))"), "(7 7 7)");
+    // Every slot of a made vector holds the fill itself (one object, not copies); no fill
+    // is 0; a length of 0 is an empty vector.
+    assert_eq!(
+        eval("(let* ((f (list 1)) (v (make-vector 3 f))) (list (eq? (vector-ref v 0) f) (eq? (vector-ref v 2) f) (vector-ref v 1) (make-vector 2) (make-vector 0)))"),
+        "(#t #t (1) #(0 0) #())"
+    );
     assert_eq!(
         eval("(list->vector (list 1 \"a\" #\\b))"),
         "#(1 \"a\" #\\b)"
