@@ -356,6 +356,32 @@ impl Machine<'_> {
                 stack[n - 2] = pair;
                 true
             }
+            FastOp::VectorRef => {
+                let n = stack.len();
+                let [.., Value::Vector(v), Value::Int(i)] = &stack[..] else {
+                    return false;
+                };
+                let Some(slot) = usize::try_from(*i).ok().and_then(|i| v.get(i)) else {
+                    return false;
+                };
+                let x = slot.get();
+                stack.truncate(n - 1);
+                stack[n - 2] = x;
+                true
+            }
+            FastOp::VectorSet => {
+                let n = stack.len();
+                let [.., Value::Vector(v), Value::Int(i), x] = &stack[..] else {
+                    return false;
+                };
+                let Some(slot) = usize::try_from(*i).ok().and_then(|i| v.get(i)) else {
+                    return false;
+                };
+                slot.set(x.clone());
+                stack.truncate(n - 2);
+                stack[n - 3] = Value::Unspecified;
+                true
+            }
             _ => {
                 let at = stack.len() - f.argc();
                 f.run_into(self.ctx, stack, at)
