@@ -6,7 +6,7 @@
 use super::error::{bail, Result, SchemeError};
 use super::gc::Gc;
 use super::machine::{Frame, Into, Machine, MapState, Ret};
-use super::primitives::{list_items, records, wrong_type, PrimKind};
+use super::primitives::{list_count, list_items, records, wrong_type, PrimKind};
 use super::printer::repr;
 use super::value::{Closure, Shape, Value};
 
@@ -322,5 +322,5 @@ impl Machine<'_> {
 
 /// The length of a proper list; `None` for circular or improper lists.
 fn list_length(list: &Value) -> Option<usize> {
-    list_items("", list).ok().map(|items| items.len())
+    list_count("", list).ok()
 }

@@ -396,6 +396,18 @@ fn circular_structures_are_errors_or_bounded_not_hangs() {
             .1
             .contains("circular")
     );
+    // Cycles of odd and even lengths behind a tail: `length` finds them, `map` stops at
+    // the end of its finite list.
+    for cycle in ["(list 1 2 3)", "(list 1 2 3 4)", "(list 1)"] {
+        let prefix = format!("(define c {cycle}) (set-cdr! (last-pair c) c) (define l (cons 0 c))");
+        assert!(error(&format!("{prefix} (length l)"))
+            .1
+            .contains("circular"));
+        assert_eq!(
+            eval(&format!("{prefix} (map (lambda (a b) a) '(a b c d e f) l)")),
+            "(a b c d e f)"
+        );
+    }
     let (mut i, _) = interp(Options {
         fuel: Some(100_000),
         ..Options::default()

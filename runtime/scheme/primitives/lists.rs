@@ -1,7 +1,9 @@
 //! Pairs and lists. Every walk over a list checks for cycles, so a circular list is an
 //! error rather than a hang.
 
-use super::{equal, index, list_items, pair, prim, wrong_type, PrimKind, Primitive, MANY};
+use super::{
+    equal, index, list_count, list_items, pair, prim, wrong_type, PrimKind, Primitive, MANY,
+};
 use crate::scheme::ctx::Ctx;
 use crate::scheme::error::{bail, Result};
 use crate::scheme::value::Value;
@@ -140,7 +142,7 @@ fn make_list(ctx: &mut Ctx, args: &[Value]) -> Result<Value> {
 }
 
 fn length(_: &mut Ctx, args: &[Value]) -> Result<Value> {
-    Ok(Value::Int(list_items("length", &args[0])?.len() as i64))
+    Ok(Value::Int(list_count("length", &args[0])? as i64))
 }
 
 /// `(append2 list tail)`: what `,@` expands into.

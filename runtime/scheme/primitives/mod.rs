@@ -208,6 +208,36 @@ impl std::ops::Deref for StrRef<'_> {
     }
 }
 
+/// The length of a proper list, with `list_items`'s errors for circular and improper ones,
+/// counted without collecting the items.
+pub fn list_count(who: &str, list: &Value) -> Result<usize> {
+    let mut n = 0usize;
+    let mut slow = list.clone();
+    let mut cur = list.clone();
+    loop {
+        match cur {
+            Value::Nil => return Ok(n),
+            Value::Pair(p) => {
+                n += 1;
+                cur = p.cdr();
+                // Floyd's cycle check, as in `list_items`.
+                if n % 2 == 0 {
+                    if let Value::Pair(s) = &slow {
+                        let next = s.cdr();
+                        slow = next;
+                    }
+                    if let (Value::Pair(a), Value::Pair(b)) = (&slow, &cur) {
+                        if Gc::ptr_eq(a, b) {
+                            return Err(SchemeError::new(format!("{who}: circular list")));
+                        }
+                    }
+                }
+            }
+            _ => return Err(wrong_type(who, "a proper list", list)),
+        }
+    }
+}
+
 /// The items of a proper list (an error for improper or circular lists).
 pub fn list_items(who: &str, list: &Value) -> Result<Vec<Value>> {
     let mut items = Vec::new();
