@@ -170,6 +170,9 @@ pub enum Src {
     Local(u16),
     /// A small exact integer.
     Small(i16),
+    /// A captured value of the running closure that always holds a value (a parameter of
+    /// an enclosing procedure or `let`), never a cell.
+    Free(u16),
 }
 
 /// A compiled procedure: where its code starts and what a call must set up.

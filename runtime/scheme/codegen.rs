@@ -285,7 +285,8 @@ impl Gen<'_> {
         usize::from(index) < l.required + usize::from(l.rest)
     }
 
-    /// A parameter (never unassigned, never a cell) or a small integer constant.
+    /// A parameter (never unassigned, never a cell), of this procedure or captured, or a
+    /// small integer constant.
     pub(super) fn source(&mut self, id: NodeId) -> Result<Option<Src>> {
         Ok(match self.code.node(id) {
             Node::Const(Value::Int(i)) => i16::try_from(*i).ok().map(Src::Small),
@@ -293,6 +294,7 @@ impl Gen<'_> {
                 let is_param = self.is_param(*depth, *index);
                 match self.place(*depth, *index)? {
                     (Place::Slot(s), false) if is_param => Some(Src::Local(s)),
+                    (Place::Free(i), false) if is_param => Some(Src::Free(i)),
                     _ => None,
                 }
             }

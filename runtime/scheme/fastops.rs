@@ -434,16 +434,23 @@ impl Machine<'_> {
                 Value::Int(i) => Some(i),
                 _ => None,
             },
+            Src::Free(i) => match self.closure.as_ref()?.free.get(usize::from(i))? {
+                Value::Int(i) => Some(*i),
+                _ => None,
+            },
         }
     }
 
-    /// Pushes an in-place operand.
-    pub(super) fn push_src(&mut self, s: Src) {
+    /// Pushes an in-place operand (an error only for a captured value the running closure
+    /// lacks, which the code generator never asks for).
+    pub(super) fn push_src(&mut self, s: Src) -> Result<()> {
         let v = match s {
             Src::Small(i) => Value::Int(i64::from(i)),
             Src::Local(slot) => self.stack[self.bp + usize::from(slot)].clone(),
+            Src::Free(i) => self.free(i)?.clone(),
         };
         self.stack.push(v);
+        Ok(())
     }
 }
 

@@ -106,7 +106,8 @@ impl<'a> Gen<'a> {
                 id2,
                 target: 0,
             },
-            (Src::Small(_), Src::Small(_)) => return Ok(None),
+            // Two constants, or a captured value: the `FastBranch2` of the general code.
+            _ => return Ok(None),
         };
         Ok(Some(self.emit(op)))
     }

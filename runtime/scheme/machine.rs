@@ -191,7 +191,7 @@ impl<'a> Machine<'a> {
     }
 
     #[inline]
-    fn free(&self, i: u16) -> Result<&Value> {
+    pub(super) fn free(&self, i: u16) -> Result<&Value> {
         self.closure
             .as_ref()
             .and_then(|c| c.free.get(usize::from(i)))
@@ -404,8 +404,9 @@ impl<'a> Machine<'a> {
                             }
                         }
                     }
-                    self.push_src(a);
-                    self.push_src(b);
+                    sync!();
+                    self.push_src(a)?;
+                    self.push_src(b)?;
                     match self.fast_test(f, id) {
                         Some(yes) => pc = if yes { pc + 1 } else { t },
                         None => {
@@ -473,8 +474,9 @@ impl<'a> Machine<'a> {
                             }
                         }
                     }
-                    self.push_src(a);
-                    self.push_src(b);
+                    sync!();
+                    self.push_src(a)?;
+                    self.push_src(b)?;
                     if !self.fast(f, id) {
                         sync!();
                         self.fast_call(f, id)?;
