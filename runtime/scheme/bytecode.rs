@@ -100,6 +100,13 @@ pub enum Op {
     Fast2(FastOp, u32, Src, Src),
     /// The same as the test of an `if` (see `FastBranch`).
     FastBranch2(FastOp, u32, Src, Src, Pc),
+    /// `(vector-ref x k)` or `(string-ref x k)` whose `x` is a parameter (of this procedure
+    /// or captured) and `k` an in-place operand: inline while global `id` holds its
+    /// primitive and the case applies, otherwise the operands are pushed and it is a
+    /// `Fast` (see [`place_ops`](super::place_ops)).
+    FastRef(FastOp, u32, Src, Src),
+    /// `(vector-set! x k v)` likewise, `v` on top of the stack.
+    FastSet(u32, Src, Src),
     /// The test of an `if` comparing two parameters as fixnums, before the test's general
     /// code (see [`fixnums`](super::fixnums)): while globals `id` and `id2` hold their
     /// primitives and both values are fixnums, skip the next `skip` instructions (the

@@ -24,6 +24,13 @@ impl Gen<'_> {
             .filter(|g| self.globals.holds_primitive(*g))
             .and_then(|g| FastOp::lookup(self.globals.name(g), args.len()));
         if let (Some(op), Some(g)) = (fast, global) {
+            self.pos = pos;
+            if self.place_call(op, g, args)? {
+                if tail {
+                    self.emit(Op::Return);
+                }
+                return Ok(());
+            }
             match self.sources(op, args)? {
                 Some((a, b)) => {
                     self.pos = pos;

@@ -294,7 +294,7 @@ impl FastOp {
 /// Character `i` of `s` when every byte up to it is ASCII (then bytes are characters);
 /// `None` sends the call to the primitive, which counts characters and reports errors.
 #[inline(always)]
-fn ascii_at(s: &str, i: i64) -> Option<char> {
+pub(super) fn ascii_at(s: &str, i: i64) -> Option<char> {
     let i = usize::try_from(i).ok()?;
     let prefix = s.as_bytes().get(..=i)?;
     prefix.is_ascii().then(|| char::from(prefix[i]))

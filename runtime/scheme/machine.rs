@@ -14,6 +14,7 @@ use super::continuations::Wind;
 use super::control::{Handler, Kont};
 use super::ctx::Ctx;
 use super::error::{bail, Result, SchemeError};
+use super::fastops::FastOp;
 use super::gc::Gc;
 use super::globals::Globals;
 use super::primitives::PrimKind;
@@ -166,7 +167,7 @@ impl<'a> Machine<'a> {
     }
 
     #[inline]
-    fn pop(&mut self) -> Value {
+    pub(super) fn pop(&mut self) -> Value {
         self.stack.pop().unwrap_or(Value::Unspecified)
     }
 
@@ -482,6 +483,23 @@ impl<'a> Machine<'a> {
                         self.fast_call(f, id)?;
                         resync!();
                     }
+                }
+                Op::FastRef(f, id, a, b) => {
+                    if let Some(v) = self.fast_ref(f, id, a, b) {
+                        self.stack.push(v);
+                        continue;
+                    }
+                    sync!();
+                    self.place_call(f, id, a, b, false)?;
+                    resync!();
+                }
+                Op::FastSet(id, a, b) => {
+                    if self.fast_set(id, a, b) {
+                        continue;
+                    }
+                    sync!();
+                    self.place_call(FastOp::VectorSet, id, a, b, true)?;
+                    resync!();
                 }
                 Op::Fast(f, id) => {
                     if !self.fast(f, id) {

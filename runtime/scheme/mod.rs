@@ -67,6 +67,7 @@ mod macro_use;
 pub mod macros;
 pub mod names;
 pub mod objects;
+mod place_ops;
 pub mod primitives;
 pub mod printer;
 mod promises;
