@@ -153,7 +153,12 @@ impl Ctx {
 
     /// A fresh mutable string.
     pub fn mstring(&self, s: &str) -> Result<Value> {
-        Ok(Value::MStr(self.alloc(MString::new(s.to_string()))?))
+        self.mstring_of(s.to_string())
+    }
+
+    /// A fresh mutable string holding `text`, moved in.
+    pub fn mstring_of(&self, text: String) -> Result<Value> {
+        Ok(Value::MStr(self.alloc(MString::new(text))?))
     }
 
     /// A fresh vector holding `items`.

@@ -446,6 +446,10 @@ fn radix(who: &str, args: &[Value]) -> Result<u32> {
 
 fn number_to_string(ctx: &mut Ctx, args: &[Value]) -> Result<Value> {
     let radix = radix("number->string", args)?;
+    if let (Value::Int(i), 10) = (&args[0], radix) {
+        let mut digits = [0u8; 20];
+        return ctx.string(decimal(*i, &mut digits));
+    }
     let mut buf = take_string();
     match num("number->string", &args[0])? {
         Num::I(i) => {
@@ -466,6 +470,54 @@ fn number_to_string(ctx: &mut Ctx, args: &[Value]) -> Result<Value> {
     let result = ctx.string(&buf);
     give_string(buf);
     result
+}
+
+/// The decimal text of `i`, written at the end of `buf` (20 bytes hold `i64::MIN`): the
+/// common `number->string` without the formatting machinery of `write!`.
+fn decimal(i: i64, buf: &mut [u8; 20]) -> &str {
+    let mut mag = i.unsigned_abs();
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (mag % 10) as u8;
+        mag /= 10;
+        if mag == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    // Every byte written is an ASCII digit or `-`.
+    std::str::from_utf8(&buf[at..]).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn decimal_writes_what_format_writes() {
+        let mut buf = [0u8; 20];
+        for i in [
+            0,
+            7,
+            -7,
+            9,
+            10,
+            -10,
+            99,
+            100,
+            12345,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
+            assert_eq!(super::decimal(i, &mut buf), i.to_string());
+        }
+        for i in (-100_000..100_000).step_by(7) {
+            assert_eq!(super::decimal(i, &mut buf), i.to_string());
+        }
+    }
 }
 
 fn string_to_number(_: &mut Ctx, args: &[Value]) -> Result<Value> {

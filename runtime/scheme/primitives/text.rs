@@ -151,12 +151,12 @@ fn string_append(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
         total = total.saturating_add(string("string-append", v)?.len());
     }
     ctx.reserve(total)?;
-    build(ctx, |buf| {
-        for v in a {
-            buf.push_str(&string("string-append", v)?);
-        }
-        Ok(())
-    })
+    // Built at its final size and moved into the string object (no pooled buffer copied).
+    let mut text = String::with_capacity(total);
+    for v in a {
+        text.push_str(&string("string-append", v)?);
+    }
+    ctx.mstring_of(text)
 }
 
 fn string_of_chars(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
