@@ -216,6 +216,27 @@ impl Machine<'_> {
         Ok(())
     }
 
+    /// A loop's next iteration (`TailSelf`): the `argc` topmost values become the running
+    /// frame's first slots and its other `frame_size - argc` slots hold no value again.
+    /// When the frame is exactly the parameters and the arguments sit right above it (a
+    /// loop with no body variables), each argument is popped into its slot; otherwise
+    /// the slots are cut out with `Vec::drain` and the frame filled again.
+    #[inline(always)]
+    pub(super) fn reenter(&mut self, argc: usize, frame_size: usize) {
+        let bp = self.bp;
+        if argc == frame_size && self.stack.len() == bp + 2 * argc {
+            for k in (0..argc).rev() {
+                if let Some(v) = self.stack.pop() {
+                    self.stack[bp + k] = v;
+                }
+            }
+            return;
+        }
+        let args_at = self.stack.len() - argc;
+        self.stack.drain(bp..args_at);
+        self.fill_frame(bp + frame_size);
+    }
+
     /// Extends the value stack up to `end` with slots holding no value yet (the body
     /// variables of a frame being entered): a loop of pushes the compiler keeps inline,
     /// where `Vec::resize` was an out-of-line call on every loop iteration.

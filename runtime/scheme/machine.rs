@@ -461,9 +461,7 @@ impl<'a> Machine<'a> {
                         bail!("internal error: a loop outside its procedure");
                     };
                     let shape = c.shape;
-                    let args_at = self.stack.len() - usize::from(argc);
-                    self.stack.drain(self.bp..args_at);
-                    self.fill_frame(self.bp + usize::from(shape.frame_size));
+                    self.reenter(usize::from(argc), usize::from(shape.frame_size));
                     pc = shape.entry;
                 }
                 Op::Fast2(f, id, a, b) => {

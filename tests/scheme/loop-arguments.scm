@@ -1,0 +1,28 @@
+;; A named let's next iteration moves its arguments into its parameters: each goes to
+;; its own slot, whatever their number and types, with body variables or without.
+(define (rotate k)
+  (let loop ((a 'x) (b "y") (c (list 1 2)) (n 0))
+    (if (= n k) (list a b c) (loop b c a (+ n 1)))))
+(display (list (rotate 0) (rotate 1) (rotate 2) (rotate 3) (rotate 301)))
+(newline)
+(define (swap-count n)
+  (let loop ((a 0) (b 1) (i 0))
+    (if (= i n) (cons a b) (loop b (+ a b) (+ i 1)))))
+(display (list (swap-count 10) (swap-count 0)))
+(newline)
+;; With a body variable, fresh on every iteration.
+(define (with-body n)
+  (let loop ((i 0) (acc '()))
+    (define twice (* 2 i))
+    (let ((pair (cons i twice)))
+      (if (= i n) (reverse acc) (loop (+ i 1) (cons pair acc))))))
+(display (with-body 3))
+(newline)
+;; Arguments computed by calls that allocate, collected along the way.
+(define (build n)
+  (let loop ((i 0) (v (make-vector 0)) (s ""))
+    (if (= i n)
+        (list (vector-length v) (string-length s) s)
+        (loop (+ i 1) (make-vector (+ i 1) i) (string-append s (number->string i))))))
+(display (build 12))
+(newline)
