@@ -107,6 +107,9 @@ pub enum Op {
     FastRef(FastOp, u32, Src, Src),
     /// `(vector-set! x k v)` likewise, `v` on top of the stack.
     FastSet(u32, Src, Src),
+    /// `(vector-set! x k v)` likewise, `v` a literal: constant `n`, pushed only when the
+    /// inline case does not apply.
+    FastSetK(u32, Src, Src, u32),
     /// The test of an `if` comparing two parameters as fixnums, before the test's general
     /// code (see [`fixnums`](super::fixnums)): while globals `id` and `id2` hold their
     /// primitives and both values are fixnums, skip the next `skip` instructions (the

@@ -499,6 +499,16 @@ impl<'a> Machine<'a> {
                     self.place_call(FastOp::VectorSet, id, a, b, true)?;
                     resync!();
                 }
+                Op::FastSetK(id, a, b, n) => {
+                    let x = &prog.consts[n as usize];
+                    if self.fast_set_k(id, a, b, x) {
+                        continue;
+                    }
+                    sync!();
+                    self.stack.push(x.clone());
+                    self.place_call(FastOp::VectorSet, id, a, b, true)?;
+                    resync!();
+                }
                 Op::Fast(f, id) => {
                     if !self.fast(f, id) {
                         sync!();

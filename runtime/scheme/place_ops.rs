@@ -9,9 +9,9 @@
 //! goes on as a `Fast` call, so results and errors are the primitive's.
 
 use super::bytecode::{Op, Src};
-use super::code::NodeId;
+use super::code::{Node, NodeId};
 use super::codegen::Gen;
-use super::error::Result;
+use super::error::{Result, SchemeError};
 use super::fastops::{ascii_at, FastOp};
 use super::machine::Machine;
 use super::value::Value;
@@ -35,6 +35,13 @@ impl Gen<'_> {
         }
         let pos = self.pos;
         if let (FastOp::VectorSet, [_, _, x]) = (op, args) {
+            if let Node::Const(v) = self.code.node(*x) {
+                self.prog.consts.push(v.clone());
+                let n = u32::try_from(self.prog.consts.len() - 1)
+                    .map_err(|_| SchemeError::new("too many constants"))?;
+                self.emit(Op::FastSetK(g, a, b, n));
+                return Ok(true);
+            }
             // `obj` and `index` are parameters, which nothing assigns: reading them after
             // `x` runs reads what the general code would have.
             self.expr(*x, false)?;
@@ -83,22 +90,46 @@ impl Machine<'_> {
     /// and replaces it by the call's (unspecified) value.
     #[inline(never)]
     pub(super) fn fast_set(&mut self, id: u32, a: Src, b: Src) -> bool {
+        let Some(x) = self.stack.last() else {
+            return false;
+        };
+        if !self.store(id, a, b, x) {
+            return false;
+        }
+        if let Some(top) = self.stack.last_mut() {
+            *top = Value::Unspecified;
+        }
+        true
+    }
+
+    /// A `FastSetK`'s inline case, `x` its constant: pushes the call's value when it
+    /// applies.
+    #[inline(never)]
+    pub(super) fn fast_set_k(&mut self, id: u32, a: Src, b: Src, x: &Value) -> bool {
+        if !self.store(id, a, b, x) {
+            return false;
+        }
+        self.stack.push(Value::Unspecified);
+        true
+    }
+
+    /// Stores `x` when global `id` holds `vector-set!` and the operands are a vector and an
+    /// index in range.
+    #[inline(always)]
+    fn store(&self, id: u32, a: Src, b: Src, x: &Value) -> bool {
         if !self.globals.is_builtin(id) {
             return false;
         }
         let Some(k) = self.int_src(b).and_then(|i| usize::try_from(i).ok()) else {
             return false;
         };
-        let (Some(Value::Vector(v)), Some(x)) = (self.src_ref(a), self.stack.last()) else {
+        let Some(Value::Vector(v)) = self.src_ref(a) else {
             return false;
         };
         let Some(slot) = v.get(k) else {
             return false;
         };
         slot.set(x.clone());
-        if let Some(top) = self.stack.last_mut() {
-            *top = Value::Unspecified;
-        }
         true
     }
 
