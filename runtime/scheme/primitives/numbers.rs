@@ -493,6 +493,22 @@ fn decimal(i: i64, buf: &mut [u8; 20]) -> &str {
     std::str::from_utf8(&buf[at..]).unwrap_or("")
 }
 
+fn string_to_number(_: &mut Ctx, args: &[Value]) -> Result<Value> {
+    let s = super::string("string->number", &args[0])?;
+    let prefix = match radix("string->number", args)? {
+        2 => "#b",
+        8 => "#o",
+        16 => "#x",
+        _ => "",
+    };
+    let text = format!("{prefix}{}", &*s);
+    Ok(match parse_number(&text) {
+        Some(Ok(Datum::Int(i))) => Value::Int(i),
+        Some(Ok(Datum::Float(f))) => Value::Float(f),
+        _ => Value::Bool(false),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -518,20 +534,4 @@ mod tests {
             assert_eq!(super::decimal(i, &mut buf), i.to_string());
         }
     }
-}
-
-fn string_to_number(_: &mut Ctx, args: &[Value]) -> Result<Value> {
-    let s = super::string("string->number", &args[0])?;
-    let prefix = match radix("string->number", args)? {
-        2 => "#b",
-        8 => "#o",
-        16 => "#x",
-        _ => "",
-    };
-    let text = format!("{prefix}{}", &*s);
-    Ok(match parse_number(&text) {
-        Some(Ok(Datum::Int(i))) => Value::Int(i),
-        Some(Ok(Datum::Float(f))) => Value::Float(f),
-        _ => Value::Bool(false),
-    })
 }
