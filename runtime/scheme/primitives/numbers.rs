@@ -448,7 +448,7 @@ fn number_to_string(ctx: &mut Ctx, args: &[Value]) -> Result<Value> {
     let radix = radix("number->string", args)?;
     if let (Value::Int(i), 10) = (&args[0], radix) {
         let mut digits = [0u8; 20];
-        return ctx.string(decimal(*i, &mut digits));
+        return ctx.mstring(decimal(*i, &mut digits));
     }
     let mut buf = take_string();
     match num("number->string", &args[0])? {
@@ -467,7 +467,8 @@ fn number_to_string(ctx: &mut Ctx, args: &[Value]) -> Result<Value> {
         }
         Num::F(f) => format_float(f, &mut buf),
     }
-    let result = ctx.string(&buf);
+    // A newly allocated string, mutable as R7RS says (unlike a literal).
+    let result = ctx.mstring(&buf);
     give_string(buf);
     result
 }
