@@ -212,45 +212,31 @@ impl std::ops::Deref for StrRef<'_> {
 /// counted without collecting the items.
 pub fn list_count(who: &str, list: &Value) -> Result<usize> {
     let mut n = 0usize;
-    let mut slow = list.clone();
-    let mut cur = list.clone();
-    loop {
-        match cur {
-            Value::Nil => return Ok(n),
-            Value::Pair(p) => {
-                n += 1;
-                cur = p.cdr();
-                // Floyd's cycle check, as in `list_items`.
-                if n % 2 == 0 {
-                    if let Value::Pair(s) = &slow {
-                        let next = s.cdr();
-                        slow = next;
-                    }
-                    if let (Value::Pair(a), Value::Pair(b)) = (&slow, &cur) {
-                        if Gc::ptr_eq(a, b) {
-                            return Err(SchemeError::new(format!("{who}: circular list")));
-                        }
-                    }
-                }
-            }
-            _ => return Err(wrong_type(who, "a proper list", list)),
-        }
-    }
+    walk_list(who, list, |_| n += 1)?;
+    Ok(n)
 }
 
 /// The items of a proper list (an error for improper or circular lists).
 pub fn list_items(who: &str, list: &Value) -> Result<Vec<Value>> {
     let mut items = Vec::new();
+    walk_list(who, list, |pair| items.push(pair.car()))?;
+    Ok(items)
+}
+
+/// Calls `visit` on each pair of a proper list, in order; an error for an improper list, and
+/// for a circular one (Floyd's check: a second cursor advances every other step).
+fn walk_list(who: &str, list: &Value, mut visit: impl FnMut(&Gc<Pair>)) -> Result<()> {
+    let mut n = 0usize;
     let mut slow = list.clone();
     let mut cur = list.clone();
     loop {
         match cur {
-            Value::Nil => return Ok(items),
+            Value::Nil => return Ok(()),
             Value::Pair(p) => {
-                items.push(p.car());
+                visit(&p);
+                n += 1;
                 cur = p.cdr();
-                // Floyd's cycle check: `slow` advances every other step.
-                if items.len() % 2 == 0 {
+                if n % 2 == 0 {
                     if let Value::Pair(s) = &slow {
                         let next = s.cdr();
                         slow = next;
