@@ -462,9 +462,8 @@ impl Heap {
             // What the last lazy sweep left is swept first, in steps that allocation pays for
             // as it pays for marking steps: one per step's bytes, not one per allocation (a
             // round of the latency workload met sixteen back to back, 4 ms in all), each of at
-            // most half the pause target: one often lands in the same round as a young cycle
-            // (steps of the whole target put 48 of the latency workload's 100,000 rounds
-            // past 150 us, half the target 1 or 2).
+            // most half the pause target: one often lands in the same stretch of the program
+            // as a young cycle, and the two together should stay near the target.
             let swept = !self.space.borrow().sweep_pending() || {
                 let allocated = self.bytes_allocated.get();
                 let pacer = self.pacer.get();

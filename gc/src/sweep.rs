@@ -21,11 +21,10 @@
 //! page first because structures are built bottom-up: a parent usually sits at a higher
 //! address than its children, and dropping it first brings their counts to zero before their
 //! page is reached (one pass over each page, where dropping everything before freeing
-//! anything walked each page twice). It lists
-//! no dead small object for the whole heap: step 1 only flags them and notes which pages hold
-//! any, and steps 2 and 3 find them again page by page (a list as long as a page at most,
-//! where a list of every dead object would cost 8 bytes per dead object, allocated inside the
-//! pause).
+//! anything walked each page twice). It lists no dead small object for the whole heap: step
+//! 1 only flags them and notes which pages hold any, and steps 2 and 3 find them again page
+//! by page (a list as long as a page at most, where a list of every dead object would cost 8
+//! bytes per dead object, allocated inside the pause).
 //! A lazy sweep (`lazy.rs`) runs the three steps one page at a time.
 //!
 //! Why freeing only at count zero makes lazy sweeping safe: the hazard of any lazy or
@@ -193,26 +192,7 @@ pub(crate) fn free_unnamed(
     pending: &mut Vec<Doomed>,
     outcome: &mut SweepOutcome,
 ) {
-    for entry in doomed.drain(..) {
-        let object = entry.header;
-        // SAFETY: still allocated: only this loop and `free_dead` free, once per object.
-        let header = unsafe { object.as_ref() };
-        debug_assert!(header.class().is_some(), "a large object listed in a page");
-        if header.handles() > 0 {
-            pending.push(entry);
-            continue;
-        }
-        if header.has(ZOMBIE) {
-            space.zombies -= 1;
-            // SAFETY: allocated, and the vtable matches the allocation.
-            space.zombie_bytes -= unsafe { Header::footprint(object) };
-        }
-        // SAFETY: a small object (listed from a page) lives in a page of this space.
-        let place = unsafe { space.locate(object) };
-        // SAFETY: dead, its value dropped (by this sweep or an earlier one), no handle names
-        // it, and in no list any more.
-        outcome.bytes_freed += unsafe { space.free(object, Some(place)) };
-    }
+    free_each(space, doomed, Some(pending), outcome);
 }
 
 /// Step 3: frees the dead objects of `doomed` that no handle names; keeps the others as
@@ -223,20 +203,33 @@ pub(crate) fn free_dead(
     outcome: &mut SweepOutcome,
 ) {
     space.note_peak();
+    free_each(space, doomed, None, outcome);
+}
+
+/// Frees each dead object of `doomed` that no handle names; one still named goes to
+/// `pending` when given, else becomes (or stays) a zombie.
+fn free_each(
+    space: &mut ObjectSpace,
+    doomed: &mut Vec<Doomed>,
+    mut pending: Option<&mut Vec<Doomed>>,
+    outcome: &mut SweepOutcome,
+) {
     for entry in doomed.drain(..) {
         let object = entry.header;
         // SAFETY: still allocated: only this loop frees, once per object.
         let header = unsafe { object.as_ref() };
-        // SAFETY (closure): an object with a size class lives in a page of this space.
-        let place = header.class().map(|_| unsafe { space.locate(object) });
         if header.handles() > 0 {
+            if let Some(pending) = pending.as_deref_mut() {
+                pending.push(entry);
+                continue;
+            }
             if !header.has(ZOMBIE) {
                 header.set(ZOMBIE);
                 space.zombies += 1;
                 // SAFETY: allocated, and the vtable matches the allocation.
                 space.zombie_bytes += unsafe { Header::footprint(object) };
             }
-            if place.is_none() {
+            if header.class().is_none() {
                 space.insert_large(object);
             }
             continue;
@@ -246,6 +239,8 @@ pub(crate) fn free_dead(
             // SAFETY: as above.
             space.zombie_bytes -= unsafe { Header::footprint(object) };
         }
+        // SAFETY (closure): an object with a size class lives in a page of this space.
+        let place = header.class().map(|_| unsafe { space.locate(object) });
         // SAFETY: dead (value dropped now or in an earlier sweep), no handle names it, and it
         // is in no list any more.
         outcome.bytes_freed += unsafe { space.free(object, place) };

@@ -257,8 +257,9 @@ impl Heap {
             .incremental
             .then(|| start + self.config.pause_target);
         // Whether to count and mark what the release left, or promote it as it stands.
+        // (Skips are only ever granted with incremental cycles off, below.)
         let skip = self.young_skips.get();
-        let examine = skip == 0 || self.config.incremental;
+        let examine = skip == 0;
         if !examine {
             self.young_skips.set(skip - 1);
         }

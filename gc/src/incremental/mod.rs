@@ -48,13 +48,12 @@ use crate::trace::TraceMode;
 use walk::{advance, walk_some};
 
 /// Bytes allocated between two steps: a thirty-second of the goal, between 256 bytes and
-/// 16 KiB, so that a small heap takes many steps per cycle too, and a large one steps short
-/// enough that two rarely fall in the same short stretch of the program (the work a step owes
-/// grows with the bytes since the last one; steps after 64 KiB each often took most of the
-/// pause target). Past the goal, an eighth of
-/// that: each step then works to its pause target, and steps come eight times as often, so
-/// that a program allocating faster than the marking catches up with stops that stay short
-/// (the program gets less time between them instead) before the one-stop fallback.
+/// 16 KiB, so that a small heap takes many steps per cycle too, and a large one takes short
+/// steps (the work a step owes grows with the bytes since the last one). Past the goal, an
+/// eighth of that: each step then works to its pause target, and steps come eight times as
+/// often, so that a program allocating faster than the marking catches up with stops that
+/// stay short (the program gets less time between them instead) before the one-stop
+/// fallback.
 pub(crate) fn step_bytes(goal: usize, past_goal: bool) -> usize {
     let bytes = (goal / 32).clamp(256, 16 << 10);
     if past_goal {

@@ -114,8 +114,8 @@ fn watch(heap: &Heap) -> CycleLog {
         notes.borrow_mut().push(CycleNote {
             trigger: cycle.trigger,
             freed: cycle.objects_freed,
-            unexamined: cycle.unexamined,
             released: cycle.objects_released,
+            unexamined: cycle.unexamined,
         })
     });
     log
