@@ -119,8 +119,8 @@ pub struct Heap {
     pub(crate) recorder: RefCell<Recorder>,
     pub(crate) weak: Rc<RefCell<WeakTable>>,
     pub(crate) observers: Observers,
-    /// The flags objects are born with: `OLD | MARKED` while an incremental cycle marks
-    /// (rule 8), else 0.
+    /// The flags objects are born with: `MARKED` while an incremental cycle marks (rule 8),
+    /// else 0 (`birth_flags` adds `OLD` for objects that skip the young generation).
     pub(crate) birth: Cell<u32>,
     /// The incremental cycle in progress (`incremental/`).
     pub(crate) marking: RefCell<Option<Box<Marking>>>,

@@ -320,8 +320,9 @@ impl Heap {
     /// A new object's flags. It joins the old generation at once (its header says so, and
     /// `register` counts it as old growth instead of listing it young) if it is large or
     /// finalizable (young cycles neither run finalizers nor sweep large objects), when the
-    /// young generation is off, and while the heap marks incrementally, when it is also born
-    /// marked (rule 8 of the crate docs: allocate black).
+    /// young generation is off. While the heap marks incrementally every object is also born
+    /// marked (rule 8 of the crate docs: allocate black); a young one still goes on the young
+    /// list, for the release of the young cycles that run meanwhile (rule 13).
     #[inline]
     fn birth_flags(&self, vtable: &'static VTable, class: Option<u8>) -> u32 {
         let birth = self.birth.get();
@@ -451,7 +452,20 @@ impl Heap {
     fn pace_incremental(&self, size: usize) -> bool {
         let torture = self.config.torture;
         if self.is_marking() {
-            self.incremental_step(torture);
+            // A young cycle (its release only: rule 13) when the nursery is full, and at
+            // every allocation in torture; a step when a step's bytes have been allocated
+            // since the last. When both are due, the step waits for the next allocation
+            // (the budget is then zero), so that the two stops do not add up; torture takes
+            // both.
+            if self.young_due(size).is_some() || (torture && !self.young.borrow().is_empty()) {
+                self.run_young_cycle();
+                if !torture {
+                    return false;
+                }
+            }
+            if torture || self.bytes_to_next_step() == 0 {
+                self.incremental_step(torture);
+            }
             return !self.is_marking();
         }
         let young = self.young_due(size);

@@ -119,9 +119,10 @@
 //! checked, while the object that held it loses its last outside handle before its own check
 //! (the trap, pinned by `the_trap_a_handle_cloned_out_of_the_heap_between_two_root_checks`).
 //!
-//! 8. **Allocate black.** From T0 to the end of marking, objects are born old and marked:
-//!    they are never counted or checked, and survive the cycle. *Test:*
-//!    `tests/incremental.rs` (`objects_born_during_a_cycle_survive_it`, and every other test there).
+//! 8. **Allocate black.** From T0 to the end of marking, objects are born marked: they are
+//!    never counted or checked, and survive the cycle unless a young cycle releases them
+//!    first (rule 13). *Test:* `tests/incremental.rs` (`objects_born_during_a_cycle_survive_it`,
+//!    and every other test there).
 //! 9. **A new handle greys its object.** While a heap of the thread marks, `Gc::clone` and
 //!    `WeakGc::upgrade` of a handle to an old, unmarked object mark it and queue it for
 //!    tracing (one predictable branch on a thread-local flag otherwise). *Tests:* `the_trap_*`,
@@ -138,11 +139,24 @@
 //!     `a_handle_stored_and_moved_out_again_within_a_cycle_keeps_its_object`.
 //! 12. **Nothing that existed at T0 is freed or unmarked before the end of marking.** The last
 //!     lazy sweep is finished before T0 (a sweep clears the marks of what it keeps), every
-//!     object is old from T0 (a young cycle runs first and what it leaves is promoted; young
-//!     cycles then wait), so no handle counted as internal vanishes with its holder. A whole
+//!     object is old from T0 (a young cycle runs first and what it leaves is promoted; the
+//!     young cycles that run later touch only what was born since: rule 13), so no handle
+//!     counted as internal vanishes with its holder. A whole
 //!     cycle (`collect()`, the heap limit, dropping the heap) abandons one in progress: every
 //!     mark and count is cleared first. *Tests:* `collect_during_an_incremental_cycle_is_exact`,
 //!     `user_code.rs` (`user_code_in_incremental_cycles`).
+//! 13. **During marking, a young cycle releases only what was born since T0.** Objects born
+//!     during marking go on the young list, marked; a young cycle then runs its release step
+//!     alone (no count, no mark: they are black already) and promotes what is left, marked.
+//!     The release's cascade stops at old objects: one may have existed at T0 and been
+//!     counted, and releasing it would drop handles that its targets' internal counts still
+//!     include, hiding their holders outside. A released newborn was never counted (counting
+//!     skips marked objects), never greyed (the barriers grey only old, unmarked objects) and
+//!     so never on the mark stack or the barriers' log: no count, log or stack of the cycle
+//!     names it once it is freed. So garbage made during a cycle is freed young, as between
+//!     cycles, instead of waiting for the next cycle's sweep. *Tests:*
+//!     `a_young_release_during_a_cycle_stops_at_old_objects`,
+//!     `garbage_born_during_a_cycle_is_released_before_its_end`.
 //!
 //! Why that is enough: a handle counted as internal stays where it was counted until its
 //! holder dies (not before the end, rule 12) or its cell is first written (which greys its

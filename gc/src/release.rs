@@ -87,6 +87,8 @@ pub(crate) struct OldBudget {
     looked: usize,
     /// The deadline has been seen to pass: nothing more this cycle.
     expired: bool,
+    /// An incremental cycle is marking: no old object may be released (rule 13).
+    marking: bool,
 }
 
 impl OldBudget {
@@ -101,6 +103,7 @@ impl OldBudget {
             deadline,
             looked: 0,
             expired: false,
+            marking: false,
         }
     }
 
@@ -148,6 +151,8 @@ impl Heap {
             .incremental
             .then(|| Instant::now() + self.config.pause_target / 2);
         let mut budget = OldBudget::for_cycle(young.len(), deadline);
+        // While an incremental cycle marks, old objects stay (rule 13).
+        budget.marking = self.is_marking();
         let mut released_late = 0;
         if !tracer.stack.is_empty() {
             let carried = Instant::now();
@@ -193,7 +198,7 @@ impl Heap {
         tracer.stack.retain(|&object| {
             // SAFETY: listed objects are allocated until the frees below.
             let header = unsafe { object.as_ref() };
-            header.has(OLD) && !header.has(DEAD)
+            header.has(OLD) && !header.has(DEAD) && !budget.marking
         });
         if released_late > 0 {
             self.free_released_late(young, outcome);
@@ -286,6 +291,12 @@ impl Heap {
             // allocated: they had a handle when listed, and released ones are freed only after
             // the walk.
             let header = unsafe { next.as_ref() };
+            if budget.marking && header.has(OLD) {
+                // It may have existed at the start and been counted: releasing it would drop
+                // handles its targets' internal counts still include (rules 12 and 13). It
+                // waits for a sweep.
+                continue;
+            }
             if releasable(header) {
                 self.release_one(next, tracer, outcome);
                 released.objects += 1;

@@ -177,9 +177,12 @@ impl Heap {
                     Some(limit) => limit.saturating_sub(self.bytes()),
                     None => usize::MAX,
                 };
-                let pacer = self.pacer.get();
-                let past_goal = pacer.due(self.paced.get(), 0);
-                limit.min(crate::incremental::step_bytes(pacer.next_goal(), past_goal))
+                // ...or the next young cycle (rule 13).
+                let nursery = match self.nursery.get() {
+                    0 => usize::MAX,
+                    nursery => nursery.saturating_sub(self.young_bytes.get()),
+                };
+                limit.min(self.bytes_to_next_step()).min(nursery)
             } else {
                 budget.min(self.pacer.get().room_to_start(self.paced.get()))
             };

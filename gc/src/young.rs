@@ -97,9 +97,12 @@ impl Heap {
     #[inline]
     pub(crate) fn young_due(&self, size: usize) -> Option<Trigger> {
         let nursery = self.nursery.get();
-        if nursery == 0 || self.is_marking() {
-            // (While an incremental cycle marks, objects are born old: young cycles wait.)
+        if nursery == 0 {
             return None;
+        }
+        if self.is_marking() {
+            // The cycle under way is the full one: only the nursery's size matters.
+            return (self.young_bytes.get() + size > nursery).then_some(Trigger::Young);
         }
         let room = self.pacer.get().room(self.paced.get());
         if self.young_bytes.get() + size <= nursery.min(room) {
@@ -204,13 +207,17 @@ impl Heap {
     /// later young cycle's release, if no cycle holds it). The internal counts a root
     /// discovery cut short left, and the release walk's "visited" flags, are cleared here.
     /// Returns the objects and bytes promoted: the whole list.
-    fn promote_unexamined(&self, young: &[NonNull<Header>]) -> (usize, usize) {
+    ///
+    /// While an incremental cycle marks, the young objects were born marked (black), and
+    /// keep the mark: the full cycle's sweep must keep them (rule 8).
+    pub(crate) fn promote_unexamined(&self, young: &[NonNull<Header>]) -> (usize, usize) {
+        let keep = if self.is_marking() { MARKED } else { 0 };
         let mut bytes = 0;
         for &object in young {
             // SAFETY: young objects are allocated (the release freed and removed its own).
             let header = unsafe { object.as_ref() };
             debug_assert!(!header.has(DEAD), "a dead object on the young list");
-            header.clear(MARKED);
+            header.clear(MARKED & !keep);
             header.reset_internal();
             header.set(OLD);
             // SAFETY: as above.
@@ -257,10 +264,13 @@ impl Heap {
             .incremental
             .then(|| start + self.config.pause_target);
         // Whether to count and mark what the release left, or promote it as it stands.
-        // (Skips are only ever granted with incremental cycles off, below.)
+        // (Skips are only ever granted with incremental cycles off, below.) While an
+        // incremental cycle marks, young objects were born marked, and the full cycle is the
+        // one that looks at them: the release is all (rule 13).
         let skip = self.young_skips.get();
-        let examine = skip == 0;
-        if !examine {
+        let marking = self.is_marking();
+        let examine = skip == 0 && !marking;
+        if skip > 0 {
             self.young_skips.set(skip - 1);
         }
         let traced = catch_unwind(AssertUnwindSafe(|| {
@@ -364,7 +374,15 @@ impl Heap {
         }
 
         self.phase.set(Phase::End);
-        self.size_nursery(nursery_bytes, pause.saturating_sub(released.carried_over));
+        if marking {
+            // (A release alone costs less per byte than a whole young cycle: it does not size
+            // the nursery of the cycles that follow the full one.)
+            if let Some(m) = self.marking.borrow_mut().as_mut() {
+                m.born_released += outcome.objects_freed;
+            }
+        } else {
+            self.size_nursery(nursery_bytes, pause.saturating_sub(released.carried_over));
+        }
         self.objects.set(self.objects.get() - outcome.objects_freed);
         // Promoted objects are old now: that is the old generation's growth pacing watches.
         self.paced

@@ -20,8 +20,10 @@ impl Heap {
         m.stops += 1;
         m.pause += pause;
         m.longest = m.longest.max(pause);
-        let born_bytes = (self.bytes_allocated.get() - m.bytes_allocated_at_start) as usize;
+        // Born during the cycle and not released by the young cycles that ran meanwhile.
+        let born_bytes = self.paced.get().saturating_sub(m.paced_at_start);
         let born = (self.allocations.get() - m.allocations_at_start) as usize;
+        let born = born.saturating_sub(m.born_released);
         let (heap_after, zombies, zombie_bytes) = {
             let space = self.space.borrow();
             (space.bytes(), space.zombies, space.zombie_bytes)

@@ -1,7 +1,7 @@
 //! Incremental full cycles: the stop-the-world cycle of `cycle.rs`, cut into a short start
 //! pause, bounded steps paid for by allocation, and a short final pause, with the barriers of
 //! `barrier.rs` keeping it sound while the program runs in between. The crate docs
-//! ("Incremental full cycles", rules 8 to 12) give the argument; this file is the machine.
+//! ("Incremental full cycles", rules 8 to 13) give the argument; this file is the machine.
 //!
 //! ```text
 //!  Idle --start--> Count --> Check --> Mark --finish--> (lazy sweep) --> Idle
@@ -12,8 +12,9 @@
 //! - **Start** (a pause): whatever the last lazy sweep left was swept beforehand in steps; a
 //!   young cycle runs if the nursery holds anything, and what it leaves is promoted, so every
 //!   object is old; the pools are drained (`gc_start`); the heap registers as marking (the
-//!   barriers switch on, and the cell epoch advances); from now on objects are born old and
-//!   marked (black), and young cycles wait.
+//!   barriers switch on, and the cell epoch advances); from now on objects are born marked
+//!   (black), and the young cycles that run meanwhile only release what was born since
+//!   (rule 13).
 //! - **Count**, **Check** (steps): the two passes of root discovery, page by page, over the
 //!   objects that are not marked; an object greyed or born meanwhile is skipped (its handles
 //!   then look held from outside: conservative). Checking pushes each root on the mark stack.
@@ -118,8 +119,12 @@ pub(crate) struct Marking {
     started: Instant,
     objects_at_start: usize,
     heap_before: usize,
-    bytes_allocated_at_start: u64,
     allocations_at_start: u64,
+    /// The old generation's bytes at the start: what it gains until the end was born during
+    /// the cycle and survives it (born old, or promoted by a young cycle).
+    paced_at_start: usize,
+    /// Objects born during the cycle that young cycles released before its end (rule 13).
+    pub(crate) born_released: usize,
     /// `bytes_allocated` at the last step.
     paid_until: u64,
     units_done: usize,
@@ -224,7 +229,7 @@ impl Heap {
         // (the young one just above among them) left its own.
         self.tracer.borrow_mut().marked_bytes = 0;
         let epoch = barrier::start_marking(self.id);
-        self.birth.set(OLD | MARKED);
+        self.birth.set(MARKED);
         let space = self.space.borrow();
         let marking = Marking {
             trigger,
@@ -241,8 +246,9 @@ impl Heap {
             started: start,
             objects_at_start: self.objects.get(),
             heap_before,
-            bytes_allocated_at_start: self.bytes_allocated.get(),
             allocations_at_start: self.allocations.get(),
+            paced_at_start: self.paced.get(),
+            born_released: 0,
             paid_until: self.bytes_allocated.get(),
             units_done: 0,
             roots: 0,
@@ -275,6 +281,17 @@ impl Heap {
         if let Err(payload) = result {
             resume_unwind(payload);
         }
+    }
+
+    /// Bytes the next step of the cycle in progress waits for: a step's worth after the
+    /// last one ([`step_bytes`]), less what was allocated since (zero: a step is due).
+    pub(crate) fn bytes_to_next_step(&self) -> usize {
+        let marking = self.marking.borrow();
+        let Some(m) = marking.as_ref() else { return 0 };
+        let pacer = self.pacer.get();
+        let step = step_bytes(pacer.next_goal(), pacer.due(self.paced.get(), 0)) as u64;
+        let since = self.bytes_allocated.get() - m.paid_until;
+        step.saturating_sub(since) as usize
     }
 
     /// Adds one stop to the cycle in progress.
@@ -438,6 +455,13 @@ impl Heap {
                 }
             }
         }
+        // What young cycles have not released of the objects born meanwhile is promoted, and
+        // keeps its birth mark (the heap still marks): the sweep keeps it (rule 8), and
+        // clears the mark.
+        let (_, promoted) = self.promote_unexamined(&self.young.borrow());
+        self.young.borrow_mut().clear();
+        self.young_bytes.set(0);
+        self.paced.set(self.paced.get() + promoted);
         self.phase.set(Phase::Sweep);
         barrier::stop_marking(self.id);
         self.birth.set(0);

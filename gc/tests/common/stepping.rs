@@ -34,6 +34,12 @@ pub fn torture_heap() -> Heap {
     )
 }
 
+/// A heap in incremental torture mode with a young generation: while a cycle marks, every
+/// allocation also runs a young cycle's release (rule 13) before its step.
+pub fn torture_young_heap() -> Heap {
+    Heap::with_config(Config::default().incremental(true).torture(true))
+}
+
 /// Counts the incremental cycles that start on `heap`.
 pub fn count_starts(heap: &Heap) -> Rc<Cell<u64>> {
     let started = Rc::new(Cell::new(0));
@@ -44,6 +50,28 @@ pub fn count_starts(heap: &Heap) -> Rc<Cell<u64>> {
         }
     });
     started
+}
+
+/// Counts the incremental cycles that finish on `heap` (their final pause).
+pub fn count_finishes(heap: &Heap) -> Rc<Cell<u64>> {
+    let finished = Rc::new(Cell::new(0));
+    let counter = finished.clone();
+    heap.on_pause(move |p| {
+        if p.kind == PauseKind::Finish {
+            counter.set(counter.get() + 1);
+        }
+    });
+    finished
+}
+
+/// [`finish_two_cycles`] for a heap with a young generation, whose young cycles count as
+/// cycles too: runs until two more incremental cycles have finished (`finished` comes from
+/// [`count_finishes`]).
+pub fn finish_two_full_cycles(heap: &Heap, finished: &Cell<u64>) {
+    let target = finished.get() + 2;
+    while finished.get() < target {
+        drop(heap.alloc::<Filler>([0; 12]));
+    }
 }
 
 /// Allocates filler until an incremental cycle has started, then `k` more (steps).
