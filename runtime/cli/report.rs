@@ -158,6 +158,12 @@ pub struct PausesByKind {
     pub full_max_us: f64,
     /// The longest sweep stop, microseconds.
     pub sweep_max_us: f64,
+    /// The 99th percentile of the young stops, microseconds.
+    pub young_p99_us: f64,
+    /// The 99th percentile of the full-cycle stops, microseconds.
+    pub full_p99_us: f64,
+    /// The 99th percentile of the sweep stops, microseconds.
+    pub sweep_p99_us: f64,
 }
 
 /// p50, p99, p99.9 and max of `rounds`, in microseconds.
@@ -221,6 +227,9 @@ impl BenchReport {
                 young_max_us: micros(kinds.young_max),
                 full_max_us: micros(kinds.full_max),
                 sweep_max_us: micros(kinds.sweep_max),
+                young_p99_us: micros(kinds.young_p99),
+                full_p99_us: micros(kinds.full_p99),
+                sweep_p99_us: micros(kinds.sweep_p99),
             },
             stop_p50_us: micros(gc.stop_quantile(0.50)),
             stop_p99_us: micros(gc.stop_quantile(0.99)),
@@ -319,6 +328,15 @@ impl BenchReport {
                 pause(self.stop_p50_us),
                 pause(self.stop_p99_us),
                 pause(self.stop_max_us)
+            ),
+        );
+        row(
+            "p99 young/full/sweep",
+            format!(
+                "{} / {} / {}",
+                pause(kinds.young_p99_us),
+                pause(kinds.full_p99_us),
+                pause(kinds.sweep_p99_us)
             ),
         );
         row(

@@ -84,6 +84,12 @@ pub struct PauseCounts {
     pub full_max: Duration,
     /// The longest sweep stop.
     pub sweep_max: Duration,
+    /// The 99th percentile of the young stops (nearest rank; zero when none).
+    pub young_p99: Duration,
+    /// The 99th percentile of the full-cycle stops.
+    pub full_p99: Duration,
+    /// The 99th percentile of the sweep stops.
+    pub sweep_p99: Duration,
 }
 
 /// Every cycle and every pause of a run, with the heap's peak size.
@@ -131,21 +137,27 @@ impl GcSummary {
     /// The stops by kind.
     pub fn pause_counts(&self) -> PauseCounts {
         let mut counts = PauseCounts::default();
+        let (mut young, mut full, mut sweep) = (Vec::new(), Vec::new(), Vec::new());
         for pause in &self.pauses {
-            let (count, max) = match pause.kind {
-                PauseKind::Young => (&mut counts.young, Some(&mut counts.young_max)),
+            let (count, max, all) = match pause.kind {
+                PauseKind::Young => (&mut counts.young, &mut counts.young_max, &mut young),
                 // An incremental cycle's start, steps and final pause are full-cycle stops.
                 PauseKind::Full | PauseKind::Start | PauseKind::Step | PauseKind::Finish => {
-                    (&mut counts.full, Some(&mut counts.full_max))
+                    (&mut counts.full, &mut counts.full_max, &mut full)
                 }
-                PauseKind::Sweep => (&mut counts.sweep, Some(&mut counts.sweep_max)),
-                _ => (&mut counts.other, None),
+                PauseKind::Sweep => (&mut counts.sweep, &mut counts.sweep_max, &mut sweep),
+                _ => {
+                    counts.other += 1;
+                    continue;
+                }
             };
             *count += 1;
-            if let Some(max) = max {
-                *max = (*max).max(pause.duration);
-            }
+            *max = (*max).max(pause.duration);
+            all.push(pause.duration);
         }
+        counts.young_p99 = nearest_rank(young, 0.99);
+        counts.full_p99 = nearest_rank(full, 0.99);
+        counts.sweep_p99 = nearest_rank(sweep, 0.99);
         counts
     }
 
@@ -369,6 +381,11 @@ mod tests {
         let us = Duration::from_micros;
         assert_eq!(
             (counts.young_max, counts.full_max, counts.sweep_max),
+            (us(30), us(900), us(10))
+        );
+        // Nearest rank over each kind's own stops: with two stops, p99 is the longer one.
+        assert_eq!(
+            (counts.young_p99, counts.full_p99, counts.sweep_p99),
             (us(30), us(900), us(10))
         );
         assert_eq!(s.pause_count(), 5);
