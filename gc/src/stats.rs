@@ -81,10 +81,10 @@ pub struct CycleStats {
     /// judge.
     pub outrun: bool,
     /// A young cycle that promoted what its release left without counting and marking it:
-    /// with incremental cycles off, once a young cycle's mark has found (almost) no garbage
-    /// cycles among those objects, the next seven promote them as they stand, and the eighth
-    /// looks again (see the gc crate's young-generation docs). An outrun young cycle is
-    /// unexamined too.
+    /// once a young cycle's mark has found (almost) no garbage cycles among those objects,
+    /// the next seven promote them as they stand, and the eighth looks again (see the gc
+    /// crate's young-generation docs). An outrun young cycle is unexamined too, and so is one
+    /// that runs while an incremental cycle marks (its objects were born marked: rule 13).
     pub unexamined: bool,
     /// Finishing the previous cycle's lazy sweep (the pages no allocation had swept yet)
     /// before anything is counted.

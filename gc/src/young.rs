@@ -29,17 +29,16 @@
 //! Counting and marking is what makes a survivor cost more than a released object: two
 //! traces each. When the survivors are structures caught half built (a tree under
 //! construction, held by the builder's locals), the mark keeps them all and proves nothing.
-//! So with incremental cycles off, a young cycle whose mark freed (almost) no garbage cycles,
-//! under one in 32 of the objects it examined, lets the next seven young cycles promote what
-//! their release leaves as it stands (`CycleStats::unexamined`), and the eighth looks again.
-//! Promoting proves nothing dead, so it is sound by construction; a garbage cycle promoted so
-//! waits for a full cycle, and a program that makes them keeps every young cycle examined.
-//! With incremental cycles on, young cycles always look: their nursery is small (sized by the
-//! pause target), and promoting unexamined there left more old garbage to full cycles than
-//! it saved.
+//! So a young cycle whose mark freed (almost) no garbage cycles, under one in 32 of the
+//! objects it examined, lets the next seven young cycles promote what their release leaves as
+//! it stands (`CycleStats::unexamined`), and the eighth looks again. Promoting proves nothing
+//! dead, so it is sound by construction; a garbage cycle promoted so waits for a full cycle,
+//! and a program that makes them keeps every young cycle examined.
 //!
 //! With incremental cycles on, a young cycle is bounded twice over: the nursery is sized so
-//! that a cycle takes about half the pause target (from the last cycle's time per byte), and
+//! that a cycle takes about half the pause target (from the last examined cycle's time per
+//! byte: a cycle that only releases costs less per byte, and sized on one, the nursery would
+//! grow past what the next examined cycle can do in time), and
 //! a cycle that still reaches the pause target (a program that suddenly keeps everything it
 //! allocates: the nursery was sized on garbage, which costs less per byte than survivors)
 //! stops marking there and promotes every young object as it stands (`outrun`). Promoting
@@ -263,10 +262,9 @@ impl Heap {
             .config
             .incremental
             .then(|| start + self.config.pause_target);
-        // Whether to count and mark what the release left, or promote it as it stands.
-        // (Skips are only ever granted with incremental cycles off, below.) While an
-        // incremental cycle marks, young objects were born marked, and the full cycle is the
-        // one that looks at them: the release is all (rule 13).
+        // Whether to count and mark what the release left, or promote it as it stands. While
+        // an incremental cycle marks, young objects were born marked, and the full cycle is
+        // the one that looks at them: the release is all (rule 13).
         let skip = self.young_skips.get();
         let marking = self.is_marking();
         let examine = skip == 0 && !marking;
@@ -368,19 +366,19 @@ impl Heap {
         }
         let sweep_time = sweep_start.elapsed();
         let pause = start.elapsed();
-        if examine && !outrun && !self.config.incremental {
+        if examine && !outrun {
             let cycles_freed = outcome.objects_freed - released_objects;
             self.young_skips.set(skips_after(examined, cycles_freed));
         }
 
         self.phase.set(Phase::End);
         if marking {
-            // (A release alone costs less per byte than a whole young cycle: it does not size
-            // the nursery of the cycles that follow the full one.)
             if let Some(m) = self.marking.borrow_mut().as_mut() {
                 m.born_released += outcome.objects_freed;
             }
-        } else {
+        }
+        if examine {
+            // (Only a whole young cycle sizes the nursery: see the module docs.)
             self.size_nursery(nursery_bytes, pause.saturating_sub(released.carried_over));
         }
         self.objects.set(self.objects.get() - outcome.objects_freed);
@@ -445,5 +443,38 @@ impl Heap {
             resume_unwind(payload);
         }
         stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Config, Heap};
+
+    /// A cycle that only releases and promotes costs less per byte than a whole one: sized on
+    /// it, the nursery would outgrow what the next examined cycle does within its target.
+    #[test]
+    fn only_examined_young_cycles_size_the_nursery() {
+        let heap = Heap::with_config(
+            Config::default()
+                .incremental(true)
+                .torture(false)
+                .min_heap_bytes(256 << 20),
+        );
+        let mut kept = Vec::new();
+        let mut cycle = |skips: u8| {
+            heap.nursery.set(200 << 10);
+            heap.young_skips.set(skips);
+            kept.extend((0..2000u64).map(|i| heap.alloc([i; 4])));
+            let stats = heap.run_young_cycle();
+            assert_eq!(stats.unexamined, skips > 0);
+            heap.nursery.get()
+        };
+        assert_eq!(cycle(3), 200 << 10, "an unexamined cycle sized the nursery");
+        assert_ne!(
+            cycle(0),
+            200 << 10,
+            "an examined cycle left the nursery as it was"
+        );
+        assert!(kept.iter().zip(0..).all(|(v, i)| v[0] == i % 2000));
     }
 }

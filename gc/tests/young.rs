@@ -326,8 +326,13 @@ fn young_cycle_with(
 }
 
 #[test]
-fn with_incremental_cycles_off_young_cycles_that_find_no_garbage_cycles_skip_seven_marks() {
-    let heap = skipping_heap(false);
+fn young_cycles_that_find_no_garbage_cycles_skip_seven_marks() {
+    for incremental in [false, true] {
+        young_cycles_skip_seven_marks(skipping_heap(incremental));
+    }
+}
+
+fn young_cycles_skip_seven_marks(heap: Heap) {
     let mut kept = Vec::new();
     let examined: Vec<bool> = (0..17)
         .map(|_| young_cycle_with(&heap, &mut kept, 200, 0))
@@ -378,14 +383,4 @@ fn an_unexamined_young_cycle_promotes_garbage_cycles_for_a_full_cycle_to_free() 
     heap.collect();
     assert_eq!(heap.stats().objects, kept.len());
     assert!(kept.iter().enumerate().all(|(i, n)| n.value == i as u64));
-}
-
-#[test]
-fn with_incremental_cycles_on_every_young_cycle_in_time_is_examined() {
-    let heap = skipping_heap(true);
-    let mut kept = Vec::new();
-    for _ in 0..10 {
-        assert!(young_cycle_with(&heap, &mut kept, 200, 0));
-    }
-    heap.verify();
 }
