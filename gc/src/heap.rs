@@ -99,6 +99,9 @@ pub struct Heap {
     pub(crate) nursery: Cell<usize>,
     /// Young cycles left that promote without counting and marking (`young.rs`).
     pub(crate) young_skips: Cell<u8>,
+    /// How many entries at the front of the young list a young cycle's release walk left
+    /// unreached (`young.rs`): the next walk takes them first, so that none starves.
+    pub(crate) young_backlog: Cell<usize>,
     /// Scratch lists of the release step (`release.rs`): targets to look at, and the
     /// released objects to free.
     pub(crate) release_stack: RefCell<Vec<NonNull<Header>>>,
@@ -181,6 +184,7 @@ impl Heap {
             young_bytes: Cell::new(0),
             nursery: Cell::new(nursery),
             young_skips: Cell::new(0),
+            young_backlog: Cell::new(0),
             release_stack: RefCell::new(Vec::new()),
             released: RefCell::new(Vec::new()),
             allocations: Cell::new(0),

@@ -72,6 +72,9 @@ pub(crate) struct Released {
     /// Time spent on what earlier young cycles left over (old objects past their budget):
     /// not this nursery's work, so the nursery's sizing leaves it out.
     pub(crate) carried_over: std::time::Duration,
+    /// Entries at the front of the list the walk did not reach before its deadline (the
+    /// oldest): they stay young for the next cycle.
+    pub(crate) unvisited: usize,
 }
 
 /// How many old objects one young cycle's release may free: as many as the young list holds
@@ -135,10 +138,15 @@ impl Heap {
     /// Releases every object of `young` that no handle names, and the old objects that
     /// frees in turn (see the module docs); removes the released ones from `young`. The
     /// heap's phase must be `Sweep`.
+    ///
+    /// With a `walk_deadline`, the walk stops there (the clock is read every
+    /// [`OldBudget::CLOCK_EVERY`] entries): the entries it did not reach, the oldest, stay at
+    /// the front of `young`, untouched, and [`Released::unvisited`] says how many.
     pub(crate) fn release_unnamed(
         &self,
         young: &mut Vec<NonNull<Header>>,
         outcome: &mut SweepOutcome,
+        walk_deadline: Option<Instant>,
     ) -> Released {
         let mut tracer = Tracer::new(self.id);
         // What an earlier young cycle's release left over (old objects past its budget) comes
@@ -165,7 +173,17 @@ impl Heap {
         // zero (an object newer than what held it: a tree built top-down) the worklist
         // releases it too; it is freed after the walk. Root discovery clears the flag.
         let mut kept = young.len();
+        // Entries `young[..unvisited]` are not reached yet.
+        let mut unvisited = 0;
         for i in (0..young.len()).rev() {
+            if let Some(deadline) = walk_deadline {
+                let walked = young.len() - 1 - i;
+                if walked > 0 && walked % OldBudget::CLOCK_EVERY == 0 && Instant::now() >= deadline
+                {
+                    unvisited = i + 1;
+                    break;
+                }
+            }
             if let Some(ahead) = i.checked_sub(DISTANCE) {
                 prefetch_read(young[ahead].as_ptr());
             }
@@ -191,7 +209,8 @@ impl Heap {
                     self.release_listed(&mut tracer, &mut old, &mut released, &mut budget, outcome);
             }
         }
-        young.drain(..kept);
+        // Entries between the unvisited ones and the kept ones were freed.
+        young.drain(unvisited..kept);
         // Past the budget, old objects stay listed for the next young cycle; young entries
         // (visited and kept) and anything already released (listed twice) are dropped, before
         // the released ones are freed below.
@@ -201,8 +220,9 @@ impl Heap {
             header.has(OLD) && !header.has(DEAD) && !budget.marking
         });
         if released_late > 0 {
-            self.free_released_late(young, outcome);
+            unvisited = self.free_released_late(young, unvisited, outcome);
         }
+        released.unvisited = unvisited;
         for object in old.drain(..) {
             // SAFETY: released old objects are small, dead, unnamed, and listed once here (a
             // second listing found them dead); no other list of the heap holds them.
@@ -310,21 +330,35 @@ impl Heap {
         young
     }
 
-    /// Frees the kept entries of `young` the worklist released after the walk had passed
-    /// them, and drops their entries.
+    /// Frees the entries of `young` the worklist released (kept entries the walk had passed,
+    /// and, while an incremental cycle marks or when the walk stopped at its deadline,
+    /// entries it had not reached yet), and drops their entries. Returns how many of the
+    /// first `unvisited` entries are left.
     #[cold]
     #[inline(never)]
-    fn free_released_late(&self, young: &mut Vec<NonNull<Header>>, outcome: &mut SweepOutcome) {
+    fn free_released_late(
+        &self,
+        young: &mut Vec<NonNull<Header>>,
+        unvisited: usize,
+        outcome: &mut SweepOutcome,
+    ) -> usize {
+        let mut index = 0;
+        let mut left = unvisited;
         young.retain(|&object| {
-            // SAFETY: kept entries are allocated until freed here, once each.
+            index += 1;
+            // SAFETY: listed entries are allocated until freed here, once each.
             if !unsafe { object.as_ref() }.has(DEAD) {
                 return true;
+            }
+            if index <= unvisited {
+                left -= 1;
             }
             // SAFETY: released (dead, handles dropped, count zero for good), young, and its
             // only list entry is being removed.
             outcome.bytes_freed += unsafe { self.free_released(object) };
             false
         });
+        left
     }
 
     /// Frees a released object's slot; returns its bytes.

@@ -78,7 +78,8 @@ pub struct CycleStats {
     /// half before the steps had finished, and the rest of the marking was done in one stop.
     /// A young cycle (incremental cycles on): its mark reached the pause target, and every
     /// young object it had not proven dead was promoted as it stood, for a full cycle to
-    /// judge.
+    /// judge; or its release walk reached half the pause target, and the objects it had not
+    /// reached stayed young for the next young cycle, while those it had kept were promoted.
     pub outrun: bool,
     /// A young cycle that promoted what its release left without counting and marking it:
     /// once a young cycle's mark has found (almost) no garbage cycles among those objects,

@@ -43,7 +43,10 @@
 //! allocates: the nursery was sized on garbage, which costs less per byte than survivors)
 //! stops marking there and promotes every young object as it stands (`outrun`). Promoting
 //! proves nothing dead, so it frees nothing a whole mark would keep; its garbage waits for a
-//! full cycle.
+//! full cycle. The release walk itself stops at half the pause target (a sizing that lags
+//! behind the program, a slow machine): the entries it has not reached, the oldest, stay
+//! young for the next cycle, what it kept is promoted, and the nursery shrinks towards what
+//! it walked.
 //!
 //! Young cycles do not drain the pools (Go's users already complain that pools empty too
 //! often) and do not run finalizers. Garbage cycles through old objects wait for a full
@@ -243,12 +246,26 @@ impl Heap {
         let heap_before = self.space.borrow().bytes();
         let nursery_bytes = self.young_bytes.get();
         let mut young = std::mem::take(&mut *self.young.borrow_mut());
+        // What the last walk did not reach goes to the back, where this walk starts: each walk
+        // makes progress on the oldest entries (the list may have changed since: a full cycle
+        // empties it, so the count is a bound).
+        let backlog = self.young_backlog.replace(0).min(young.len());
+        young.rotate_left(backlog);
 
         // Release what no handle names (dead trees, mostly) before tracing anything.
         self.phase.set(Phase::Sweep);
         let release_start = Instant::now();
         let mut outcome = SweepOutcome::default();
-        let released = self.release_unnamed(&mut young, &mut outcome);
+        // With incremental cycles on, the walk stops at half the pause target: what it has
+        // not reached (the oldest entries) stays young for the next cycle, and what it kept
+        // is promoted as it stands (see `outrun`).
+        let walk_deadline = self
+            .config
+            .incremental
+            .then(|| start + self.config.pause_target / 2);
+        let released = self.release_unnamed(&mut young, &mut outcome, walk_deadline);
+        let unvisited: Vec<NonNull<Header>> = young.drain(..released.unvisited).collect();
+        let cut = !unvisited.is_empty();
         // Destructors the release ran may have allocated, and stored the new objects in live
         // ones: they are young, and must be counted and marked with the rest (an object the
         // mark reaches but the list misses would be promoted while still on the young list,
@@ -267,14 +284,14 @@ impl Heap {
         // the one that looks at them: the release is all (rule 13).
         let skip = self.young_skips.get();
         let marking = self.is_marking();
-        let examine = skip == 0 && !marking;
+        let examine = skip == 0 && !marking && !cut;
         if skip > 0 {
             self.young_skips.set(skip - 1);
         }
         let traced = catch_unwind(AssertUnwindSafe(|| {
             if !examine {
                 let (objects, bytes) = self.promote_unexamined(&young);
-                return (0, objects, bytes, Duration::ZERO, Duration::ZERO, false);
+                return (0, objects, bytes, Duration::ZERO, Duration::ZERO, cut);
             }
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 // The release alone took the time: nothing is counted or marked.
@@ -355,11 +372,13 @@ impl Heap {
             let mut space = self.space.borrow_mut();
             free_dead(&mut space, &mut deferred, &mut outcome);
         }
-        // Every survivor is old now: the young list holds only what destructors allocated
-        // meanwhile (the emptied buffer is kept for the next cycle).
+        // Every survivor is old now: the young list holds only what the walk did not reach
+        // and what destructors allocated meanwhile (the emptied buffer is kept for the next
+        // cycle).
         {
             let mut young = young;
             young.clear();
+            young.extend_from_slice(&unvisited);
             let mut list = self.young.borrow_mut();
             let later = std::mem::replace(&mut *list, young);
             list.extend(later);
@@ -380,6 +399,18 @@ impl Heap {
         if examine {
             // (Only a whole young cycle sizes the nursery: see the module docs.)
             self.size_nursery(nursery_bytes, pause.saturating_sub(released.carried_over));
+        } else if cut {
+            self.young_backlog.set(unvisited.len());
+            // The walk reached its deadline: the nursery shrinks towards what it walked.
+            let left: usize = unvisited
+                .iter()
+                // SAFETY: young objects are allocated.
+                .map(|&o| unsafe { Header::footprint(o) })
+                .sum();
+            self.size_nursery(
+                nursery_bytes.saturating_sub(left),
+                release.saturating_sub(released.carried_over),
+            );
         }
         self.objects.set(self.objects.get() - outcome.objects_freed);
         // Promoted objects are old now: that is the old generation's growth pacing watches.
@@ -458,7 +489,9 @@ mod tests {
             Config::default()
                 .incremental(true)
                 .torture(false)
-                .min_heap_bytes(256 << 20),
+                .min_heap_bytes(256 << 20)
+                // (No deadline cuts a cycle short, however slow the build.)
+                .pause_target(std::time::Duration::from_secs(1)),
         );
         let mut kept = Vec::new();
         let mut cycle = |skips: u8| {

@@ -247,6 +247,45 @@ fn a_destructor_panic_in_a_young_sweep_is_resumed_after_the_sweep() {
     assert_eq!(heap.stats().zombies, 0);
 }
 
+/// With incremental cycles on, a young cycle's release walk stops at half the pause target:
+/// the oldest entries, which it has not reached, stay young (unreleased, unpromoted) for the
+/// next cycle, so a nursery sized too large for the machine's speed still makes a short stop.
+#[test]
+fn a_young_release_out_of_time_leaves_the_oldest_entries_young() {
+    let heap = Heap::with_config(
+        Config::default()
+            .incremental(true)
+            .torture(false)
+            .min_heap_bytes(64 << 20)
+            .young_bytes(64 << 10)
+            .pause_target(std::time::Duration::ZERO),
+    );
+    let kept: Vec<Gc<Node>> = (0..100).map(|i| node(&heap, i)).collect();
+    // Garbage older than the filler: the walk, newest first, does not get to it.
+    for i in 0..300 {
+        drop(node(&heap, 1000 + i));
+    }
+    let objects = heap.stats().objects;
+    let (cycle, filler) = run_young_cycle_with_filler(&heap);
+    assert!(cycle.outrun, "{cycle}");
+    assert!(
+        cycle.objects_released < filler + 300,
+        "the walk went through all {} entries: {cycle}",
+        filler + 300
+    );
+    // Nothing the walk did not reach was freed: the old garbage is all there.
+    assert!(heap.stats().objects >= objects - filler.min(cycle.objects_released));
+    heap.verify();
+    // Later cycles reach the rest; every kept node is intact, and a full cycle leaves just them.
+    for _ in 0..20 {
+        run_young_cycle(&heap);
+        heap.verify();
+    }
+    heap.collect();
+    assert_eq!(heap.stats().objects, kept.len());
+    assert!(kept.iter().zip(0..).all(|(n, i)| n.value == i));
+}
+
 /// With incremental cycles on, a young cycle's mark gives up at the pause target and promotes
 /// every young object as it stands (`outrun`): nothing is freed that a whole mark would keep,
 /// and the young garbage cycle it had no time to prove dead waits for a full cycle. (A whole
