@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 
 use super::code::{Code, LambdaId, Node, NodeId};
+use super::loops::Inlined;
 
 /// A variable: the scope (a lambda of the code store, procedure or `let` frame) and its slot.
 pub type VarKey = (LambdaId, u16);
@@ -34,8 +35,12 @@ pub struct Analysis {
 /// The variables of the tree under `root` that must live in cells, and those stored to
 /// more than once.
 ///
+/// The procedures of the `inlined` loops run in the frame around them: their variables are
+/// that frame's, not captured by it.
+///
 /// Walks with an explicit stack: long `let*` and `cond` chains make deep trees.
-pub fn analyse(code: &Code, root: NodeId) -> Analysis {
+pub fn analyse(code: &Code, root: NodeId, inlined: &Inlined) -> Analysis {
+    let inlined: HashSet<LambdaId> = inlined.iter().filter_map(|h| code.loop_proc(*h)).collect();
     let mut assigned = HashSet::new();
     let mut set = HashSet::new();
     let mut reassigned = HashSet::new();
@@ -107,9 +112,10 @@ pub fn analyse(code: &Code, root: NodeId) -> Analysis {
             }
             Node::If { test, then, alt } => visit(&mut work, &[*test, *then, *alt]),
             Node::Lambda(lambda) => {
-                work.push(Work::Exit(true));
+                let new_func = !inlined.contains(lambda);
+                work.push(Work::Exit(new_func));
                 work.push(Work::Visit(code.lambda(*lambda).body));
-                work.push(Work::Enter(*lambda, true));
+                work.push(Work::Enter(*lambda, new_func));
             }
             Node::Seq(ids) | Node::And(ids) | Node::Or(ids) => visit(&mut work, ids),
             Node::Call { parts: ids, .. } | Node::PrimCall { args: ids, .. } => {

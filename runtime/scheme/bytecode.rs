@@ -83,6 +83,9 @@ pub enum Op {
     /// A named `let`'s procedure calling itself in tail position on the `n` topmost values:
     /// they become its parameters and its code starts again (the running closure stays).
     TailSelf(u16),
+    /// An inlined loop's next iteration (see [`loops`](super::loops)): pop the `n` topmost
+    /// values into slots `slot..slot + n` and continue at the target, the loop's head.
+    Loop { slot: u16, n: u16, target: Pc },
     /// Call global `id` on the `n` topmost values.
     CallGlobal(u32, u16),
     /// The same in tail position.

@@ -11,7 +11,7 @@
 //! sequences) are followed with a loop; other recursion is bounded by the reader's nesting
 //! limit.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::analysis::{analyse, VarKey};
 use super::bytecode::{Op, Pc, Program, Proto, Src};
@@ -19,6 +19,7 @@ use super::code::{Code, LambdaId, Node, NodeId};
 use super::error::{Pos, Result, SchemeError};
 use super::fastops::FastOp;
 use super::globals::Globals;
+use super::loops::{inlined_loops, Inlined, LoopHead};
 use super::value::Value;
 
 /// A frame of the tree in effect: a procedure's or a `let`'s.
@@ -68,6 +69,11 @@ pub(super) struct Gen<'a> {
     pub(super) boxed: HashSet<VarKey>,
     /// Variables stored to more than once (see `analysis`).
     pub(super) reassigned: HashSet<VarKey>,
+    /// The named-`let` loops run in their enclosing frame (see [`loops`](super::loops)),
+    /// by holder.
+    pub(super) inlined: Inlined,
+    /// The heads of the inlined loops being generated, by holder.
+    pub(super) loop_heads: HashMap<LambdaId, LoopHead>,
     pub(super) scopes: Vec<Scope>,
     pub(super) funcs: Vec<Func>,
     pub(super) pos: Pos,
@@ -82,13 +88,16 @@ pub fn generate(
     root: NodeId,
     pos: Pos,
 ) -> Result<u32> {
-    let analysis = analyse(code, root);
+    let inlined = inlined_loops(code, root);
+    let analysis = analyse(code, root, &inlined);
     let mut gen = Gen {
         code,
         globals,
         prog,
         boxed: analysis.boxed,
         reassigned: analysis.reassigned,
+        inlined,
+        loop_heads: HashMap::new(),
         scopes: Vec::new(),
         funcs: vec![Func {
             lambda: None,

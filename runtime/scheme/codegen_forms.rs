@@ -6,6 +6,7 @@ use super::code::{LambdaId, Node, NodeId};
 use super::codegen::{internal, Gen};
 use super::error::{Pos, Result, SchemeError};
 use super::fastops::FastOp;
+use super::loops::{loop_call, LoopHead};
 use super::primitives::Primitive;
 use super::value::Value;
 
@@ -13,6 +14,12 @@ impl Gen<'_> {
     /// A procedure call (a tail call when `tail`, followed by its `Return`).
     pub(super) fn call(&mut self, parts: &[NodeId], pos: Pos, tail: bool) -> Result<()> {
         let (head, args) = parts.split_first().ok_or_else(|| internal("empty call"))?;
+        if let Some(l) = loop_call(self.code, parts).filter(|(h, _)| self.inlined.contains(h)) {
+            return self.inline_loop(l, args, pos, tail);
+        }
+        if let Some(head) = self.loop_head(*head) {
+            return self.loop_jump(head, args, pos);
+        }
         let argc =
             u16::try_from(args.len()).map_err(|_| SchemeError::at(pos, "too many arguments"))?;
         let global = match self.code.node(*head) {
@@ -82,6 +89,18 @@ impl Gen<'_> {
             self.emit(Op::Return);
         }
         Ok(())
+    }
+
+    /// The head of the inlined loop whose variable `head` is, if it is one.
+    fn loop_head(&self, head: NodeId) -> Option<LoopHead> {
+        let Node::Local {
+            depth, index: 0, ..
+        } = self.code.node(head)
+        else {
+            return None;
+        };
+        let at = self.scopes.len().checked_sub(1 + usize::from(*depth))?;
+        self.loop_heads.get(&self.scopes[at].lambda).copied()
     }
 
     /// Whether `head` is the variable of the named `let` whose procedure is being generated,

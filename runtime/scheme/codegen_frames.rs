@@ -10,6 +10,17 @@ use super::error::Result;
 impl Gen<'_> {
     /// Enters a `let` frame whose `given` first variables are on the stack.
     pub(super) fn enter_let(&mut self, lambda: LambdaId, given: usize) -> Result<()> {
+        let offset = self.enter_scope(lambda)?;
+        for i in (0..given as u16).rev() {
+            self.emit(Op::SetLocal(offset + i));
+        }
+        let size = self.code.lambda(lambda).frame_size;
+        self.clear_and_box(lambda, offset, given, size)
+    }
+
+    /// Gives the frame of `lambda` (a `let`'s, or an inlined loop's) a range of slots of the
+    /// running procedure's frame, with no code; returns its first slot.
+    pub(super) fn enter_scope(&mut self, lambda: LambdaId) -> Result<u16> {
         let size = self.code.lambda(lambda).frame_size;
         let func = self.func();
         let offset = func.next_slot;
@@ -23,9 +34,20 @@ impl Gen<'_> {
             func,
             offset,
         });
-        for i in (0..given as u16).rev() {
-            self.emit(Op::SetLocal(offset + i));
-        }
+        Ok(offset)
+    }
+
+    /// Marks the `size - given` last slots of a frame entered at `offset` as holding no
+    /// value yet, and puts its boxed variables in cells.
+    pub(super) fn clear_and_box(
+        &mut self,
+        lambda: LambdaId,
+        offset: u16,
+        given: usize,
+        size: usize,
+    ) -> Result<()> {
+        let end =
+            u16::try_from(usize::from(offset) + size).map_err(|_| internal("frame too large"))?;
         if (given as u16) < end - offset {
             self.emit(Op::Clear(offset + given as u16, end));
         }

@@ -464,6 +464,16 @@ impl<'a> Machine<'a> {
                     self.reenter(usize::from(argc), usize::from(shape.frame_size));
                     pc = shape.entry;
                 }
+                Op::Loop { slot, n, target } => {
+                    sync!();
+                    self.ctx.budget.tick()?;
+                    let base = self.bp + usize::from(slot);
+                    for k in (0..usize::from(n)).rev() {
+                        let v = self.pop();
+                        self.stack[base + k] = v;
+                    }
+                    pc = target;
+                }
                 Op::Fast2(f, id, a, b) => {
                     if self.globals.is_builtin(id) {
                         if let (Some(x), Some(y)) = (self.int_src(a), self.int_src(b)) {

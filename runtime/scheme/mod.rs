@@ -19,7 +19,8 @@
 //!   variables get fixed slots of its frame on the machine's value stack, closures are flat
 //!   (they copy what they capture), and only a `set!` variable, or a captured variable that
 //!   gets its value by a store, has a heap cell (shared by the frame, the closures and the
-//!   continuations' copies of the frame);
+//!   continuations' copies of the frame); `loops` runs a named `let` or `do` whose name is
+//!   only called in tail position of its own body in the frame around it, as a jump;
 //! - [`machine`] (and `apply`, `control`, [`fastops`], `fixnums`, `slot_ops`): the bytecode
 //!   machine, with an explicit call stack (proper tail calls, bounded depth, constant
 //!   native stack), primitives called on a slice of the value stack, and inline paths for
@@ -62,6 +63,7 @@ pub mod expand;
 pub mod fastops;
 mod fixnums;
 pub mod globals;
+mod loops;
 pub mod machine;
 mod macro_use;
 pub mod macros;
