@@ -103,6 +103,13 @@ pub enum Op {
     Fast2(FastOp, u32, Src, Src),
     /// The same as the test of an `if` (see `FastBranch`).
     FastBranch2(FastOp, u32, Src, Src, Pc),
+    /// A two-argument fixnum `Fast` call with one operand computed onto the top of the
+    /// stack (its `Side`) and the other in place (see [`operands`](super::operands)):
+    /// inline when both are fixnums, the result replacing the top; otherwise the operands
+    /// are put in order and it is a `Fast`.
+    FastTop(FastOp, u32, Src, Side),
+    /// The same as the test of an `if` (see `FastBranch`).
+    FastBranchTop(FastOp, u32, Src, Side, Pc),
     /// `(vector-ref x k)` or `(string-ref x k)` whose `x` is a parameter (of this procedure
     /// or captured) and `k` an in-place operand: inline while global `id` holds its
     /// primitive and the case applies, otherwise the operands are pushed and it is a
@@ -186,6 +193,15 @@ pub enum Src {
     /// A captured value of the running closure that always holds a value (a parameter of
     /// an enclosing procedure or `let`), never a cell.
     Free(u16),
+}
+
+/// Which operand of a `FastTop` or `FastBranchTop` is the computed one, on the stack.
+#[derive(Clone, Copy)]
+pub enum Side {
+    /// The first.
+    Left,
+    /// The second.
+    Right,
 }
 
 /// A compiled procedure: where its code starts and what a call must set up.
@@ -304,7 +320,9 @@ impl Program {
         if let (Op::JumpIfFalse(_), Some(before)) =
             (self.ops[at as usize], (at as usize).checked_sub(1))
         {
-            if let Op::FastBranch(.., t) | Op::FastBranch2(.., t) = &mut self.ops[before] {
+            if let Op::FastBranch(.., t) | Op::FastBranch2(.., t) | Op::FastBranchTop(.., t) =
+                &mut self.ops[before]
+            {
                 *t = target;
             }
         }

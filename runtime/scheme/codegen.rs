@@ -14,7 +14,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::analysis::{analyse, VarKey};
-use super::bytecode::{Op, Pc, Program, Proto, Src};
+use super::bytecode::{Op, Pc, Program, Proto};
 use super::code::{Code, LambdaId, Node, NodeId};
 use super::error::{Pos, Result, SchemeError};
 use super::fastops::FastOp;
@@ -259,6 +259,12 @@ impl Gen<'_> {
                             self.emit(Op::FastBranch2(op, *g, a, b, 0));
                             return Ok(());
                         }
+                        if let Some((src, side, computed)) = self.top_operand(op, args)? {
+                            self.expr(computed, false)?;
+                            self.pos = *pos;
+                            self.emit(Op::FastBranchTop(op, *g, src, side, 0));
+                            return Ok(());
+                        }
                         for a in args {
                             self.expr(*a, false)?;
                         }
@@ -270,45 +276,6 @@ impl Gen<'_> {
             }
         }
         self.expr(id, false)
-    }
-
-    /// The two arguments of a fixnum operation as in-place operands, if both can be.
-    pub(super) fn sources(&mut self, op: FastOp, args: &[NodeId]) -> Result<Option<(Src, Src)>> {
-        let [a, b] = args else {
-            return Ok(None);
-        };
-        if !op.is_int2() {
-            return Ok(None);
-        }
-        Ok(self.source(*a)?.zip(self.source(*b)?))
-    }
-
-    /// Whether variable `index` of the scope `depth` levels out is a parameter (of a
-    /// procedure or a `let`): it holds a value from the frame's start.
-    fn is_param(&self, depth: u16, index: u16) -> bool {
-        let at = self.scopes.len().checked_sub(1 + usize::from(depth));
-        let Some(scope) = at.map(|at| &self.scopes[at]) else {
-            return false;
-        };
-        let l = self.code.lambda(scope.lambda);
-        usize::from(index) < l.required + usize::from(l.rest)
-    }
-
-    /// A parameter (never unassigned, never a cell), of this procedure or captured, or a
-    /// small integer constant.
-    pub(super) fn source(&mut self, id: NodeId) -> Result<Option<Src>> {
-        Ok(match self.code.node(id) {
-            Node::Const(Value::Int(i)) => i16::try_from(*i).ok().map(Src::Small),
-            Node::Local { depth, index, .. } => {
-                let is_param = self.is_param(*depth, *index);
-                match self.place(*depth, *index)? {
-                    (Place::Slot(s), false) if is_param => Some(Src::Local(s)),
-                    (Place::Free(i), false) if is_param => Some(Src::Free(i)),
-                    _ => None,
-                }
-            }
-            _ => None,
-        })
     }
 
     /// Generates `id` for its effect only.

@@ -45,6 +45,15 @@ impl Gen<'_> {
                     self.emit(Op::Fast2(op, g, a, b))
                 }
                 None => {
+                    if let Some((src, side, computed)) = self.top_operand(op, args)? {
+                        self.expr(computed, false)?;
+                        self.pos = pos;
+                        self.emit(Op::FastTop(op, g, src, side));
+                        if tail {
+                            self.emit(Op::Return);
+                        }
+                        return Ok(());
+                    }
                     let inline = self.slot_call(op, g, args)?;
                     for a in args {
                         self.expr(*a, false)?;

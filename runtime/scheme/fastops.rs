@@ -6,7 +6,6 @@
 //! arguments (a flonum, a non-pair, an overflow) it calls the primitive itself, so results
 //! and error messages are exactly the primitive's.
 
-use super::bytecode::Src;
 use super::ctx::Ctx;
 use super::error::Result;
 use super::machine::Machine;
@@ -31,6 +30,8 @@ pub enum FastOp {
     IsZero,
     /// `(+ a b)`
     Add,
+    /// `(+ a b c)` (inline on three fixnums, summed left to right as the primitive does)
+    Add3,
     /// `(- a b)`
     Sub,
     /// `(* a b)`
@@ -72,6 +73,7 @@ impl FastOp {
             ("eq?" | "eqv?", 2) => FastOp::Eqv,
             ("zero?", 1) => FastOp::IsZero,
             ("+", 2) => FastOp::Add,
+            ("+", 3) => FastOp::Add3,
             ("-", 2) => FastOp::Sub,
             ("*", 2) => FastOp::Mul,
             ("=", 2) => FastOp::NumEq,
@@ -139,7 +141,7 @@ impl FastOp {
             | FastOp::IsZero
             | FastOp::StringLength
             | FastOp::CharToInteger => 1,
-            FastOp::VectorSet => 3,
+            FastOp::VectorSet | FastOp::Add3 => 3,
             _ => 2,
         }
     }
@@ -180,6 +182,7 @@ impl FastOp {
             FastOp::Car
                 | FastOp::Cdr
                 | FastOp::Add
+                | FastOp::Add3
                 | FastOp::Sub
                 | FastOp::Mul
                 | FastOp::VectorRef
@@ -239,6 +242,12 @@ impl FastOp {
                 _ => return None,
             },
             FastOp::Add => int2().and_then(|(a, b)| a.checked_add(b)).map(Value::Int)?,
+            FastOp::Add3 => match args {
+                [Value::Int(a), Value::Int(b), Value::Int(c)] => {
+                    Value::Int(a.checked_add(*b)?.checked_add(*c)?)
+                }
+                _ => return None,
+            },
             FastOp::Sub => int2().and_then(|(a, b)| a.checked_sub(b)).map(Value::Int)?,
             FastOp::Mul => int2().and_then(|(a, b)| a.checked_mul(b)).map(Value::Int)?,
             FastOp::NumEq => int2().map(|(a, b)| Value::Bool(a == b))?,
@@ -336,6 +345,18 @@ impl Machine<'_> {
                 true
             }
             FastOp::Add => int2_in_place(stack, |a, b| a.checked_add(b).map(Value::Int)),
+            FastOp::Add3 => {
+                let n = stack.len();
+                let [.., Value::Int(a), Value::Int(b), Value::Int(c)] = stack[..] else {
+                    return false;
+                };
+                let Some(sum) = a.checked_add(b).and_then(|s| s.checked_add(c)) else {
+                    return false;
+                };
+                stack[n - 3] = Value::Int(sum);
+                stack.truncate(n - 2);
+                true
+            }
             FastOp::Sub => int2_in_place(stack, |a, b| a.checked_sub(b).map(Value::Int)),
             FastOp::Mul => int2_in_place(stack, |a, b| a.checked_mul(b).map(Value::Int)),
             FastOp::NumEq => int2_in_place(stack, |a, b| Some(Value::Bool(a == b))),
@@ -423,34 +444,6 @@ impl Machine<'_> {
         let at = self.stack.len() - argc;
         let g = self.global(id)?;
         self.call(g, argc, at, false)
-    }
-
-    /// An in-place operand as a fixnum, if it is one.
-    #[inline(always)]
-    pub(super) fn int_src(&self, s: Src) -> Option<i64> {
-        match s {
-            Src::Small(i) => Some(i64::from(i)),
-            Src::Local(slot) => match self.stack[self.bp + usize::from(slot)] {
-                Value::Int(i) => Some(i),
-                _ => None,
-            },
-            Src::Free(i) => match self.closure.as_ref()?.free.get(usize::from(i))? {
-                Value::Int(i) => Some(*i),
-                _ => None,
-            },
-        }
-    }
-
-    /// Pushes an in-place operand (an error only for a captured value the running closure
-    /// lacks, which the code generator never asks for).
-    pub(super) fn push_src(&mut self, s: Src) -> Result<()> {
-        let v = match s {
-            Src::Small(i) => Value::Int(i64::from(i)),
-            Src::Local(slot) => self.stack[self.bp + usize::from(slot)].clone(),
-            Src::Free(i) => self.free(i)?.clone(),
-        };
-        self.stack.push(v);
-        Ok(())
     }
 }
 

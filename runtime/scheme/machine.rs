@@ -492,6 +492,35 @@ impl<'a> Machine<'a> {
                         resync!();
                     }
                 }
+                Op::FastTop(f, id, src, side) => {
+                    let v = self.top_ints(id, src, side).and_then(|(x, y)| f.int2(x, y));
+                    if let (Some(v), Some(top)) = (v, self.stack.last_mut()) {
+                        *top = v;
+                        continue;
+                    }
+                    sync!();
+                    self.top_call(f, id, src, side)?;
+                    resync!();
+                }
+                Op::FastBranchTop(f, id, src, side, t) => {
+                    let yes = self
+                        .top_ints(id, src, side)
+                        .and_then(|(x, y)| f.int_test(x, y));
+                    if let Some(yes) = yes {
+                        self.stack.pop();
+                        pc = if yes { pc + 1 } else { t };
+                        continue;
+                    }
+                    sync!();
+                    self.top_in_order(src, side)?;
+                    match self.fast_test(f, id) {
+                        Some(yes) => pc = if yes { pc + 1 } else { t },
+                        None => {
+                            self.fast_call(f, id)?;
+                            resync!();
+                        }
+                    }
+                }
                 Op::FastRef(f, id, a, b) => {
                     if let Some(v) = self.fast_ref(f, id, a, b) {
                         self.stack.push(v);

@@ -69,6 +69,7 @@ mod macro_use;
 pub mod macros;
 pub mod names;
 pub mod objects;
+mod operands;
 mod place_ops;
 pub mod primitives;
 pub mod printer;

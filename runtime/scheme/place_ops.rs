@@ -56,16 +56,6 @@ impl Gen<'_> {
 
 /// The machine's side.
 impl Machine<'_> {
-    /// An in-place operand that is a variable, borrowed.
-    #[inline(always)]
-    fn src_ref(&self, s: Src) -> Option<&Value> {
-        match s {
-            Src::Local(slot) => self.stack.get(self.bp + usize::from(slot)),
-            Src::Free(i) => self.closure.as_ref()?.free.get(usize::from(i)),
-            Src::Small(_) => None,
-        }
-    }
-
     /// A `FastRef`'s inline case: the element, when global `id` holds its primitive and
     /// the operands are a vector (for `string-ref`, a string whose characters up to the
     /// index are ASCII) and an index in range.

@@ -1,6 +1,6 @@
-//! `car`, `cdr` and the one-argument predicates applied to a parameter, read in place:
-//! `(car x)` pushes the car without first pushing `x`, `(if (null? x) ...)` branches
-//! without pushing anything.
+//! `car`, `cdr`, `string-length` and the one-argument predicates applied to a parameter,
+//! read in place: `(car x)` pushes the car without first pushing `x`, `(if (null? x) ...)`
+//! branches without pushing anything.
 //!
 //! Like [`fixnums`](super::fixnums), each becomes one instruction placed before the general
 //! code of the same call (`LocalRaw` and `Fast` or `FastBranch`), which it skips when its
@@ -19,7 +19,12 @@ use super::value::Value;
 fn is_slot_value(op: FastOp) -> bool {
     matches!(
         op,
-        FastOp::Car | FastOp::Cdr | FastOp::IsNull | FastOp::IsPair | FastOp::Not
+        FastOp::Car
+            | FastOp::Cdr
+            | FastOp::IsNull
+            | FastOp::IsPair
+            | FastOp::Not
+            | FastOp::StringLength
     )
 }
 
@@ -99,6 +104,8 @@ impl Machine<'_> {
             (FastOp::IsNull, v) => Value::Bool(matches!(v, Value::Nil)),
             (FastOp::IsPair, v) => Value::Bool(matches!(v, Value::Pair(_))),
             (FastOp::Not, v) => Value::Bool(matches!(v, Value::Bool(false))),
+            (FastOp::StringLength, Value::AStr(s)) => Value::Int(s.len() as i64),
+            (FastOp::StringLength, Value::MStr(s)) => Value::Int(s.char_count() as i64),
             _ => return false,
         };
         self.stack.push(result);
