@@ -120,6 +120,12 @@ pub enum Op {
     /// `(vector-set! x k v)` likewise, `v` a literal: constant `n`, pushed only when the
     /// inline case does not apply.
     FastSetK(u32, Src, Src, u32),
+    /// A `FastSet` whose value is not used, always followed by a `Pop`: the inline case
+    /// pops the new value into the vector and skips that `Pop`; otherwise it runs as a
+    /// `FastSet`, whose value the `Pop` drops.
+    FastSetDrop(u32, Src, Src),
+    /// The same for a `FastSetK`.
+    FastSetKDrop(u32, Src, Src, u32),
     /// The test of an `if` comparing two parameters as fixnums, before the test's general
     /// code (see [`fixnums`](super::fixnums)): while globals `id` and `id2` hold their
     /// primitives and both values are fixnums, skip the next `skip` instructions (the

@@ -287,6 +287,15 @@ impl Gen<'_> {
             Node::Const(_) => Ok(()),
             _ => {
                 self.expr(id, false)?;
+                // A `vector-set!` whose value was the last thing pushed need not push it:
+                // every jump to the end of the expression lands on the `Pop`, which only
+                // the vector-set!'s own inline case skips.
+                let last = self.prog.ops.len() - 1;
+                match self.prog.ops[last] {
+                    Op::FastSet(g, a, b) => self.prog.ops[last] = Op::FastSetDrop(g, a, b),
+                    Op::FastSetK(g, a, b, n) => self.prog.ops[last] = Op::FastSetKDrop(g, a, b, n),
+                    _ => {}
+                }
                 self.emit(Op::Pop);
                 Ok(())
             }

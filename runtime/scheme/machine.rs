@@ -548,6 +548,25 @@ impl<'a> Machine<'a> {
                     self.place_call(FastOp::VectorSet, id, a, b, true)?;
                     resync!();
                 }
+                Op::FastSetDrop(id, a, b) => {
+                    if self.fast_set_drop(id, a, b) {
+                        pc += 1;
+                        continue;
+                    }
+                    sync!();
+                    self.place_call(FastOp::VectorSet, id, a, b, true)?;
+                    resync!();
+                }
+                Op::FastSetKDrop(id, a, b, n) => {
+                    if self.fast_set_k_drop(id, a, b, &prog.consts[n as usize]) {
+                        pc += 1;
+                        continue;
+                    }
+                    sync!();
+                    self.stack.push(prog.consts[n as usize].clone());
+                    self.place_call(FastOp::VectorSet, id, a, b, true)?;
+                    resync!();
+                }
                 Op::Fast(f, id) => {
                     if !self.fast(f, id) {
                         sync!();

@@ -14,7 +14,7 @@ use super::codegen::Gen;
 use super::error::{Result, SchemeError};
 use super::fastops::{ascii_at, FastOp};
 use super::machine::Machine;
-use super::value::Value;
+use super::value::{Slot, Value};
 
 impl Gen<'_> {
     /// Emits a `FastRef` or `FastSet` for the call of `op` (global `g`) on `args` when its
@@ -103,24 +103,54 @@ impl Machine<'_> {
         true
     }
 
+    /// A `FastSetDrop`'s inline case: a `FastSet` whose value nobody wants, which pops the
+    /// new value into the vector and pushes nothing.
+    #[inline(never)]
+    pub(super) fn fast_set_drop(&mut self, id: u32, a: Src, b: Src) -> bool {
+        let Some(x) = self.stack.pop() else {
+            return false;
+        };
+        match self.element(id, a, b) {
+            Some(slot) => {
+                slot.set(x);
+                true
+            }
+            None => {
+                self.stack.push(x);
+                false
+            }
+        }
+    }
+
+    /// A `FastSetKDrop`'s inline case, `x` its constant: stores it, pushes nothing.
+    #[inline(never)]
+    pub(super) fn fast_set_k_drop(&mut self, id: u32, a: Src, b: Src, x: &Value) -> bool {
+        self.store(id, a, b, x)
+    }
+
     /// Stores `x` when global `id` holds `vector-set!` and the operands are a vector and an
     /// index in range.
     #[inline(always)]
     fn store(&self, id: u32, a: Src, b: Src, x: &Value) -> bool {
-        if !self.globals.is_builtin(id) {
-            return false;
-        }
-        let Some(k) = self.int_src(b).and_then(|i| usize::try_from(i).ok()) else {
-            return false;
-        };
-        let Some(Value::Vector(v)) = self.src_ref(a) else {
-            return false;
-        };
-        let Some(slot) = v.get(k) else {
+        let Some(slot) = self.element(id, a, b) else {
             return false;
         };
         slot.set(x.clone());
         true
+    }
+
+    /// The element `vector-set!` would store to, when global `id` holds it and the operands
+    /// are a vector and an index in range.
+    #[inline(always)]
+    fn element(&self, id: u32, a: Src, b: Src) -> Option<&Slot> {
+        if !self.globals.is_builtin(id) {
+            return None;
+        }
+        let k = usize::try_from(self.int_src(b)?).ok()?;
+        let Some(Value::Vector(v)) = self.src_ref(a) else {
+            return None;
+        };
+        v.get(k)
     }
 
     /// The general code of a `FastRef` or (`set`) `FastSet` whose inline case did not
@@ -144,5 +174,23 @@ impl Machine<'_> {
             return Ok(());
         }
         self.fast_call(f, id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scheme::bytecode::Op;
+    use crate::scheme::{Interpreter, Options};
+
+    #[test]
+    fn vector_set_in_effect_position_pushes_no_value() {
+        let mut i = Interpreter::new(Options::default(), Box::new(std::io::sink()));
+        let src = "(define (f v i x) (vector-set! v i x) (vector-set! v i #f) (vector-set! v i x))";
+        i.run_source(src).unwrap();
+        let count = |test: fn(&Op) -> bool| i.prog.ops.iter().filter(|op| test(op)).count();
+        assert_eq!(count(|op| matches!(op, Op::FastSetDrop(..))), 1);
+        assert_eq!(count(|op| matches!(op, Op::FastSetKDrop(..))), 1);
+        // The last one is the procedure's value.
+        assert_eq!(count(|op| matches!(op, Op::FastSet(..))), 1);
     }
 }
