@@ -4,8 +4,9 @@
 //! whose calls go through the machine like any other.
 
 use super::error::{bail, Result, SchemeError};
+use super::frames::{Frame, Into, MapState, Ret};
 use super::gc::Gc;
-use super::machine::{Frame, Into, Machine, MapState, Ret};
+use super::machine::Machine;
 use super::primitives::{list_count, list_items, records, wrong_type, PrimKind};
 use super::printer::repr;
 use super::value::{Closure, Shape, Value};
@@ -344,4 +345,101 @@ impl Machine<'_> {
 /// The length of a proper list; `None` for circular or improper lists.
 fn list_length(list: &Value) -> Option<usize> {
     list_count("", list).ok()
+}
+
+/// The machine's calls from its instructions.
+impl Machine<'_> {
+    /// `Call`/`TailCall`: calls the value below the `argc` topmost values on them.
+    #[inline(always)]
+    pub(super) fn call_at(&mut self, argc: u16, tail: bool) -> Result<()> {
+        self.ctx.budget.tick()?;
+        let argc = usize::from(argc);
+        let at = self.stack.len() - argc - 1;
+        let f = self.stack[at].clone();
+        self.call(f, argc, at, tail)
+    }
+
+    /// `CallGlobal`/`TailCallGlobal`: calls global `id` on the `argc` topmost values.
+    #[inline(always)]
+    pub(super) fn call_global(&mut self, id: u32, argc: u16, tail: bool) -> Result<()> {
+        self.ctx.budget.tick()?;
+        let argc = usize::from(argc);
+        let at = self.stack.len() - argc;
+        // The global is read in place: no copy of the value, one of the closure, none when
+        // the procedure calls itself.
+        if let Value::Closure(c) = self.globals.get(id) {
+            if self.closure.as_ref().is_some_and(|r| Gc::ptr_eq(r, c)) {
+                let shape = c.shape;
+                return self.enter_self(shape, argc, at, tail);
+            }
+            let c = c.clone();
+            self.enter(c, argc, at, Ret::Code, tail)
+        } else {
+            let f = self.global(id)?;
+            self.call(f, argc, at, tail)
+        }
+    }
+
+    /// Calls `f` on the `argc` topmost values, `at` being where the call's values start:
+    /// the common cases (a plain primitive, a closure) without going through `invoke`.
+    #[inline(always)]
+    pub(super) fn call(&mut self, f: Value, argc: usize, at: usize, tail: bool) -> Result<()> {
+        match f {
+            Value::Primitive(p) => {
+                if let (PrimKind::Fn(fun), true) = (&p.kind, p.accepts(argc)) {
+                    let sp = self.stack.len();
+                    let v = fun(self.ctx, &self.stack[sp - argc..])?;
+                    self.stack.truncate(at);
+                    self.stack.push(v);
+                    return Ok(());
+                }
+                if let Some((v, ret)) =
+                    self.invoke(Value::Primitive(p), argc, at, Ret::Code, tail)?
+                {
+                    self.finish(v, ret)?;
+                }
+                Ok(())
+            }
+            Value::Closure(c) => self.enter(c, argc, at, Ret::Code, tail),
+            f => {
+                if let Some((v, ret)) = self.invoke(f, argc, at, Ret::Code, tail)? {
+                    self.finish(v, ret)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn global(&self, id: u32) -> Result<Value> {
+        match self.globals.get(id) {
+            Value::Undefined => bail!("unbound variable: {}", self.globals.name(id)),
+            v => Ok(v.clone()),
+        }
+    }
+
+    /// Delivers the value of a finished call.
+    pub(super) fn finish(&mut self, mut v: Value, mut ret: Ret) -> Result<()> {
+        loop {
+            match ret {
+                Ret::Code => {
+                    self.stack.push(v);
+                    return Ok(());
+                }
+                Ret::Map(mut state) => {
+                    if state.collect {
+                        state.acc.push(v);
+                    }
+                    match self.map_step(state)? {
+                        Some((next, r)) => (v, ret) = (next, r),
+                        None => return Ok(()),
+                    }
+                }
+                Ret::K(k) => match self.resume(*k, v)? {
+                    Some((next, r)) => (v, ret) = (next, r),
+                    None => return Ok(()),
+                },
+            }
+        }
+    }
 }

@@ -22,8 +22,9 @@ use super::apply::Done;
 use super::bytecode::Pc;
 use super::control::{boxed, Handler, Kont, Point, Search};
 use super::error::Result;
+use super::frames::{Frame, MapState, Ret};
 use super::gc::{Gc, Trace, Tracer};
-use super::machine::{Frame, Machine, MapState, Ret};
+use super::machine::Machine;
 use super::objects::Object;
 use super::value::{Closure, Value};
 

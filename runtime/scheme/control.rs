@@ -13,8 +13,9 @@ use super::apply::Done;
 use super::bytecode::Pc;
 use super::continuations::{Rewind, Wind};
 use super::error::{bail, Result, SchemeError};
+use super::frames::Ret;
 use super::gc::{Gc, GcCell};
-use super::machine::{Machine, Ret};
+use super::machine::Machine;
 use super::objects::Object;
 use super::primitives::{
     assoc as assoc_prim, error_object, member as member_prim, uncaught, wrong_type, PrimKind,

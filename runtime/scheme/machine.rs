@@ -5,75 +5,24 @@
 //! million tail calls runs in constant space. The call stack has a configurable limit: deep
 //! non-tail recursion ends with a "stack depth exceeded" error instead of exhausting memory.
 //!
+//! The instructions that call ([`apply`](super::apply)) and what a pending call records
+//! ([`frames`](super::frames)) have files of their own.
+//!
 //! Everything the machine holds between instructions (the value stack of `Value`s, the
 //! closures of pending calls) is `Gc` handles in Rust vectors, hence roots; a collection may
 //! run at any allocation and needs nothing from the machine.
 
 use super::bytecode::{Op, Pc, Program};
 use super::continuations::Wind;
-use super::control::{Handler, Kont};
+use super::control::Handler;
 use super::ctx::Ctx;
 use super::error::{bail, Result, SchemeError};
 use super::fastops::FastOp;
+use super::frames::{Frame, Ret};
 use super::gc::Gc;
 use super::globals::Globals;
 use super::primitives::PrimKind;
 use super::value::{Closure, Slot, Value};
-
-/// What to do with the value a call produces. `Clone` because a continuation copies the
-/// pending calls.
-#[derive(Clone)]
-pub(super) enum Ret {
-    /// Push it and go on with the caller's code.
-    Code,
-    /// Feed it to a `map`, `for-each`, `vector-map` or `vector-for-each` in progress.
-    Map(Box<MapState>),
-    /// Hand it to a control primitive waiting for it.
-    K(Box<Kont>),
-}
-
-/// The state of a `map`, `for-each`, `vector-map` or `vector-for-each`.
-#[derive(Clone)]
-pub(super) struct MapState {
-    pub(super) func: Value,
-    pub(super) lists: Vec<Value>,
-    pub(super) acc: Vec<Value>,
-    pub(super) remaining: usize,
-    pub(super) collect: bool,
-    pub(super) vector: Into,
-    pub(super) ret: Ret,
-}
-
-/// What a collecting map builds from its results.
-#[derive(Clone, Copy)]
-pub(super) enum Into {
-    /// A list (`map`).
-    List,
-    /// A vector (`vector-map`).
-    Vector,
-    /// A string (`string-map`).
-    String,
-}
-
-/// A pending call: what the caller was doing.
-#[derive(Clone)]
-pub(super) struct Frame {
-    /// The caller's next instruction (the call is the one before).
-    pub(super) pc: Pc,
-    /// The stack length to cut back to when the call returns.
-    pub(super) ret_sp: usize,
-    /// The caller's frame base.
-    pub(super) bp: usize,
-    /// The caller's closure (`None` at top level, or when `same`).
-    pub(super) closure: Option<Gc<Closure>>,
-    /// The caller runs the callee's closure (a procedure calling itself): the running
-    /// closure's handle stands for it, so such a call neither clones nor drops a handle.
-    /// Only the frame of the running activation can be `same`; a tail call to another
-    /// closure first stores the running closure here (see `enter`).
-    pub(super) same: bool,
-    /// What the value is for.
-    pub(super) ret: Ret,
-}
 
 /// The most frames a backtrace shows.
 const BACKTRACE_FRAMES: usize = 8;
@@ -641,100 +590,6 @@ impl<'a> Machine<'a> {
                     let v = self.stack[self.bp + usize::from(s)].clone();
                     give_back!(v);
                 }
-            }
-        }
-    }
-
-    /// `Call`/`TailCall`: calls the value below the `argc` topmost values on them.
-    #[inline(always)]
-    fn call_at(&mut self, argc: u16, tail: bool) -> Result<()> {
-        self.ctx.budget.tick()?;
-        let argc = usize::from(argc);
-        let at = self.stack.len() - argc - 1;
-        let f = self.stack[at].clone();
-        self.call(f, argc, at, tail)
-    }
-
-    /// `CallGlobal`/`TailCallGlobal`: calls global `id` on the `argc` topmost values.
-    #[inline(always)]
-    fn call_global(&mut self, id: u32, argc: u16, tail: bool) -> Result<()> {
-        self.ctx.budget.tick()?;
-        let argc = usize::from(argc);
-        let at = self.stack.len() - argc;
-        // The global is read in place: no copy of the value, one of the closure, none when
-        // the procedure calls itself.
-        if let Value::Closure(c) = self.globals.get(id) {
-            if self.closure.as_ref().is_some_and(|r| Gc::ptr_eq(r, c)) {
-                let shape = c.shape;
-                return self.enter_self(shape, argc, at, tail);
-            }
-            let c = c.clone();
-            self.enter(c, argc, at, Ret::Code, tail)
-        } else {
-            let f = self.global(id)?;
-            self.call(f, argc, at, tail)
-        }
-    }
-
-    /// Calls `f` on the `argc` topmost values, `at` being where the call's values start:
-    /// the common cases (a plain primitive, a closure) without going through `invoke`.
-    #[inline(always)]
-    pub(super) fn call(&mut self, f: Value, argc: usize, at: usize, tail: bool) -> Result<()> {
-        match f {
-            Value::Primitive(p) => {
-                if let (PrimKind::Fn(fun), true) = (&p.kind, p.accepts(argc)) {
-                    let sp = self.stack.len();
-                    let v = fun(self.ctx, &self.stack[sp - argc..])?;
-                    self.stack.truncate(at);
-                    self.stack.push(v);
-                    return Ok(());
-                }
-                if let Some((v, ret)) =
-                    self.invoke(Value::Primitive(p), argc, at, Ret::Code, tail)?
-                {
-                    self.finish(v, ret)?;
-                }
-                Ok(())
-            }
-            Value::Closure(c) => self.enter(c, argc, at, Ret::Code, tail),
-            f => {
-                if let Some((v, ret)) = self.invoke(f, argc, at, Ret::Code, tail)? {
-                    self.finish(v, ret)?;
-                }
-                Ok(())
-            }
-        }
-    }
-
-    #[inline(always)]
-    pub(super) fn global(&self, id: u32) -> Result<Value> {
-        match self.globals.get(id) {
-            Value::Undefined => bail!("unbound variable: {}", self.globals.name(id)),
-            v => Ok(v.clone()),
-        }
-    }
-
-    /// Delivers the value of a finished call.
-    pub(super) fn finish(&mut self, mut v: Value, mut ret: Ret) -> Result<()> {
-        loop {
-            match ret {
-                Ret::Code => {
-                    self.stack.push(v);
-                    return Ok(());
-                }
-                Ret::Map(mut state) => {
-                    if state.collect {
-                        state.acc.push(v);
-                    }
-                    match self.map_step(state)? {
-                        Some((next, r)) => (v, ret) = (next, r),
-                        None => return Ok(()),
-                    }
-                }
-                Ret::K(k) => match self.resume(*k, v)? {
-                    Some((next, r)) => (v, ret) = (next, r),
-                    None => return Ok(()),
-                },
             }
         }
     }

@@ -62,6 +62,7 @@ pub mod error;
 pub mod expand;
 pub mod fastops;
 mod fixnums;
+mod frames;
 pub mod globals;
 mod loops;
 pub mod machine;

@@ -5,7 +5,8 @@
 use super::apply::Done;
 use super::control::Kont;
 use super::error::{bail, Result};
-use super::machine::{Machine, Ret};
+use super::frames::Ret;
+use super::machine::Machine;
 use super::objects::{Object, Promise};
 use super::value::Value;
 
