@@ -3,6 +3,7 @@
 //! procedures themselves (`apply`, `map`, `for-each`, `vector-map`, `vector-for-each`),
 //! whose calls go through the machine like any other.
 
+use super::bytecode::Pc;
 use super::error::{bail, Result, SchemeError};
 use super::frames::{Frame, Into, MapState, Ret};
 use super::gc::Gc;
@@ -215,6 +216,25 @@ impl Machine<'_> {
         self.fill_frame(frame_end);
         self.pc = proto.entry;
         Ok(())
+    }
+
+    /// A `TailSelfGlobal`: when global `id` holds the running closure, its next run on the
+    /// `argc` topmost values, which replace its frame; returns where its code starts, or
+    /// `None` for the general tail call.
+    #[inline(always)]
+    pub(super) fn self_again(&mut self, id: u32, argc: u16) -> Result<Option<Pc>> {
+        let (Value::Closure(g), Some(running)) = (self.globals.get(id), &self.closure) else {
+            return Ok(None);
+        };
+        if !Gc::ptr_eq(g, running) {
+            return Ok(None);
+        }
+        let shape = running.shape;
+        self.ctx.budget.tick()?;
+        let at = self.stack.len() - usize::from(argc);
+        self.stack.drain(self.bp..at);
+        self.fill_frame(self.bp + usize::from(shape.frame_size));
+        Ok(Some(shape.entry))
     }
 
     /// A loop's next iteration (`TailSelf`): the `argc` topmost values become the running

@@ -86,6 +86,11 @@ pub enum Op {
     /// An inlined loop's next iteration (see [`loops`](super::loops)): pop the `n` topmost
     /// values into slots `slot..slot + n` and continue at the target, the loop's head.
     Loop { slot: u16, n: u16, target: Pc },
+    /// A tail call of global `id`, the one a `define` gave the running procedure to, on
+    /// the `n` topmost values (as many as it takes): while the global holds the running
+    /// closure, they replace its parameters and its code starts again; otherwise it is a
+    /// `TailCallGlobal`.
+    TailSelfGlobal(u32, u16),
     /// Call global `id` on the `n` topmost values.
     CallGlobal(u32, u16),
     /// The same in tail position.

@@ -41,6 +41,9 @@ pub(super) struct Func {
     pub(super) next_slot: u16,
     /// The frame size so far.
     pub(super) max_slot: u16,
+    /// The global a top-level `define` is giving this procedure to: a tail call of that
+    /// global may be a call of the running closure (`TailSelfGlobal`).
+    pub(super) global: Option<u32>,
 }
 
 /// A chain being generated (see `Gen::expr`): jumps to its end and `let`s entered.
@@ -76,6 +79,8 @@ pub(super) struct Gen<'a> {
     pub(super) loop_heads: HashMap<LambdaId, LoopHead>,
     pub(super) scopes: Vec<Scope>,
     pub(super) funcs: Vec<Func>,
+    /// The lambda a top-level `define` is about to give to a global, and that global.
+    pub(super) defining: Option<(LambdaId, u32)>,
     pub(super) pos: Pos,
 }
 
@@ -104,7 +109,9 @@ pub fn generate(
             free: Vec::new(),
             next_slot: 0,
             max_slot: 0,
+            global: None,
         }],
+        defining: None,
         pos,
     };
     let entry = gen.prog.here();
@@ -401,6 +408,9 @@ impl Gen<'_> {
                 self.emit(Op::SetGlobal(*id));
             }
             Node::DefineGlobal { id, value } => {
+                if let Node::Lambda(l) = self.code.node(*value) {
+                    self.defining = Some((*l, *id));
+                }
                 self.expr(*value, false)?;
                 self.emit(Op::DefineGlobal(*id));
             }

@@ -81,6 +81,17 @@ impl Gen<'_> {
             self.emit(Op::TailSelf(argc));
             return Ok(());
         }
+        if let (Some(g), true) = (global, tail) {
+            if self.is_global_self(g, args.len()) {
+                for a in args {
+                    self.expr(*a, false)?;
+                }
+                self.pos = pos;
+                self.emit(Op::TailSelfGlobal(g, argc));
+                self.emit(Op::Return);
+                return Ok(());
+            }
+        }
         if global.is_none() {
             self.expr(*head, false)?;
         }
@@ -110,6 +121,18 @@ impl Gen<'_> {
         };
         let at = self.scopes.len().checked_sub(1 + usize::from(*depth))?;
         self.loop_heads.get(&self.scopes[at].lambda).copied()
+    }
+
+    /// Whether global `g` is the one a `define` gives the procedure being generated to,
+    /// which takes `argc` arguments and no rest list.
+    fn is_global_self(&self, g: u32, argc: usize) -> bool {
+        let Some(running) = self.funcs.last() else {
+            return false;
+        };
+        let Some(l) = running.lambda.map(|l| self.code.lambda(l)) else {
+            return false;
+        };
+        running.global == Some(g) && !l.rest && l.required == argc
     }
 
     /// Whether `head` is the variable of the named `let` whose procedure is being generated,
@@ -229,5 +252,32 @@ impl Gen<'_> {
         let here = self.prog.here();
         self.prog.patch(end, here);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scheme::bytecode::Op;
+    use crate::scheme::{Interpreter, Options};
+
+    fn self_calls(src: &str) -> usize {
+        let mut i = Interpreter::new(Options::default(), Box::new(std::io::sink()));
+        i.run_source(src).unwrap();
+        let ops = i.prog.ops.iter();
+        ops.filter(|op| matches!(op, Op::TailSelfGlobal(..)))
+            .count()
+    }
+
+    #[test]
+    fn only_a_defined_procedures_tail_call_of_its_global_is_a_self_call() {
+        assert_eq!(self_calls("(define (f n) (if (= n 0) 0 (f (- n 1))))"), 1);
+        // Not in tail position, another arity, another global, an inner procedure.
+        assert_eq!(
+            self_calls("(define (f n) (if (= n 0) 0 (+ 1 (f (- n 1)))))"),
+            0
+        );
+        assert_eq!(self_calls("(define (f n) (if (= n 0) 0 (f)))"), 0);
+        assert_eq!(self_calls("(define (g n) n) (define (f n) (g n))"), 0);
+        assert_eq!(self_calls("(define (f n) (lambda () (f n)))"), 0);
     }
 }

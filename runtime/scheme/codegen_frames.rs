@@ -86,6 +86,7 @@ impl Gen<'_> {
             free: Vec::new(),
             next_slot: size,
             max_slot: size,
+            global: self.defining.filter(|(l, _)| *l == lambda).map(|(_, g)| g),
         });
         let func = self.funcs.len() - 1;
         self.scopes.push(Scope {

@@ -403,6 +403,15 @@ impl<'a> Machine<'a> {
                     self.call_global(id, argc, true)?;
                     resync!();
                 }
+                Op::TailSelfGlobal(id, argc) => {
+                    sync!();
+                    if let Some(entry) = self.self_again(id, argc)? {
+                        pc = entry;
+                        continue;
+                    }
+                    self.call_global(id, argc, true)?;
+                    resync!();
+                }
                 Op::TailSelf(argc) => {
                     sync!();
                     self.ctx.budget.tick()?;
