@@ -109,6 +109,14 @@ pub struct Heap {
     /// Objects and bytes allocated so far.
     pub(crate) allocations: Cell<u64>,
     pub(crate) bytes_allocated: Cell<u64>,
+    /// Bytes allocated straight into the old generation (large and finalizable objects, and
+    /// every object when the young generation is off): what an incremental cycle's steps
+    /// charge in full.
+    pub(crate) bytes_born_old: Cell<u64>,
+    /// The share of young bytes that survive a young cycle's release, in 256ths, averaged
+    /// over the last cycles (`young.rs`): how much of the young allocation an incremental
+    /// cycle's steps charge (`incremental/`).
+    pub(crate) young_survival: Cell<u32>,
     pub(crate) pacer: Cell<Pacer>,
     pub(crate) tracer: RefCell<Tracer>,
     /// Scratch list of condemned objects, reused by every sweep.
@@ -189,6 +197,8 @@ impl Heap {
             released: RefCell::new(Vec::new()),
             allocations: Cell::new(0),
             bytes_allocated: Cell::new(0),
+            bytes_born_old: Cell::new(0),
+            young_survival: Cell::new(256),
             tracer: RefCell::new(Tracer::new(id)),
             doomed: RefCell::new(Vec::new()),
             dead_pages: RefCell::new(Vec::new()),

@@ -354,6 +354,8 @@ impl Heap {
         }
         if old {
             self.paced.set(self.paced.get() + size);
+            self.bytes_born_old
+                .set(self.bytes_born_old.get() + size as u64);
         } else {
             self.young.borrow_mut().push(header);
             self.young_bytes.set(self.young_bytes.get() + size);

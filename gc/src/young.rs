@@ -202,6 +202,17 @@ impl Heap {
         ));
     }
 
+    /// Averages the share of young bytes that survived this cycle (`promoted` of `walked`)
+    /// into [`young_survival`](Heap::young_survival), halfway each cycle.
+    fn note_survival(&self, walked: usize, promoted: usize) {
+        if walked == 0 {
+            return;
+        }
+        let share = (promoted.min(walked) as u128 * 256 / walked as u128) as u32;
+        self.young_survival
+            .set((self.young_survival.get() + share).div_ceil(2));
+    }
+
     /// A young cycle's mark that reached its deadline gives up, and every young object is
     /// promoted as it stands, whether the mark reached it, left it on its stack, or had not
     /// got to it yet: promoting proves nothing dead, so no object is freed that a finished
@@ -399,19 +410,23 @@ impl Heap {
         if examine {
             // (Only a whole young cycle sizes the nursery: see the module docs.)
             self.size_nursery(nursery_bytes, pause.saturating_sub(released.carried_over));
-        } else if cut {
+        }
+        let walked = if cut {
             self.young_backlog.set(unvisited.len());
-            // The walk reached its deadline: the nursery shrinks towards what it walked.
             let left: usize = unvisited
                 .iter()
                 // SAFETY: young objects are allocated.
                 .map(|&o| unsafe { Header::footprint(o) })
                 .sum();
-            self.size_nursery(
-                nursery_bytes.saturating_sub(left),
-                release.saturating_sub(released.carried_over),
-            );
+            nursery_bytes.saturating_sub(left)
+        } else {
+            nursery_bytes
+        };
+        if cut {
+            // The walk reached its deadline: the nursery shrinks towards what it walked.
+            self.size_nursery(walked, release.saturating_sub(released.carried_over));
         }
+        self.note_survival(walked, promoted);
         self.objects.set(self.objects.get() - outcome.objects_freed);
         // Promoted objects are old now: that is the old generation's growth pacing watches.
         self.paced
@@ -509,5 +524,34 @@ mod tests {
             "an examined cycle left the nursery as it was"
         );
         assert!(kept.iter().zip(0..).all(|(v, i)| v[0] == i % 2000));
+    }
+
+    /// The survival share moves halfway towards what each young cycle promoted of what it
+    /// walked: down when the nursery is all garbage, up when it is all kept.
+    #[test]
+    fn young_cycles_average_the_share_of_young_bytes_that_survives() {
+        let heap = Heap::with_config(
+            Config::default()
+                .incremental(true)
+                .torture(false)
+                .min_heap_bytes(256 << 20)
+                .pause_target(std::time::Duration::from_secs(1)),
+        );
+        assert_eq!(
+            heap.young_survival.get(),
+            256,
+            "nothing measured yet: all of it"
+        );
+        for _ in 0..2000u64 {
+            drop(heap.alloc([0u64; 4]));
+        }
+        heap.run_young_cycle();
+        assert_eq!(heap.young_survival.get(), 128);
+        heap.run_young_cycle(); // an empty nursery tells nothing
+        assert_eq!(heap.young_survival.get(), 128);
+        let kept: Vec<_> = (0..2000u64).map(|i| heap.alloc([i; 4])).collect();
+        heap.run_young_cycle();
+        assert_eq!(heap.young_survival.get(), 192);
+        assert!(kept.iter().zip(0..).all(|(v, i)| v[0] == i));
     }
 }
