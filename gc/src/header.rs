@@ -52,7 +52,10 @@ pub(crate) const WEAK: u32 = 1 << 2;
 pub(crate) const VALUE_DROPPED: u32 = 1 << 3;
 /// Flag: the object's finalizer has run (it runs at most once).
 pub(crate) const FINALIZED: u32 = 1 << 4;
-// Bit 5 is free: objects are never seen half built (rule 2 of the crate docs).
+/// Flag: a young object the release walk passed and kept (no release had brought its count
+/// to zero yet): a later release that does lists it (`release.rs`). Cleared when its young
+/// cycle examines or promotes it.
+pub(crate) const VISITED: u32 = 1 << 5;
 /// Flag: a dead object kept by a sweep because handles to it remain (counted in the heap's
 /// zombies until it is freed).
 pub(crate) const ZOMBIE: u32 = 1 << 6;

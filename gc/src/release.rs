@@ -18,8 +18,10 @@
 //! targets. Either way, a target whose count reaches zero is released too, from a worklist,
 //! if the walk cannot reach it any more: an *old* object (a structure promoted while it was
 //! being built, then dropped), so old garbage without a cycle does not wait for a full
-//! collection, or a young one the walk has already passed (flagged `MARKED` when kept: an
-//! object newer than what held it, as in a tree built top-down).
+//! collection, or a young one the walk has already passed (flagged `VISITED` when kept: an
+//! object newer than what held it, as in a tree built top-down). A young one the walk has
+//! not reached yet is left to the walk, which releases objects in the order they were built
+//! (a parent before its children) without the worklist's detour.
 //!
 //! The old objects one cycle releases are bounded ([`OldBudget`]: as many as the young list
 //! holds, at least 16 Ki, and with incremental cycles on no more than half the pause target's
@@ -56,7 +58,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::time::Instant;
 
-use crate::header::{Header, DEAD, MARKED, OLD, VALUE_DROPPED, WEAK};
+use crate::header::{Header, DEAD, OLD, VALUE_DROPPED, VISITED, WEAK};
 use crate::heap::Heap;
 use crate::prefetch::{prefetch_read, DISTANCE};
 use crate::sweep::SweepOutcome;
@@ -169,9 +171,9 @@ impl Heap {
             released.carried_over = carried.elapsed();
         }
         // Kept entries are moved to the back, in order: `young[kept..]` is the new list. Each
-        // is flagged `MARKED` ("visited"), so that if a later release brings its count to
-        // zero (an object newer than what held it: a tree built top-down) the worklist
-        // releases it too; it is freed after the walk. Root discovery clears the flag.
+        // is flagged `VISITED`, so that if a later release brings its count to zero (an
+        // object newer than what held it: a tree built top-down) the worklist releases it
+        // too; it is freed after the walk. Root discovery or promotion clears the flag.
         let mut kept = young.len();
         // Entries `young[..unvisited]` are not reached yet.
         let mut unvisited = 0;
@@ -193,7 +195,7 @@ impl Heap {
             // Entries are freed at once below; only old objects go through the worklist.
             debug_assert!(!header.has(OLD), "an old object on the young list");
             if !releasable(header) {
-                header.set(MARKED);
+                header.set(VISITED);
                 kept -= 1;
                 young[kept] = object;
                 continue;
@@ -330,10 +332,10 @@ impl Heap {
         young
     }
 
-    /// Frees the entries of `young` the worklist released (kept entries the walk had passed,
-    /// and, while an incremental cycle marks or when the walk stopped at its deadline,
-    /// entries it had not reached yet), and drops their entries. Returns how many of the
-    /// first `unvisited` entries are left.
+    /// Frees the entries of `young` the worklist released (kept entries the walk had passed)
+    /// and drops their entries. Returns how many of the first `unvisited` entries are left
+    /// (none of them can have been released: the worklist takes only visited entries; the
+    /// count is kept exact all the same).
     #[cold]
     #[inline(never)]
     fn free_released_late(

@@ -12,7 +12,7 @@ use std::ptr::NonNull;
 use std::time::Instant;
 
 use crate::alloc::ObjectSpace;
-use crate::header::{Header, DEAD, MARKED, OLD};
+use crate::header::{Header, DEAD, MARKED, OLD, VISITED};
 use crate::prefetch::{prefetch_read, DISTANCE};
 use crate::trace::{TraceMode, Tracer};
 
@@ -94,8 +94,8 @@ pub(crate) fn discover_young_roots(
         }
         // SAFETY: as above.
         let header = unsafe { object.as_ref() };
-        // The release walk flagged every entry it kept as visited (`MARKED`).
-        header.clear(MARKED);
+        // The release walk flagged every entry it kept.
+        header.clear(VISITED);
         if header.has(DEAD) {
             continue;
         }

@@ -3,7 +3,7 @@
 
 use std::ptr::NonNull;
 
-use crate::header::{Header, DEAD, MARKED, OLD};
+use crate::header::{Header, DEAD, MARKED, OLD, VISITED};
 
 /// A type whose [`Gc`](crate::Gc) handles the collector can enumerate.
 ///
@@ -151,7 +151,7 @@ impl Tracer {
                 header.dec_handles();
                 if header.handles() == 0
                     && header.heap_id == self.heap_id
-                    && header.has(OLD | MARKED)
+                    && header.has(OLD | VISITED)
                     && !header.has(DEAD)
                 {
                     self.stack.push(target);
@@ -159,7 +159,8 @@ impl Tracer {
                 return;
             }
             TraceMode::Candidates => {
-                if header.heap_id == self.heap_id && header.has(OLD | MARKED) && !header.has(DEAD) {
+                if header.heap_id == self.heap_id && header.has(OLD | VISITED) && !header.has(DEAD)
+                {
                     self.stack.push(target);
                 }
                 return;

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ptr::NonNull;
 
-use crate::header::{Header, FINALIZED, MARKED, OLD, VALUE_DROPPED, WEAK, ZOMBIE};
+use crate::header::{Header, FINALIZED, MARKED, OLD, VALUE_DROPPED, VISITED, WEAK, ZOMBIE};
 use crate::heap::{Heap, Phase};
 use crate::trace::{TraceMode, Tracer};
 
@@ -92,6 +92,10 @@ impl Heap {
             assert!(
                 !header.has(MARKED),
                 "prologue-gc verify: a {name} object kept its mark bit after the cycle"
+            );
+            assert!(
+                !header.has(VISITED),
+                "prologue-gc verify: a {name} object kept the release walk's flag after its young cycle"
             );
             assert_eq!(
                 header.internal(),

@@ -61,7 +61,7 @@ use std::time::{Duration, Instant};
 
 use std::ptr::NonNull;
 
-use crate::header::{Header, DEAD, MARKED, OLD, VALUE_DROPPED, WEAK};
+use crate::header::{Header, DEAD, MARKED, OLD, VALUE_DROPPED, VISITED, WEAK};
 use crate::heap::{Heap, Phase};
 use crate::mark::{mark, mark_until};
 use crate::prefetch::{prefetch_read, DISTANCE};
@@ -230,7 +230,7 @@ impl Heap {
             // SAFETY: young objects are allocated (the release freed and removed its own).
             let header = unsafe { object.as_ref() };
             debug_assert!(!header.has(DEAD), "a dead object on the young list");
-            header.clear(MARKED & !keep);
+            header.clear(VISITED | (MARKED & !keep));
             header.reset_internal();
             header.set(OLD);
             // SAFETY: as above.
@@ -358,7 +358,7 @@ impl Heap {
                     header.reset_internal();
                     // Marked ones were promoted: every object of the list was young. Clear
                     // the release walk's "visited" flag too.
-                    header.clear(OLD | MARKED);
+                    header.clear(OLD | MARKED | VISITED);
                 }
                 // Still young: put them back in front of anything allocated since.
                 let mut list = self.young.borrow_mut();
