@@ -496,18 +496,23 @@ impl Heap {
 mod tests {
     use crate::{Config, Heap};
 
-    /// A cycle that only releases and promotes costs less per byte than a whole one: sized on
-    /// it, the nursery would outgrow what the next examined cycle does within its target.
-    #[test]
-    fn only_examined_young_cycles_size_the_nursery() {
-        let heap = Heap::with_config(
+    /// An incremental heap whose young cycles run when called (the goal is far), and whose
+    /// deadlines cut nothing short, however slow the build.
+    fn heap() -> Heap {
+        Heap::with_config(
             Config::default()
                 .incremental(true)
                 .torture(false)
                 .min_heap_bytes(256 << 20)
-                // (No deadline cuts a cycle short, however slow the build.)
                 .pause_target(std::time::Duration::from_secs(1)),
-        );
+        )
+    }
+
+    /// A cycle that only releases and promotes costs less per byte than a whole one: sized on
+    /// it, the nursery would outgrow what the next examined cycle does within its target.
+    #[test]
+    fn only_examined_young_cycles_size_the_nursery() {
+        let heap = heap();
         let mut kept = Vec::new();
         let mut cycle = |skips: u8| {
             heap.nursery.set(200 << 10);
@@ -530,13 +535,7 @@ mod tests {
     /// walked: down when the nursery is all garbage, up when it is all kept.
     #[test]
     fn young_cycles_average_the_share_of_young_bytes_that_survives() {
-        let heap = Heap::with_config(
-            Config::default()
-                .incremental(true)
-                .torture(false)
-                .min_heap_bytes(256 << 20)
-                .pause_target(std::time::Duration::from_secs(1)),
-        );
+        let heap = heap();
         assert_eq!(
             heap.young_survival.get(),
             256,

@@ -40,28 +40,26 @@ pub fn torture_young_heap() -> Heap {
     Heap::with_config(Config::default().incremental(true).torture(true))
 }
 
-/// Counts the incremental cycles that start on `heap`.
-pub fn count_starts(heap: &Heap) -> Rc<Cell<u64>> {
-    let started = Rc::new(Cell::new(0));
-    let counter = started.clone();
+/// Counts the stops of kind `kind` on `heap`.
+fn count_pauses(heap: &Heap, kind: PauseKind) -> Rc<Cell<u64>> {
+    let seen = Rc::new(Cell::new(0));
+    let counter = seen.clone();
     heap.on_pause(move |p| {
-        if p.kind == PauseKind::Start {
+        if p.kind == kind {
             counter.set(counter.get() + 1);
         }
     });
-    started
+    seen
+}
+
+/// Counts the incremental cycles that start on `heap`.
+pub fn count_starts(heap: &Heap) -> Rc<Cell<u64>> {
+    count_pauses(heap, PauseKind::Start)
 }
 
 /// Counts the incremental cycles that finish on `heap` (their final pause).
 pub fn count_finishes(heap: &Heap) -> Rc<Cell<u64>> {
-    let finished = Rc::new(Cell::new(0));
-    let counter = finished.clone();
-    heap.on_pause(move |p| {
-        if p.kind == PauseKind::Finish {
-            counter.set(counter.get() + 1);
-        }
-    });
-    finished
+    count_pauses(heap, PauseKind::Finish)
 }
 
 /// [`finish_two_cycles`] for a heap with a young generation, whose young cycles count as
