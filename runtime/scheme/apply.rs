@@ -5,7 +5,7 @@
 
 use super::bytecode::Pc;
 use super::error::{bail, Result, SchemeError};
-use super::frames::{Frame, Into, MapState, Ret};
+use super::frames::{position, Frame, Into, MapState, Ret};
 use super::gc::Gc;
 use super::machine::Machine;
 use super::primitives::{list_count, list_items, records, wrong_type, PrimKind};
@@ -152,14 +152,19 @@ impl Machine<'_> {
             }
         } else {
             self.check_depth()?;
+            let ret_sp = position(ret_sp)?;
+            let waits = !matches!(ret, Ret::Code);
+            if waits {
+                self.rets.push(ret);
+            }
             let closure = self.closure.take();
             self.frames.push(Frame {
                 pc: self.pc,
                 ret_sp,
-                bp: self.bp,
-                closure,
+                bp: self.bp as u32,
                 same: false,
-                ret,
+                waits,
+                closure,
             });
             self.bp = args_at;
             self.closure = Some(c);
@@ -205,11 +210,11 @@ impl Machine<'_> {
         self.check_depth()?;
         self.frames.push(Frame {
             pc: self.pc,
-            ret_sp: at,
-            bp: self.bp,
-            closure: None,
+            ret_sp: position(at)?,
+            bp: self.bp as u32,
             same: true,
-            ret: Ret::Code,
+            waits: false,
+            closure: None,
         });
         self.bp = at;
         let frame_end = at + usize::from(proto.frame_size);

@@ -42,6 +42,8 @@ pub struct Captured {
     stack: Gc<[Value]>,
     /// The pending calls.
     frames: Gc<[Frame]>,
+    /// What the values of the pending calls that wait are for.
+    rets: Gc<[Ret]>,
     /// The running activation's frame base.
     bp: usize,
     /// The running closure.
@@ -77,9 +79,13 @@ impl Machine<'_> {
         let frames = heap
             .try_alloc_slice(&self.frames)
             .map_err(super::ctx::heap_limit)?;
+        let rets = heap
+            .try_alloc_slice(&self.rets)
+            .map_err(super::ctx::heap_limit)?;
         let k = Captured {
             stack,
             frames,
+            rets,
             bp: self.bp,
             closure: self.closure.clone(),
             pc: self.pc,
@@ -131,6 +137,8 @@ impl Machine<'_> {
         self.stack.extend(k.stack.iter().cloned());
         self.frames.clear();
         self.frames.extend(k.frames.iter().cloned());
+        self.rets.clear();
+        self.rets.extend(k.rets.iter().cloned());
         self.bp = k.bp;
         self.closure = k.closure.clone();
         self.pc = k.pc;
@@ -157,6 +165,7 @@ unsafe impl Trace for Captured {
     fn trace(&self, t: &mut Tracer) {
         self.stack.trace(t);
         self.frames.trace(t);
+        self.rets.trace(t);
         self.closure.trace(t);
         self.handlers.trace(t);
         self.winds.trace(t);
@@ -175,11 +184,10 @@ unsafe impl Trace for Rewind {
     }
 }
 
-// SAFETY: see above; the caller's closure and what the value is for.
+// SAFETY: see above; the caller's closure is the frame's one handle.
 unsafe impl Trace for Frame {
     fn trace(&self, t: &mut Tracer) {
         self.closure.trace(t);
-        self.ret.trace(t);
     }
 }
 

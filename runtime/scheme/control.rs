@@ -87,6 +87,7 @@ pub(super) enum Handler {
 #[derive(Clone)]
 pub(super) struct Point {
     frames: usize,
+    rets: usize,
     stack: usize,
     bp: usize,
     pub(super) closure: Option<Gc<Closure>>,
@@ -103,6 +104,7 @@ impl Machine<'_> {
     fn here(&self, stack: usize, pc: Pc) -> Point {
         Point {
             frames: self.frames.len(),
+            rets: self.rets.len(),
             stack,
             bp: self.bp,
             closure: self.closure.clone(),
@@ -324,6 +326,7 @@ impl Machine<'_> {
             .map(|w| w.after.clone())
             .collect();
         self.frames.truncate(point.frames);
+        self.rets.truncate(point.rets);
         self.stack.truncate(point.stack);
         self.bp = point.bp;
         self.closure = point.closure;

@@ -34,6 +34,8 @@ pub struct Machine<'a> {
     pub(super) ctx: &'a mut Ctx,
     pub(super) stack: Vec<Value>,
     pub(super) frames: Vec<Frame>,
+    /// What the values of the pending calls whose frames `wait` are for, innermost last.
+    pub(super) rets: Vec<Ret>,
     pub(super) max_depth: usize,
     /// The next instruction.
     pub(super) pc: Pc,
@@ -62,6 +64,7 @@ impl<'a> Machine<'a> {
             ctx,
             stack,
             frames: Vec::new(),
+            rets: Vec::new(),
             max_depth,
             pc: 0,
             bp: 0,
@@ -87,6 +90,7 @@ impl<'a> Machine<'a> {
         // and the heap is left consistent for the next form.
         self.ctx.give_stack(std::mem::take(&mut self.stack));
         self.frames.clear();
+        self.rets.clear();
         self.handlers.clear();
         self.winds.clear();
         self.closure = None;
@@ -191,20 +195,18 @@ impl<'a> Machine<'a> {
                     sync!();
                     return Ok(v);
                 };
-                self.stack.truncate(frame.ret_sp);
+                self.stack.truncate(frame.ret_sp as usize);
                 pc = frame.pc;
-                self.bp = frame.bp;
+                self.bp = frame.bp as usize;
                 if !frame.same {
                     self.closure = frame.closure;
                 }
-                if let Ret::Code = frame.ret {
-                    // `Ret::Code` owns nothing: forgetting it spares the out-of-line
-                    // drop of a `Ret` on every return.
-                    std::mem::forget(frame.ret);
+                if !frame.waits {
                     self.stack.push(v);
                 } else {
                     sync!();
-                    self.finish(v, frame.ret)?;
+                    let ret = self.rets.pop().unwrap_or(Ret::Code);
+                    self.finish(v, ret)?;
                     resync!();
                 }
             }};
