@@ -191,7 +191,15 @@ impl<'a> Machine<'a> {
         macro_rules! give_back {
             ($v:expr) => {{
                 let v = $v;
-                let Some(frame) = self.frames.pop() else {
+                let frame = self.frames.pop();
+                give_back_to!(v, frame);
+            }};
+        }
+        // Returns `v` to `frame`, just popped (or from the run).
+        macro_rules! give_back_to {
+            ($v:expr, $frame:expr) => {{
+                let v = $v;
+                let Some(frame) = $frame else {
                     sync!();
                     return Ok(v);
                 };
@@ -208,6 +216,31 @@ impl<'a> Machine<'a> {
                     let ret = self.rets.pop().unwrap_or(Ret::Code);
                     self.finish(v, ret)?;
                     resync!();
+                }
+            }};
+        }
+        // Returns the value at `at` on the value stack, as `give_back!` does. When it goes to
+        // the caller's code, it is moved down to where the call's values started and all
+        // above it dropped: no clone of it, no drop of the clone, no push.
+        macro_rules! give_back_at {
+            ($at:expr) => {{
+                let at: usize = $at;
+                match self.frames.pop() {
+                    Some(frame) if !frame.waits && frame.ret_sp as usize <= at => {
+                        let ret_sp = frame.ret_sp as usize;
+                        self.stack.swap(ret_sp, at);
+                        self.stack.truncate(ret_sp + 1);
+                        pc = frame.pc;
+                        self.bp = frame.bp as usize;
+                        if !frame.same {
+                            self.closure = frame.closure;
+                        }
+                    }
+                    None => give_back_to!(self.stack[at].clone(), None::<Frame>),
+                    frame => {
+                        let v = std::mem::replace(&mut self.stack[at], Value::Undefined);
+                        give_back_to!(v, frame);
+                    }
                 }
             }};
         }
@@ -593,14 +626,11 @@ impl<'a> Machine<'a> {
                     self.stack.truncate(at);
                     self.stack.push(v);
                 }
-                Op::Return => {
-                    let v = self.pop();
-                    give_back!(v);
-                }
-                Op::ReturnLocal(s) => {
-                    let v = self.stack[self.bp + usize::from(s)].clone();
-                    give_back!(v);
-                }
+                Op::Return => match self.stack.len().checked_sub(1) {
+                    Some(top) => give_back_at!(top),
+                    None => give_back!(Value::Unspecified),
+                },
+                Op::ReturnLocal(s) => give_back_at!(self.bp + usize::from(s)),
             }
         }
     }
