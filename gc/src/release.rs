@@ -175,7 +175,8 @@ impl Heap {
         // object newer than what held it: a tree built top-down) the worklist releases it
         // too; it is freed after the walk. Root discovery or promotion clears the flag.
         let mut kept = young.len();
-        // Entries `young[..unvisited]` are not reached yet.
+        // Entries `young[..unvisited]` are not reached yet (never `VISITED`, so the worklist
+        // never takes one).
         let mut unvisited = 0;
         for i in (0..young.len()).rev() {
             if let Some(deadline) = walk_deadline {
@@ -222,7 +223,7 @@ impl Heap {
             header.has(OLD) && !header.has(DEAD) && !budget.marking
         });
         if released_late > 0 {
-            unvisited = self.free_released_late(young, unvisited, outcome);
+            self.free_released_late(young, outcome);
         }
         released.unvisited = unvisited;
         for object in old.drain(..) {
@@ -332,35 +333,22 @@ impl Heap {
         young
     }
 
-    /// Frees the entries of `young` the worklist released (kept entries the walk had passed)
-    /// and drops their entries. Returns how many of the first `unvisited` entries are left
-    /// (none of them can have been released: the worklist takes only visited entries; the
-    /// count is kept exact all the same).
+    /// Frees the kept entries of `young` the worklist released after the walk had passed
+    /// them, and drops their entries. (Entries the walk did not reach are never released by
+    /// the worklist, so they stay where they are, at the front.)
     #[cold]
     #[inline(never)]
-    fn free_released_late(
-        &self,
-        young: &mut Vec<NonNull<Header>>,
-        unvisited: usize,
-        outcome: &mut SweepOutcome,
-    ) -> usize {
-        let mut index = 0;
-        let mut left = unvisited;
+    fn free_released_late(&self, young: &mut Vec<NonNull<Header>>, outcome: &mut SweepOutcome) {
         young.retain(|&object| {
-            index += 1;
             // SAFETY: listed entries are allocated until freed here, once each.
             if !unsafe { object.as_ref() }.has(DEAD) {
                 return true;
-            }
-            if index <= unvisited {
-                left -= 1;
             }
             // SAFETY: released (dead, handles dropped, count zero for good), young, and its
             // only list entry is being removed.
             outcome.bytes_freed += unsafe { self.free_released(object) };
             false
         });
-        left
     }
 
     /// Frees a released object's slot; returns its bytes.

@@ -412,20 +412,20 @@ impl Heap {
             self.size_nursery(nursery_bytes, pause.saturating_sub(released.carried_over));
         }
         let walked = if cut {
+            // The walk reached its deadline: the next one starts with what it left, and the
+            // nursery shrinks towards what it walked.
             self.young_backlog.set(unvisited.len());
             let left: usize = unvisited
                 .iter()
                 // SAFETY: young objects are allocated.
                 .map(|&o| unsafe { Header::footprint(o) })
                 .sum();
-            nursery_bytes.saturating_sub(left)
+            let walked = nursery_bytes.saturating_sub(left);
+            self.size_nursery(walked, release.saturating_sub(released.carried_over));
+            walked
         } else {
             nursery_bytes
         };
-        if cut {
-            // The walk reached its deadline: the nursery shrinks towards what it walked.
-            self.size_nursery(walked, release.saturating_sub(released.carried_over));
-        }
         self.note_survival(walked, promoted);
         self.objects.set(self.objects.get() - outcome.objects_freed);
         // Promoted objects are old now: that is the old generation's growth pacing watches.
