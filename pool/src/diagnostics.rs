@@ -27,6 +27,16 @@ pub fn registered_pools() -> usize {
     crate::registry::registered()
 }
 
+/// Whether the process has decided how pool owners fence (a `membarrier(2)` registration on
+/// Linux): the first [`Pool`](crate::Pool) used decides, a drain never does.
+///
+/// Not API: for the workspace's tests (pool/tests/first_drain.rs checks that a collection
+/// in a process without shared pools does not pay for the registration).
+#[doc(hidden)]
+pub fn fence_mode_decided() -> bool {
+    crate::handshake::mode_decided()
+}
+
 /// How many [`LocalPool`](crate::LocalPool)s the calling thread has.
 ///
 /// Not API: for the workspace's tests (pool/tests/local_pool.rs checks that a dropped
