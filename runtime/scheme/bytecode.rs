@@ -68,8 +68,6 @@ pub enum Op {
     Jump(Pc),
     /// Pop; continue at the target if the value was `#f`.
     JumpIfFalse(Pc),
-    /// If the top is `#f`, continue at the target keeping it; otherwise pop it.
-    AndJump(Pc),
     /// If the top is true, continue at the target keeping it; otherwise pop it.
     OrJump(Pc),
     /// Pop the key and continue at the target of case table `n`.
@@ -103,6 +101,18 @@ pub enum Op {
     /// applies, go on after that jump if true, at the target if false; otherwise make the
     /// call, whose value the jump then tests.
     FastBranch(FastOp, u32, Pc),
+    /// The test of an `if` that is `(not (f ...))`, `f` a predicate `Fast` operation whose
+    /// arguments are on the stack, before its general code: always followed by a `Fast` of
+    /// `f` (global `id`), the `FastBranch` of `not` (global `id_not`) and its `JumpIfFalse`,
+    /// whose target it repeats (`patch` sets it). While both globals hold their primitives
+    /// and the inline case of `f` applies, pop the arguments and go on after that jump when
+    /// `f` is false, at the target when true; otherwise run the general code.
+    FastBranchNot {
+        f: FastOp,
+        id: u32,
+        id_not: u32,
+        target: Pc,
+    },
     /// A two-argument `Fast` call whose arguments are parameters or small integers, read in
     /// place: inline when both are fixnums, otherwise they are pushed and it is a `Fast`.
     Fast2(FastOp, u32, Src, Src),
@@ -319,11 +329,7 @@ impl Program {
     /// Points the jump at `at` to `target`.
     pub fn patch(&mut self, at: Pc, target: Pc) {
         match &mut self.ops[at as usize] {
-            Op::Jump(t)
-            | Op::JumpIfFalse(t)
-            | Op::AndJump(t)
-            | Op::OrJump(t)
-            | Op::PushCatch(t) => *t = target,
+            Op::Jump(t) | Op::JumpIfFalse(t) | Op::OrJump(t) | Op::PushCatch(t) => *t = target,
             _ => {}
         }
         // A fast predicate right before a `JumpIfFalse` is that jump's test (it is always
@@ -334,6 +340,15 @@ impl Program {
             if let Op::FastBranch(.., t) | Op::FastBranch2(.., t) | Op::FastBranchTop(.., t) =
                 &mut self.ops[before]
             {
+                *t = target;
+            }
+        }
+        // A `FastBranchNot` three instructions before a `JumpIfFalse` is that jump's inline
+        // test (it is always followed by a `Fast`, a `FastBranch` and the jump).
+        if let (Op::JumpIfFalse(_), Some(before)) =
+            (self.ops[at as usize], (at as usize).checked_sub(3))
+        {
+            if let Op::FastBranchNot { target: t, .. } = &mut self.ops[before] {
                 *t = target;
             }
         }

@@ -55,6 +55,9 @@ struct Chain {
     keeps: Vec<Pc>,
     /// `let` frames entered.
     lets: usize,
+    /// The tests of an `and`'s leading parts: each inline test (if any) and the
+    /// `JumpIfFalse` that goes to the `#f` at the end when the part is false.
+    falses: Vec<(Option<Pc>, Pc)>,
 }
 
 /// Where a variable is, seen from the procedure being generated.
@@ -205,14 +208,22 @@ impl Gen<'_> {
                 self.end_inline_test(inline, here, skip + 1);
                 *alt
             }
-            Node::And(nodes) | Node::Or(nodes) => {
-                let and = matches!(self.code.node(node), Node::And(_));
+            Node::And(nodes) => {
+                // A false part's value is `#f`, whatever it is: each leading part is an `if`
+                // test (with its inline forms), and every false one jumps to one `#f`.
                 let (last, init) = nodes.split_last().ok_or_else(|| internal("empty and"))?;
                 for n in init {
+                    let inline = self.inline_test(*n)?;
+                    self.test(*n)?;
+                    chain.falses.push((inline, self.emit(Op::JumpIfFalse(0))));
+                }
+                *last
+            }
+            Node::Or(nodes) => {
+                let (last, init) = nodes.split_last().ok_or_else(|| internal("empty or"))?;
+                for n in init {
                     self.expr(*n, false)?;
-                    chain
-                        .keeps
-                        .push(self.emit(if and { Op::AndJump(0) } else { Op::OrJump(0) }));
+                    chain.keeps.push(self.emit(Op::OrJump(0)));
                 }
                 *last
             }
@@ -237,6 +248,21 @@ impl Gen<'_> {
 
     /// Points a chain's jumps at its end and leaves its `let` frames.
     fn end_chain(&mut self, mut chain: Chain, tail: bool) {
+        if !chain.falses.is_empty() {
+            // The last part's value is the chain's: the `#f` of a false part goes after it.
+            if !tail {
+                chain.ends.push(self.emit(Op::Jump(0)));
+            }
+            let false_at = self.prog.here();
+            self.constant(Value::Bool(false));
+            if tail {
+                self.emit(Op::Return);
+            }
+            for (inline, jump) in chain.falses.drain(..) {
+                self.prog.patch(jump, false_at);
+                self.end_inline_test(inline, false_at, jump + 1);
+            }
+        }
         if tail && !chain.keeps.is_empty() {
             let ret = self.emit(Op::Return);
             for k in chain.keeps.drain(..) {
@@ -261,6 +287,9 @@ impl Gen<'_> {
                     let op = FastOp::lookup(self.globals.name(*g), args.len())
                         .filter(|_| self.globals.holds_primitive(*g));
                     if let Some(op) = op.filter(|op| op.is_predicate()) {
+                        if op == FastOp::Not && self.negated_test(*g, args, *pos)? {
+                            return Ok(());
+                        }
                         if let Some((a, b)) = self.sources(op, args)? {
                             self.pos = *pos;
                             self.emit(Op::FastBranch2(op, *g, a, b, 0));
@@ -283,6 +312,49 @@ impl Gen<'_> {
             }
         }
         self.expr(id, false)
+    }
+
+    /// The test `(not (f ...))` of global `not` (`id_not`, at `pos`) with argument `args`,
+    /// `f` a predicate with an inline case on the stack: its arguments, a `FastBranchNot`,
+    /// then the general code (`f`, then `not`), to be followed by a `JumpIfFalse`. Returns
+    /// false, having generated nothing, for any other test.
+    fn negated_test(&mut self, id_not: u32, args: &[NodeId], pos: Pos) -> Result<bool> {
+        let [inner] = args else {
+            return Ok(false);
+        };
+        let Node::Call {
+            parts,
+            pos: inner_pos,
+        } = self.code.node(*inner)
+        else {
+            return Ok(false);
+        };
+        let Some((Node::Global { id, .. }, inner_args)) = parts
+            .split_first()
+            .map(|(head, rest)| (self.code.node(*head), rest))
+        else {
+            return Ok(false);
+        };
+        let id = *id;
+        let f = FastOp::lookup(self.globals.name(id), inner_args.len())
+            .filter(|f| f.tests_on_stack() && self.globals.holds_primitive(id));
+        let Some(f) = f else {
+            return Ok(false);
+        };
+        for a in inner_args {
+            self.expr(*a, false)?;
+        }
+        self.pos = *inner_pos;
+        self.emit(Op::FastBranchNot {
+            f,
+            id,
+            id_not,
+            target: 0,
+        });
+        self.emit(Op::Fast(f, id));
+        self.pos = pos;
+        self.emit(Op::FastBranch(FastOp::Not, id_not, 0));
+        Ok(true)
     }
 
     /// Generates `id` for its effect only.
@@ -417,5 +489,37 @@ impl Gen<'_> {
             _ => return Err(internal("not a store")),
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scheme::bytecode::{Op, Program};
+    use crate::scheme::fastops::FastOp;
+    use crate::scheme::value::Value;
+    use crate::scheme::{Interpreter, Options};
+
+    /// How many instructions compiled from `src` pass `test`.
+    fn count(src: &str, test: impl Fn(&Program, &Op) -> bool) -> usize {
+        let mut i = Interpreter::new(Options::default(), Box::new(std::io::sink()));
+        i.run_source(src).unwrap();
+        i.prog.ops.iter().filter(|op| test(&i.prog, op)).count()
+    }
+
+    #[test]
+    fn and_parts_are_tests_and_negated_predicates_branch_inline() {
+        let src = "(define (ok? r d p) (and (not (= (car p) (+ r d))) (not (null? (cdr p))) d))";
+        // Each part is one inline branch before its general code: the `not` and the
+        // predicate are called only when it does not apply.
+        let inline = |_: &Program, op: &Op| matches!(op, Op::FastBranchNot { .. });
+        assert_eq!(count(src, inline), 2);
+        let not = |_: &Program, op: &Op| matches!(op, Op::FastBranch(FastOp::Not, ..));
+        assert_eq!(count(src, not), 2);
+        // The one `#f` both false parts jump to.
+        let false_const = |p: &Program, op: &Op| match op {
+            Op::Const(n) => matches!(p.consts[*n as usize], Value::Bool(false)),
+            _ => false,
+        };
+        assert_eq!(count(src, false_const), 1);
     }
 }

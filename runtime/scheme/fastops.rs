@@ -175,6 +175,24 @@ impl FastOp {
         })
     }
 
+    /// Whether the machine's `fast_test` has an inline case for this operation on the
+    /// stack.
+    pub fn tests_on_stack(self) -> bool {
+        matches!(
+            self,
+            FastOp::IsNull
+                | FastOp::IsPair
+                | FastOp::Not
+                | FastOp::IsZero
+                | FastOp::Eqv
+                | FastOp::NumEq
+                | FastOp::Lt
+                | FastOp::Gt
+                | FastOp::Le
+                | FastOp::Ge
+        )
+    }
+
     /// Whether [`test`](Self::test) can answer for this operation.
     pub fn is_predicate(self) -> bool {
         !matches!(

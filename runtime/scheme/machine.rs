@@ -353,13 +353,6 @@ impl<'a> Machine<'a> {
                     }
                     self.stack.pop();
                 }
-                Op::AndJump(t) => {
-                    if matches!(self.stack.last(), Some(Value::Bool(false))) {
-                        pc = t;
-                    } else {
-                        self.stack.pop();
-                    }
-                }
                 Op::OrJump(t) => {
                     if matches!(self.stack.last(), Some(Value::Bool(false))) {
                         self.stack.pop();
@@ -376,6 +369,19 @@ impl<'a> Machine<'a> {
                         resync!();
                     }
                 },
+                Op::FastBranchNot {
+                    f,
+                    id,
+                    id_not,
+                    target,
+                } => {
+                    if self.globals.is_builtin(id_not) {
+                        if let Some(yes) = self.fast_test(f, id) {
+                            // Past the general code: the `Fast`, the `FastBranch` and the jump.
+                            pc = if yes { target } else { pc + 3 };
+                        }
+                    }
+                }
                 Op::PushCatch(at) => self.push_catch(at),
                 Op::PopCatch => {
                     self.handlers.pop();
