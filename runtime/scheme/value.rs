@@ -318,7 +318,20 @@ pub enum RecordProc {
 // exactly once, mutates nothing and depends on nothing but `self` (rules 1-2 of `Trace`);
 // no type here holds a handle behind `Rc`/`Arc` (rule 3), and none implements `Drop`.
 unsafe impl Trace for Value {
+    /// Inlined for the immediates (one comparison of the tag), so tracing a vector of
+    /// booleans or fixnums makes no call per element; the rest go through one out-of-line
+    /// match.
+    #[inline(always)]
     fn trace(&self, t: &mut Tracer) {
+        if !self.is_immediate() {
+            self.trace_other(t);
+        }
+    }
+}
+
+impl Value {
+    #[inline(never)]
+    fn trace_other(&self, t: &mut Tracer) {
         match self {
             Value::Nil
             | Value::Bool(_)
@@ -344,6 +357,7 @@ unsafe impl Trace for Value {
 
 // SAFETY: see above; the one field is traced.
 unsafe impl Trace for Slot {
+    #[inline(always)]
     fn trace(&self, t: &mut Tracer) {
         self.0.trace(t);
     }
