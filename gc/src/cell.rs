@@ -98,6 +98,7 @@ impl<T: ?Sized + Trace> GcCell<T> {
     /// assert_eq!(*cell.borrow(), [1, 2]);
     /// ```
     #[track_caller]
+    #[inline]
     pub fn borrow_mut(&self) -> GcRefMut<'_, T> {
         match self.try_borrow_mut() {
             Ok(guard) => guard,
@@ -106,6 +107,7 @@ impl<T: ?Sized + Trace> GcCell<T> {
     }
 
     /// Borrows the contents mutably, or fails if the cell is borrowed.
+    #[inline]
     pub fn try_borrow_mut(&self) -> Result<GcRefMut<'_, T>, BorrowMutError> {
         if self.borrow.get() != 0 {
             return Err(BorrowMutError);
