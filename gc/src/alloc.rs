@@ -15,7 +15,14 @@
 //! Large objects are one system allocation each, kept in a list. A lazy sweep moves that list
 //! aside as the *unswept* large objects, so a large object allocated before the sweep gets to
 //! them (by a finalizer, an observer, a destructor) joins the swept list and is never judged
-//! by a mark it did not exist for (rule 3 of the crate docs).
+//! by a mark it did not exist for (rule 3 of the crate docs). The memory of a freed large
+//! object is kept as a *spare block* (at most [`SPARE_LARGE_BLOCKS`], and no more bytes than
+//! the heap holds, or [`SPARE_LARGE_FLOOR`]) for the next large object of exactly its layout:
+//! a program that makes and drops a big vector each round then reuses memory already mapped,
+//! instead of page-faulting fresh memory every time. A spare block holds no object and is in
+//! no list the collector walks, so no handle can name it; spare blocks beyond that room go
+//! back to the system allocator after an eager sweep, and all of them when the heap is
+//! dropped.
 
 use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
 use std::ptr::NonNull;
@@ -27,6 +34,12 @@ use crate::size_class::CLASSES;
 /// The byte freed objects are overwritten with when poisoning is on (every flag bit set, so
 /// a stale header reads as dead).
 pub(crate) const POISON: u8 = 0xDB;
+
+/// The most spare large blocks a space keeps.
+pub(crate) const SPARE_LARGE_BLOCKS: usize = 2;
+
+/// Spare large blocks may total the bytes in use or this much, whichever is more.
+pub(crate) const SPARE_LARGE_FLOOR: usize = 16 << 20;
 
 /// The index of a (class, prefixed) pair in the space's class table.
 #[inline]
@@ -73,6 +86,11 @@ pub(crate) struct ObjectSpace {
     large: Vec<NonNull<Header>>,
     /// Large objects a lazy sweep has still to look at (they existed at its mark).
     large_unswept: Vec<NonNull<Header>>,
+    /// The memory of freed large objects, with its layout, for new ones of the same layout
+    /// (see the module docs). Holds no object.
+    spare_large: Vec<(NonNull<u8>, Layout)>,
+    /// Their total size.
+    spare_bytes: usize,
     /// Unswept pages, all classes together.
     unswept: usize,
     /// Bytes of every slot and large allocation in use (live objects, dead-but-held ones, and
@@ -100,6 +118,8 @@ impl ObjectSpace {
             empty: Vec::new(),
             large: Vec::new(),
             large_unswept: Vec::new(),
+            spare_large: Vec::new(),
+            spare_bytes: 0,
             unswept: 0,
             bytes: 0,
             peak: 0,
@@ -256,12 +276,75 @@ impl ObjectSpace {
     /// Memory for one large object. Aborts through `handle_alloc_error` if the system
     /// allocator fails, as `Box` does.
     pub(crate) fn allocate_large(&mut self, layout: Layout) -> NonNull<u8> {
-        debug_assert!(layout.size() > 0, "objects always have a header");
-        // SAFETY: the layout has a non-zero size (every object has a header).
-        let ptr = unsafe { alloc(layout) };
-        let ptr = NonNull::new(ptr).unwrap_or_else(|| handle_alloc_error(layout));
+        let ptr = self.take_large_block(layout);
         self.bytes += layout.size();
         ptr
+    }
+
+    /// Memory of `layout` for a large object, not yet counted in the bytes in use: a spare
+    /// block of exactly that layout if there is one, else a new system allocation. It is
+    /// given back with [`give_back_large_block`](Self::give_back_large_block) (or counted
+    /// with [`count_large`](Self::count_large) once it holds an object).
+    pub(crate) fn take_large_block(&mut self, layout: Layout) -> NonNull<u8> {
+        debug_assert!(layout.size() > 0, "objects always have a header");
+        if let Some(at) = self.spare_large.iter().position(|&(_, l)| l == layout) {
+            let (ptr, _) = self.spare_large.swap_remove(at);
+            self.spare_bytes -= layout.size();
+            return ptr;
+        }
+        // SAFETY: the layout has a non-zero size (every object has a header).
+        let ptr = unsafe { alloc(layout) };
+        NonNull::new(ptr).unwrap_or_else(|| handle_alloc_error(layout))
+    }
+
+    /// Counts a block from [`take_large_block`](Self::take_large_block) in the bytes in use:
+    /// it now holds a large object.
+    pub(crate) fn count_large(&mut self, layout: Layout) {
+        self.bytes += layout.size();
+    }
+
+    /// Takes back a block of `layout` that holds no object: kept as a spare block if there
+    /// is room for it, else returned to the system allocator.
+    ///
+    /// # Safety
+    /// `base` was allocated with `layout` by the system allocator (through
+    /// [`take_large_block`](Self::take_large_block)), holds no object, and nothing uses it
+    /// any more.
+    pub(crate) unsafe fn give_back_large_block(&mut self, base: NonNull<u8>, layout: Layout) {
+        let room = self.bytes.max(SPARE_LARGE_FLOOR);
+        if self.spare_large.len() < SPARE_LARGE_BLOCKS && self.spare_bytes + layout.size() <= room
+        {
+            self.spare_large.push((base, layout));
+            self.spare_bytes += layout.size();
+            return;
+        }
+        // SAFETY: forwarded to the caller: allocated with `layout`, unused.
+        unsafe { dealloc(base.as_ptr(), layout) };
+    }
+
+    /// Returns spare large blocks to the system allocator until what is left fits the
+    /// room the bytes in use allow (after an eager sweep, which may have freed much).
+    fn trim_spare_large(&mut self) {
+        let room = self.bytes.max(SPARE_LARGE_FLOOR);
+        while self.spare_bytes > room {
+            let Some((base, layout)) = self.spare_large.pop() else {
+                break;
+            };
+            self.spare_bytes -= layout.size();
+            // SAFETY: a spare block was allocated with its layout and holds no object; it
+            // has just left the list, its only record.
+            unsafe { dealloc(base.as_ptr(), layout) };
+        }
+    }
+
+    /// Returns every spare large block to the system allocator.
+    pub(crate) fn release_spare_large(&mut self) {
+        for (base, layout) in std::mem::take(&mut self.spare_large) {
+            // SAFETY: a spare block was allocated with its layout and holds no object; the
+            // list was its only record.
+            unsafe { dealloc(base.as_ptr(), layout) };
+        }
+        self.spare_bytes = 0;
     }
 
     /// Adds an initialised large object to the list the collector walks.
@@ -390,9 +473,10 @@ impl ObjectSpace {
                     // SAFETY: as above, the whole allocation is ours until `dealloc`.
                     unsafe { std::ptr::write_bytes(base, POISON, object.layout.size()) };
                 }
-                // SAFETY: `base` and the layout are exactly what `allocate_large` was given.
-                unsafe { dealloc(base, object.layout) };
                 self.bytes -= object.layout.size();
+                // SAFETY: `base` and the layout are exactly what `allocate_large` was given,
+                // the object is dead and no handle names it (the caller's contract).
+                unsafe { self.give_back_large_block(NonNull::new_unchecked(base), object.layout) };
                 object.layout.size()
             }
         }
@@ -470,6 +554,7 @@ impl ObjectSpace {
     /// After an eager sweep: rebuilds every class's lists from the pages, and returns the
     /// empty pages beyond a reserve to the system allocator.
     pub(crate) fn rebuild_lists(&mut self) {
+        self.trim_spare_large();
         let in_use = self.pages.iter().filter(|p| p.used() > 0).count();
         let mut reserve = 4 + in_use / 4;
         let mut index = 0;
@@ -525,11 +610,77 @@ impl ObjectSpace {
         }
         self.large = Vec::new();
         self.large_unswept = Vec::new();
+        self.release_spare_large();
         self.empty.clear();
         for class in &mut self.classes {
             *class = ClassPages::default();
         }
         self.unswept = 0;
         self.bytes = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout(size: usize) -> Layout {
+        Layout::from_size_align(size, 8).unwrap()
+    }
+
+    #[test]
+    fn freed_large_blocks_are_kept_for_their_layout_within_bounds() {
+        let mut space = ObjectSpace::new(false);
+        let a = space.allocate_large(layout(1 << 20));
+        let b = space.allocate_large(layout(1 << 20));
+        let c = space.allocate_large(layout(2 << 20));
+        assert_eq!(space.bytes(), 4 << 20);
+        space.bytes -= 4 << 20;
+        // SAFETY (the three calls): blocks from `allocate_large` with these layouts,
+        // holding no object.
+        unsafe {
+            space.give_back_large_block(a, layout(1 << 20));
+            space.give_back_large_block(b, layout(1 << 20));
+            // A third block goes back to the system.
+            space.give_back_large_block(c, layout(2 << 20));
+        }
+        assert_eq!(space.spare_large.len(), SPARE_LARGE_BLOCKS);
+        assert_eq!(space.spare_bytes, 2 << 20);
+        // The same layout gets a spare block back; another gets new memory.
+        let again = space.take_large_block(layout(1 << 20));
+        assert!(again == a || again == b);
+        assert_eq!(space.spare_bytes, 1 << 20);
+        let other = space.take_large_block(layout(3 << 20));
+        assert!(other != a && other != b);
+        assert_eq!(space.spare_bytes, 1 << 20);
+        // SAFETY: as above.
+        unsafe {
+            space.give_back_large_block(again, layout(1 << 20));
+            space.give_back_large_block(other, layout(3 << 20));
+        }
+        assert_eq!(space.spare_large.len(), 2);
+        space.release_spare_large();
+        assert!(space.spare_large.is_empty());
+        assert_eq!(space.spare_bytes, 0);
+    }
+
+    #[test]
+    fn spare_blocks_beyond_the_room_are_refused_and_trimmed() {
+        let mut space = ObjectSpace::new(false);
+        let big = layout(SPARE_LARGE_FLOOR + 8);
+        let block = space.take_large_block(big);
+        // SAFETY: from `take_large_block` with this layout, never an object.
+        unsafe { space.give_back_large_block(block, big) };
+        assert!(space.spare_large.is_empty(), "kept past the room");
+        // Kept while the heap is big, trimmed once an eager sweep leaves it small.
+        space.bytes = 2 * SPARE_LARGE_FLOOR;
+        let block = space.take_large_block(big);
+        // SAFETY: as above.
+        unsafe { space.give_back_large_block(block, big) };
+        assert_eq!(space.spare_large.len(), 1);
+        space.bytes = 0;
+        space.rebuild_lists();
+        assert!(space.spare_large.is_empty());
+        assert_eq!(space.spare_bytes, 0);
     }
 }
