@@ -273,6 +273,96 @@ impl Heap {
         Ok(unsafe { Gc::from_counted(NonNull::new_unchecked(fat)) })
     }
 
+    /// Builds a slice of `len` elements in the heap, element `i` being `f(i)`.
+    ///
+    /// ```
+    /// let heap = prologue_gc::Heap::new();
+    /// let squares = heap.alloc_slice_from_fn(100_000, |i| (i * i) as u64);
+    /// assert_eq!(squares[300], 90_000);
+    /// ```
+    ///
+    /// # Panics
+    /// As [`alloc`](Heap::alloc), and if `f` panics (the elements made so far are dropped).
+    #[track_caller]
+    pub fn alloc_slice_from_fn<T: Trace + 'static>(
+        &self,
+        len: usize,
+        f: impl FnMut(usize) -> T,
+    ) -> Gc<[T]> {
+        match self.try_alloc_slice_from_fn(len, f) {
+            Ok(gc) => gc,
+            Err(e) => panic!("prologue-gc: {e}"),
+        }
+    }
+
+    /// Like [`alloc_slice_from_fn`](Heap::alloc_slice_from_fn), but returns an error instead
+    /// of panicking when the slice would pass `max_heap_bytes` even after a collection (the
+    /// elements are then dropped).
+    ///
+    /// A slice too big for a page (a large object) is built where it will live: the elements
+    /// are written straight into the memory of the object-to-be, with no vector in between
+    /// and no copy, and that memory may be a spare block a freed large object left
+    /// (`alloc.rs`), already mapped. `f` is user code, so rule 2 of the crate docs decides
+    /// the order: the block gets its header and joins the heap only once every element is
+    /// written; until then it is in no list of the collector (like the vector of
+    /// [`alloc_from_vec`](Heap::alloc_from_vec)), and the handles in it count as held from
+    /// outside. Smaller slices are collected into a vector and moved in.
+    #[track_caller]
+    pub fn try_alloc_slice_from_fn<T: Trace + 'static>(
+        &self,
+        len: usize,
+        mut f: impl FnMut(usize) -> T,
+    ) -> Result<Gc<[T]>, AllocError> {
+        let object = slice_object_layout::<T>(len).expect("slice too large for the heap");
+        if class_for(object.layout).is_some() {
+            return self.try_alloc_from_vec((0..len).map(f).collect());
+        }
+        let vtable = SliceVTable::<T>::VTABLE;
+        let base = self.space.borrow_mut().take_large_block(object.layout);
+        // SAFETY: `header_offset` is within the block (`slice_object_layout`).
+        let header = unsafe { NonNull::new_unchecked(base.as_ptr().add(object.header_offset)) }
+            .cast::<Header>();
+        let fat = SliceVTable::<T>::boxed_uninit(header, len);
+        let mut block = Unfinished::<T> {
+            heap: self,
+            base,
+            layout: object.layout,
+            // SAFETY: a place projection of the block's memory, nothing is read.
+            first: unsafe { (&raw mut (*fat).value).cast::<T>() },
+            written: 0,
+        };
+        while block.written < len {
+            let item = f(block.written);
+            // SAFETY: element `written` lies inside the block, is not written yet, and is
+            // suitably aligned (the block has the object's layout).
+            unsafe { block.first.add(block.written).write(item) };
+            block.written += 1;
+        }
+        let size = footprint(object.layout, None);
+        // May run a cycle (user code); the block is outside the heap meanwhile. On an error
+        // `block` drops the elements and gives the memory back.
+        self.make_room(size)?;
+        // As `take_memory` does before a large allocation (it too may run destructors).
+        self.sweep_large_for_allocation();
+        // From here to `register_unsized` only the collector's code runs (rule 2).
+        let old = block.disarm();
+        // SAFETY: the prefix `usize` sits right before the header, both within the block and
+        // aligned (see `slice_object_layout`); every element is written.
+        unsafe {
+            header.cast::<usize>().sub(1).write(len);
+            header.write(Header::new(
+                vtable,
+                self.id,
+                None,
+                self.birth_flags(vtable, None),
+            ));
+        }
+        self.space.borrow_mut().count_large(old);
+        self.register_unsized(header, size, vtable);
+        // SAFETY: non-null; the count of one belongs to this handle.
+        Ok(unsafe { Gc::from_counted(NonNull::new_unchecked(fat)) })
+    }
+
     /// Allocates an unsized object's memory and writes its length prefix and header, and
     /// returns the header and the bytes the object takes. The caller writes the elements
     /// and then calls [`register_unsized`](Self::register_unsized), running no user code in
@@ -515,5 +605,54 @@ impl Heap {
             self.run_young_cycle();
         }
         false
+    }
+}
+
+/// A large block [`Heap::try_alloc_slice_from_fn`] is writing elements into. Dropped before
+/// it is finished (`f` panicked, or the heap limit), it drops the elements written so far
+/// and gives the block back to the space.
+struct Unfinished<'h, T> {
+    heap: &'h Heap,
+    base: NonNull<u8>,
+    layout: Layout,
+    first: *mut T,
+    written: usize,
+}
+
+impl<T> Unfinished<'_, T> {
+    /// The block becomes an object: nothing is dropped or given back. Returns its layout.
+    fn disarm(self) -> Layout {
+        let layout = self.layout;
+        std::mem::forget(self);
+        layout
+    }
+}
+
+impl<T> Drop for Unfinished<'_, T> {
+    fn drop(&mut self) {
+        struct GiveBack<'a>(&'a Heap, NonNull<u8>, Layout);
+        impl Drop for GiveBack<'_> {
+            fn drop(&mut self) {
+                // SAFETY: the block came from `take_large_block` with this layout, holds no
+                // object (its elements are dropped, it never got a header) and nothing uses
+                // it any more.
+                unsafe {
+                    self.0
+                        .space
+                        .borrow_mut()
+                        .give_back_large_block(self.1, self.2)
+                };
+            }
+        }
+        // Given back even if an element's destructor panics.
+        let _give_back = GiveBack(self.heap, self.base, self.layout);
+        // SAFETY: the first `written` elements are initialised and owned by the block alone;
+        // each is dropped exactly once.
+        unsafe {
+            std::ptr::drop_in_place(std::ptr::slice_from_raw_parts_mut(
+                self.first,
+                self.written,
+            ))
+        };
     }
 }
