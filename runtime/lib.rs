@@ -67,8 +67,8 @@ pub use prologue_gc::{
     RetainersError, Tracer, Trigger, WeakGc,
 };
 pub use prologue_pool::{
-    clear_pools, detach_pools, diagnostics, DetachedPools, DrainPolicy, DrainReport, LocalPool,
-    LocalPooled, Pool, PoolStats, Pooled,
+    clear_pools, detach_pools, diagnostics, prepare_process, DetachedPools, DrainPolicy,
+    DrainReport, LocalPool, LocalPooled, Pool, PoolStats, Pooled,
 };
 
 /// The [`Trace`] trait (from `prologue_gc`) and, in the macro namespace, `#[derive(Trace)]`.

@@ -81,6 +81,23 @@ pub(crate) fn init() {
     });
 }
 
+/// Decides now how drains fence against the threads that use pools (`membarrier(2)` where
+/// the kernel offers it, see the module docs); without this call the first pool or drain of
+/// the process decides. Call it before the process starts threads: Linux registers a process
+/// of one thread for `membarrier` at once, but one with several threads waits for an RCU
+/// grace period, milliseconds (tens of them on a busy machine) inside whichever first drain
+/// or pool access pays for it.
+///
+/// ```
+/// prologue_pool::prepare_process();
+/// std::thread::spawn(|| { /* pools and collections, no registration left to pay */ })
+///     .join()
+///     .unwrap();
+/// ```
+pub fn prepare_process() {
+    init();
+}
+
 /// Whether owners may use a compiler fence (the drainer's [`heavy`] calls `membarrier`).
 pub(crate) fn uses_membarrier() -> bool {
     init();

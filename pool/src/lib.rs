@@ -122,6 +122,7 @@ mod thread_index;
 
 pub use drain::{clear_pools, detach_pools, DetachedPools, DrainReport};
 pub use guard::{LocalPooled, Pooled};
+pub use handshake::prepare_process;
 pub use local_pool::LocalPool;
 pub use policy::DrainPolicy;
 pub use pool::Pool;
