@@ -312,8 +312,7 @@ impl ObjectSpace {
     /// any more.
     pub(crate) unsafe fn give_back_large_block(&mut self, base: NonNull<u8>, layout: Layout) {
         let room = self.bytes.max(SPARE_LARGE_FLOOR);
-        if self.spare_large.len() < SPARE_LARGE_BLOCKS && self.spare_bytes + layout.size() <= room
-        {
+        if self.spare_large.len() < SPARE_LARGE_BLOCKS && self.spare_bytes + layout.size() <= room {
             self.spare_large.push((base, layout));
             self.spare_bytes += layout.size();
             return;

@@ -649,10 +649,7 @@ impl<T> Drop for Unfinished<'_, T> {
         // SAFETY: the first `written` elements are initialised and owned by the block alone;
         // each is dropped exactly once.
         unsafe {
-            std::ptr::drop_in_place(std::ptr::slice_from_raw_parts_mut(
-                self.first,
-                self.written,
-            ))
+            std::ptr::drop_in_place(std::ptr::slice_from_raw_parts_mut(self.first, self.written))
         };
     }
 }

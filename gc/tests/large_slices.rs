@@ -47,7 +47,10 @@ fn a_large_slice_whose_fn_collects_keeps_the_elements_already_made() {
             }
             heap.alloc(i as u64)
         });
-        assert!(heap.stats().cycles > before, "no cycle ran during the build");
+        assert!(
+            heap.stats().cycles > before,
+            "no cycle ran during the build"
+        );
         heap.collect();
         heap.verify();
         assert!(slice.iter().enumerate().all(|(i, x)| **x == i as u64));
@@ -97,11 +100,7 @@ fn a_panic_in_the_fn_drops_the_elements_made_so_far() {
 
 #[test]
 fn a_large_slice_past_the_limit_is_an_error_and_drops_its_elements() {
-    let heap = Heap::with_config(
-        Config::default()
-            .max_heap_bytes(64 << 10)
-            .torture(false),
-    );
+    let heap = Heap::with_config(Config::default().max_heap_bytes(64 << 10).torture(false));
     let drops = Rc::new(Cell::new(0));
     let result = heap.try_alloc_slice_from_fn(LARGE, |_| Counted {
         drops: DropCount(drops.clone()),
