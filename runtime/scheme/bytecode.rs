@@ -84,6 +84,20 @@ pub enum Op {
     /// An inlined loop's next iteration (see [`loops`](super::loops)): pop the `n` topmost
     /// values into slots `slot..slot + n` and continue at the target, the loop's head.
     Loop { slot: u16, n: u16, target: Pc },
+    /// The next iteration of an inlined loop of one variable whose new value is a
+    /// two-argument fixnum operation of in-place operands (`(+ j i)` in
+    /// `(do ((j a (+ j i))) ...)`), before the general code of that value and the `Loop`
+    /// (see [`fixnums`](super::fixnums)): while global `id` holds its primitive and the
+    /// operands are fixnums (the result one too, for a sum), store the result into `slot`
+    /// and continue at `target`, as they would; otherwise run them.
+    StepLoop {
+        f: FastOp,
+        a: Src,
+        b: Src,
+        slot: u16,
+        id: u32,
+        target: Pc,
+    },
     /// A tail call of global `id`, the one a `define` gave the running procedure to, on
     /// the `n` topmost values (as many as it takes): while the global holds the running
     /// closure, they replace its parameters and its code starts again; otherwise it is a

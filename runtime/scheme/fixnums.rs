@@ -14,6 +14,7 @@ use super::code::{Code, Node, NodeId};
 use super::codegen::Gen;
 use super::error::Result;
 use super::fastops::FastOp;
+use super::loops::LoopHead;
 use super::machine::Machine;
 use super::value::Value;
 
@@ -140,6 +141,30 @@ impl<'a> Gen<'a> {
         Ok(())
     }
 
+    /// Emits a `StepLoop` for the jump to the inlined loop of one variable at `head` when
+    /// its new value `arg` is a two-argument fixnum operation of in-place operands; the
+    /// general code of `arg` and the `Loop` follow.
+    pub(super) fn inline_step(&mut self, arg: NodeId, head: LoopHead) -> Result<()> {
+        let Some((g, args)) = self.primitive_call(arg) else {
+            return Ok(());
+        };
+        let Some(f) = self.fast_op(g, args.len()) else {
+            return Ok(());
+        };
+        let Some((a, b)) = self.sources(f, args)? else {
+            return Ok(());
+        };
+        self.emit(Op::StepLoop {
+            f,
+            a,
+            b,
+            slot: head.slot,
+            id: g,
+            target: head.head,
+        });
+        Ok(())
+    }
+
     /// A call of a global that holds its primitive now: the global and the arguments.
     fn primitive_call(&self, id: NodeId) -> Option<(u32, &'a [NodeId])> {
         let code: &'a Code = self.code;
@@ -193,6 +218,15 @@ impl Machine<'_> {
         };
         self.stack.push(Value::Int(sum));
         true
+    }
+
+    /// A `StepLoop`'s last new value, when its inline case applies.
+    #[inline(always)]
+    pub(super) fn step(&self, f: FastOp, id: u32, a: Src, b: Src) -> Option<Value> {
+        if !self.globals.is_builtin(id) {
+            return None;
+        }
+        f.int2(self.int_src(a)?, self.int_src(b)?)
     }
 
     /// A slot's fixnum, for a `BranchLL`'s second operand.

@@ -307,6 +307,10 @@ impl Gen<'_> {
     /// A call of an inlined loop from its body (in tail position, with one argument per
     /// loop variable, as [`inlined_loops`] checked): the arguments, then a `Loop`.
     pub(super) fn loop_jump(&mut self, head: LoopHead, args: &[NodeId], pos: Pos) -> Result<()> {
+        if let [arg] = args {
+            self.pos = pos;
+            self.inline_step(*arg, head)?;
+        }
         for a in args {
             self.expr(*a, false)?;
         }
@@ -345,6 +349,42 @@ mod tests {
         let run = "(do ((k 0 (+ k 1))) ((= k 1000)) (count 3) (sum 3) (grid 3))";
         let made = allocations(loops, run);
         assert!(made < 16, "{made} allocations for 3000 loops");
+    }
+
+    #[test]
+    fn a_one_variable_step_of_parameters_is_one_instruction() {
+        use crate::scheme::bytecode::Op;
+        let mut i = Interpreter::new(Options::default(), Box::new(std::io::sink()));
+        let src = "(define (f v n s) (do ((j 0 (+ j s))) ((> j n)) (vector-set! v j #f)))
+                   (define (g n) (let loop ((i 0) (a 0)) (if (< i n) (loop (+ i 1) a) a)))
+                   (define (h n) (let loop ((i 0)) (if (< i n) (loop (car (list (+ i 1)))) i)))";
+        i.run_source(src).unwrap();
+        let steps = i
+            .prog
+            .ops
+            .iter()
+            .filter(|op| matches!(op, Op::StepLoop { .. }));
+        // `f` only: `g` has two variables, `h`'s new value is not an operation in place.
+        assert_eq!(steps.count(), 1);
+        let mut run = |s: &str| crate::scheme::printer::repr(&i.run_source(s).unwrap());
+        assert_eq!(
+            run("(let ((v (make-vector 7 #t))) (f v 6 3) v)"),
+            "#(#f #t #t #f #t #t #f)"
+        );
+        assert_eq!(run("(list (g 5) (h 5))"), "(0 5)");
+    }
+
+    #[test]
+    fn a_step_loop_spends_fuel_per_iteration() {
+        let options = Options {
+            fuel: Some(10_000),
+            ..Options::default()
+        };
+        let mut i = Interpreter::new(options, Box::new(std::io::sink()));
+        let e = i
+            .run_source("(let loop ((i 0)) (loop (+ i 1)))")
+            .unwrap_err();
+        assert!(e.to_string().contains("fuel exhausted"), "{e}");
     }
 
     #[test]

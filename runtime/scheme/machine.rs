@@ -473,6 +473,21 @@ impl<'a> Machine<'a> {
                     }
                     pc = target;
                 }
+                Op::StepLoop {
+                    f,
+                    a,
+                    b,
+                    slot,
+                    id,
+                    target,
+                } => {
+                    if let Some(v) = self.step(f, id, a, b) {
+                        sync!();
+                        self.ctx.budget.tick()?;
+                        self.stack[self.bp + usize::from(slot)] = v;
+                        pc = target;
+                    }
+                }
                 Op::Fast2(f, id, a, b) => {
                     if self.globals.is_builtin(id) {
                         if let (Some(x), Some(y)) = (self.int_src(a), self.int_src(b)) {
