@@ -172,7 +172,13 @@ pub struct MString {
 impl MString {
     /// A mutable string holding `text`.
     pub fn new(text: String) -> MString {
-        let chars = text.chars().count();
+        // ASCII (what `number->string` and most `string-append`s make) is checked a word at
+        // a time; only other text is counted character by character.
+        let chars = if text.is_ascii() {
+            text.len()
+        } else {
+            text.chars().count()
+        };
         MString {
             text: GcCell::new(text),
             chars,
