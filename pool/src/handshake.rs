@@ -81,12 +81,14 @@ pub(crate) fn init() {
     });
 }
 
-/// Decides now how drains fence against the threads that use pools (`membarrier(2)` where
-/// the kernel offers it, see the module docs); without this call the first pool or drain of
-/// the process decides. Call it before the process starts threads: Linux registers a process
-/// of one thread for `membarrier` at once, but one with several threads waits for an RCU
-/// grace period, milliseconds (tens of them on a busy machine) inside whichever first drain
-/// or pool access pays for it.
+/// Decides now how drains fence against the threads that use shared pools (`membarrier(2)`
+/// where the kernel offers it, see the module docs); without this call the first use of the
+/// process's first [`Pool`](crate::Pool) decides (a drain never does). Call it before the
+/// process starts threads, if it will use shared pools: Linux registers a process of one
+/// thread for `membarrier` at once, but one with several threads waits for an RCU grace
+/// period, milliseconds (tens of them on a busy machine), in whichever pool access pays for
+/// it. A process that uses no shared pool need not call it: its drains then fence with one
+/// `SeqCst` fence and no system call.
 ///
 /// ```
 /// prologue_pool::prepare_process();

@@ -54,9 +54,10 @@
 //!   touched, nothing dropped until [`DetachedPools::finish`]. Where `membarrier` is
 //!   unavailable (systems other than Linux, kernels before 4.14), or when the environment sets
 //!   `PROLOGUE_POOL_FORCE_FENCE=1`, owners use a `SeqCst` fence instead. The first use of
-//!   the process's first [`Pool`] decides which (registering for `membarrier` waits for an RCU
-//!   grace period, milliseconds); a drain never decides, so a collection in a program that
-//!   uses no shared pool pays neither the registration nor the call. Valgrind passes
+//!   the process's first [`Pool`] decides which, or [`prepare_process`] earlier (registering
+//!   a process that already runs several threads for `membarrier` waits for an RCU grace
+//!   period, milliseconds); a drain never decides, so a collection in a program that uses no
+//!   shared pool pays neither the registration nor the call. Valgrind passes
 //!   `membarrier` through to the kernel, so a run under valgrind takes the `membarrier` path
 //!   (the pool benchmark's drain report says which path its process took).
 //! - The registry holds an `Arc` of each pool's core under a `parking_lot` mutex (no poisoning,

@@ -137,10 +137,6 @@ pub fn execute(args: RunArgs) -> ExitCode {
 }
 
 fn run_on_big_stack(f: impl FnOnce() -> u8 + Send + 'static) -> ExitCode {
-    // While this is the only thread: registering for membarrier(2) later, with the
-    // interpreter's thread running, would wait for an RCU grace period (10-50 ms) in the
-    // first collection's pause.
-    prologue::prepare_process();
     let handle = std::thread::Builder::new()
         .name("scheme".into())
         .stack_size(INTERPRETER_STACK)
