@@ -260,7 +260,9 @@
 //! first word holds its index, so an object's page is found by masking its address.
 //! Pages a sweep empties return to one pool that serves every class; empty pages beyond a
 //! reserve go back to the system allocator after an eager sweep. Larger or over-aligned objects
-//! are one system allocation each.
+//! are one system allocation each; the memory of a freed one is kept (two blocks at most,
+//! within the bytes in use or 16 MiB) for the next large object of exactly its layout, so a
+//! program that drops and remakes a big vector reuses memory already mapped.
 //!
 //! One object costs its 16-byte header (a vtable offset, the handle count, the heap id, and
 //! flags that also carry the size class and root discovery's internal count; `header.rs` says
