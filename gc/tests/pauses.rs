@@ -79,19 +79,32 @@ fn a_pause_longer_than_a_window_leaves_no_utilisation_in_it() {
         [1.0, 1.0],
         "no pause yet"
     );
-    let n = if common::short() { 50_000 } else { 400_000 };
+    // A list long enough that a full cycle (which traces every node) takes over a
+    // millisecond: doubled until one does, since how long is long enough depends on the
+    // machine (50,000 nodes took 0.64 ms here once nothing else slowed the first cycle).
+    let mut n = if common::short() { 50_000 } else { 400_000 };
     let mut head = None;
-    for _ in 0..n {
-        head = Some(heap.alloc(Node {
-            next: GcCell::new(head.take()),
-        }));
-    }
-    // Collect until one full cycle takes over a millisecond (it traces every node).
-    let longest = (0..20)
-        .map(|_| heap.collect().pause)
-        .max()
-        .expect("cycles ran");
-    assert!(longest > Duration::from_millis(1), "{longest:?}");
+    let mut built = 0;
+    let longest = loop {
+        while built < n {
+            head = Some(heap.alloc(Node {
+                next: GcCell::new(head.take()),
+            }));
+            built += 1;
+        }
+        let longest = (0..5)
+            .map(|_| heap.collect().pause)
+            .max()
+            .expect("cycles ran");
+        if longest > Duration::from_millis(1) || n >= 16_000_000 {
+            break longest;
+        }
+        n *= 2;
+    };
+    assert!(
+        longest > Duration::from_millis(1),
+        "{longest:?} with {n} nodes"
+    );
     let stats = heap.stats();
     assert_eq!(stats.mmu_1ms, 0.0);
     assert!(stats.mmu_100ms < 1.0);
