@@ -222,8 +222,7 @@ impl Gen<'_> {
             Node::Or(nodes) => {
                 let (last, init) = nodes.split_last().ok_or_else(|| internal("empty or"))?;
                 for n in init {
-                    self.expr(*n, false)?;
-                    chain.keeps.push(self.emit(Op::OrJump(0)));
+                    self.or_part(*n, tail, chain)?;
                 }
                 *last
             }
@@ -244,6 +243,30 @@ impl Gen<'_> {
             }
             _ => return Ok(None),
         }))
+    }
+
+    /// A leading part of an `or`: its value, kept if true (`OrJump` to the end). A part
+    /// with an inline test (a fixnum comparison, `null?` of a parameter, ...) is that test
+    /// first, whose inline case is a boolean: true goes to a `#t` for the end, false
+    /// straight on to the next part, and the general code runs only when it does not apply.
+    fn or_part(&mut self, n: NodeId, tail: bool, chain: &mut Chain) -> Result<()> {
+        let inline = self.inline_test(n)?;
+        self.expr(n, false)?;
+        chain.keeps.push(self.emit(Op::OrJump(0)));
+        if let Some(at) = inline {
+            let next = self.emit(Op::Jump(0));
+            let yes = self.prog.here();
+            self.constant(Value::Bool(true));
+            if tail {
+                self.emit(Op::Return);
+            } else {
+                chain.ends.push(self.emit(Op::Jump(0)));
+            }
+            let no = self.prog.here();
+            self.prog.patch(next, no);
+            self.end_inline_test(Some(at), no, yes);
+        }
+        Ok(())
     }
 
     /// Points a chain's jumps at its end and leaves its `let` frames.
@@ -521,5 +544,26 @@ mod tests {
             _ => false,
         };
         assert_eq!(count(src, false_const), 1);
+    }
+
+    #[test]
+    fn or_parts_with_inline_tests_give_true_without_their_general_code() {
+        let src = "(define (f n l) (or (null? l) (< n 3) (car l)))";
+        let inline = |_: &Program, op: &Op| {
+            matches!(
+                op,
+                Op::BranchSlot {
+                    f: FastOp::IsNull,
+                    ..
+                } | Op::BranchLK { .. }
+            )
+        };
+        assert_eq!(count(src, inline), 2);
+        // Each inline case's true branch: a `#t` and the return.
+        let true_const = |p: &Program, op: &Op| match op {
+            Op::Const(n) => matches!(p.consts[*n as usize], Value::Bool(true)),
+            _ => false,
+        };
+        assert_eq!(count(src, true_const), 2);
     }
 }
