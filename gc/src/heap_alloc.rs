@@ -348,15 +348,7 @@ impl Heap {
         let old = block.disarm();
         // SAFETY: the prefix `usize` sits right before the header, both within the block and
         // aligned (see `slice_object_layout`); every element is written.
-        unsafe {
-            header.cast::<usize>().sub(1).write(len);
-            header.write(Header::new(
-                vtable,
-                self.id,
-                None,
-                self.birth_flags(vtable, None),
-            ));
-        }
+        unsafe { self.write_unsized_header(header, len, vtable, None) };
         self.space.borrow_mut().count_large(old);
         self.register_unsized(header, size, vtable);
         // SAFETY: non-null; the count of one belongs to this handle.
@@ -384,7 +376,27 @@ impl Heap {
         // SAFETY: `header_offset` is within the allocation, and the prefix `usize` sits right
         // before it (see `slice_object_layout`); both are suitably aligned.
         unsafe {
-            let header = base.as_ptr().add(object.header_offset).cast::<Header>();
+            let header = NonNull::new_unchecked(base.as_ptr().add(object.header_offset)).cast();
+            self.write_unsized_header(header, len, vtable, class);
+            Ok((header, size))
+        }
+    }
+
+    /// Writes an unsized object's length prefix and its header, born in `class` (`None`:
+    /// a large object).
+    ///
+    /// # Safety
+    /// `header` is where the object's header goes in memory of the object's layout, with room
+    /// for the prefix `usize` right before it, both suitably aligned.
+    unsafe fn write_unsized_header(
+        &self,
+        header: NonNull<Header>,
+        len: usize,
+        vtable: &'static VTable,
+        class: Option<u8>,
+    ) {
+        // SAFETY: forwarded to the caller.
+        unsafe {
             header.cast::<usize>().sub(1).write(len);
             header.write(Header::new(
                 vtable,
@@ -392,7 +404,6 @@ impl Heap {
                 class,
                 self.birth_flags(vtable, class),
             ));
-            Ok((NonNull::new_unchecked(header), size))
         }
     }
 
