@@ -97,7 +97,7 @@ pub(crate) fn init() {
 ///     .unwrap();
 /// ```
 pub fn prepare_process() {
-    init();
+    prepare();
 }
 
 /// Whether owners may use a compiler fence (the drainer's [`heavy`] calls `membarrier`).

@@ -345,23 +345,16 @@ impl Gen<'_> {
         let [inner] = args else {
             return Ok(false);
         };
-        let Node::Call {
-            parts,
-            pos: inner_pos,
-        } = self.code.node(*inner)
+        let Some((id, inner_args)) = self.primitive_call(*inner) else {
+            return Ok(false);
+        };
+        let Some(f) = self
+            .fast_op(id, inner_args.len())
+            .filter(|f| f.tests_on_stack())
         else {
             return Ok(false);
         };
-        let Some((Node::Global { id, .. }, inner_args)) = parts
-            .split_first()
-            .map(|(head, rest)| (self.code.node(*head), rest))
-        else {
-            return Ok(false);
-        };
-        let id = *id;
-        let f = FastOp::lookup(self.globals.name(id), inner_args.len())
-            .filter(|f| f.tests_on_stack() && self.globals.holds_primitive(id));
-        let Some(f) = f else {
+        let Node::Call { pos: inner_pos, .. } = self.code.node(*inner) else {
             return Ok(false);
         };
         for a in inner_args {

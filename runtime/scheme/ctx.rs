@@ -173,6 +173,15 @@ impl Ctx {
         ))
     }
 
+    /// A fresh vector of `n` slots holding `fill`, built where it will live (no vector of
+    /// slots made first and moved in).
+    pub fn vector_filled(&self, n: usize, fill: &Value) -> Result<Value> {
+        let slots = self
+            .heap
+            .try_alloc_slice_from_fn(n, |_| Slot::new(fill.clone()));
+        Ok(Value::Vector(slots.map_err(heap_limit)?))
+    }
+
     /// The symbol named `name` (one heap string per name).
     pub fn intern(&mut self, name: &str) -> Result<Value> {
         if let Some(s) = self.symbols.get(name) {

@@ -166,7 +166,7 @@ impl<'a> Gen<'a> {
     }
 
     /// A call of a global that holds its primitive now: the global and the arguments.
-    fn primitive_call(&self, id: NodeId) -> Option<(u32, &'a [NodeId])> {
+    pub(super) fn primitive_call(&self, id: NodeId) -> Option<(u32, &'a [NodeId])> {
         let code: &'a Code = self.code;
         let Node::Call { parts, .. } = code.node(id) else {
             return None;
@@ -179,7 +179,7 @@ impl<'a> Gen<'a> {
     }
 
     /// The inline operation of global `g` (holding its primitive) called on `argc` values.
-    fn fast_op(&self, g: u32, argc: usize) -> Option<FastOp> {
+    pub(super) fn fast_op(&self, g: u32, argc: usize) -> Option<FastOp> {
         FastOp::lookup(self.globals.name(g), argc)
     }
 }

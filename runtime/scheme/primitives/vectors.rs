@@ -2,7 +2,7 @@
 //! limit, and a huge `make-vector` is checked before anything is allocated.
 
 use super::{index, list_items, prim, wrong_type, PrimKind, Primitive, MANY};
-use crate::scheme::ctx::{heap_limit, Ctx};
+use crate::scheme::ctx::Ctx;
 use crate::scheme::error::{bail, Result};
 use crate::scheme::gc::Gc;
 use crate::scheme::value::{Slot, Value};
@@ -58,12 +58,7 @@ fn make_vector(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
     let n = index("make-vector", &a[0])?;
     ctx.reserve(n.saturating_mul(std::mem::size_of::<Slot>()))?;
     let fill = a.get(1).cloned().unwrap_or(Value::Int(0));
-    // Built in place: a big vector's slots are written where they will live.
-    let v = ctx
-        .heap
-        .try_alloc_slice_from_fn(n, |_| Slot::new(fill.clone()))
-        .map_err(heap_limit)?;
-    Ok(Value::Vector(v))
+    ctx.vector_filled(n, &fill)
 }
 
 fn vector(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
