@@ -146,7 +146,7 @@ impl<T: ?Sized> Gc<T> {
 
 #[cold]
 #[inline(never)]
-fn dead_object(what: &str, type_name: &str) -> ! {
+pub(crate) fn dead_object(what: &str, type_name: &str) -> ! {
     panic!(
         "prologue-gc: {what} a Gc<{type_name}> whose object was already swept by the collector \
          (a handle moved out by a destructor during the sweep, or reached from one)"

@@ -123,9 +123,10 @@
 //!    never counted or checked, and survive the cycle unless a young cycle releases them
 //!    first (rule 13). *Test:* `tests/incremental.rs` (`objects_born_during_a_cycle_survive_it`,
 //!    and every other test there).
-//! 9. **A new handle greys its object.** While a heap of the thread marks, `Gc::clone` and
-//!    `WeakGc::upgrade` of a handle to an old, unmarked object mark it and queue it for
-//!    tracing (one predictable branch on a thread-local flag otherwise). *Tests:* `the_trap_*`,
+//! 9. **A new handle greys its object.** While a heap of the thread marks, `Gc::clone` (and
+//!    the clone of the one-word [`GcStr`] and [`GcSlice`]) and `WeakGc::upgrade` of a handle to
+//!    an old, unmarked object mark it and queue it for tracing (one predictable branch on a
+//!    thread-local flag otherwise). *Tests:* `the_trap_*` (one with a thin handle),
 //!    `a_weak_handle_upgraded_between_two_root_checks_keeps_its_object`.
 //! 10. **A cell's first write of a cycle greys what it held.** The first `borrow_mut` (so
 //!     `replace`, `take`) of a `GcCell` after T0 greys every handle the cell holds and stamps
@@ -351,6 +352,7 @@ mod slot_cache;
 mod spans;
 mod stats;
 mod sweep;
+mod thin;
 mod trace;
 mod trace_impls;
 mod valgrind;
@@ -368,6 +370,7 @@ pub use heap_alloc::AllocError;
 pub use recorder::{Pause, PauseKind};
 pub use retainers::{Retainer, RetainerPath, RetainersError};
 pub use stats::{CycleStats, HeapStats, Trigger};
+pub use thin::{GcSlice, GcStr};
 pub use trace::{Trace, Tracer};
 pub use weak::WeakGc;
 

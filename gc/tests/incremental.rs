@@ -9,7 +9,7 @@
 
 use std::rc::Rc;
 
-use prologue_gc::{Config, Gc, GcCell, Heap, PauseKind, Trace};
+use prologue_gc::{Config, Gc, GcCell, GcStr, Heap, PauseKind, Trace};
 
 mod common;
 use common::stepping::{
@@ -54,6 +54,33 @@ fn the_trap_a_handle_cloned_out_of_the_heap_between_two_root_checks() {
         finish_two_cycles(&heap);
         assert!(!Gc::is_dead(&x), "step {k}: X was swept while held");
         assert_eq!(x.0, 7);
+        heap.verify();
+    }
+}
+
+/// Rule 9 for one-word handles: the trap again, with X a string held through a `GcStr`.
+#[test]
+fn the_trap_with_a_thin_handle_cloned_out_between_two_root_checks() {
+    #[derive(Trace)]
+    struct ThinHolder {
+        child: GcStr,
+        _pad: [u64; 6],
+    }
+    for k in 0..SLIDE {
+        let heap = torture_heap();
+        let started = count_starts(&heap);
+        let x = GcStr::from(heap.alloc_str("x"));
+        let _spacers = spacers(&heap);
+        let a = heap.alloc(ThinHolder {
+            child: x,
+            _pad: [0; 6],
+        });
+        step_into_a_cycle(&heap, &started, k);
+        let x = a.child.clone();
+        drop(a);
+        finish_two_cycles(&heap);
+        assert!(!GcStr::is_dead(&x), "step {k}: X was swept while held");
+        assert_eq!(&*x, "x");
         heap.verify();
     }
 }
