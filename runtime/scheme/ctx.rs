@@ -6,7 +6,7 @@ use std::io::Write;
 
 pub use super::budget::Budget;
 use super::error::{Result, SchemeError};
-use super::gc::{AllocError, Gc, GcCell, Heap, LocalPool, Pool, Trace};
+use super::gc::{AllocError, Gc, GcCell, GcStr, Heap, LocalPool, Pool, Trace};
 use super::reader::{Datum, Syntax};
 use super::value::{MString, Pair, RecordType, Slot, Value};
 
@@ -38,7 +38,7 @@ const MAX_POOLED_STACK: usize = 1 << 16;
 pub struct Ctx {
     /// The heap every value lives on.
     pub heap: Heap,
-    symbols: HashMap<Box<str>, Gc<str>>,
+    symbols: HashMap<Box<str>, GcStr>,
     /// Where `display` and `write` go.
     pub out: Box<dyn Write>,
     /// The machine's value stacks: each top-level form runs on one taken from here and
@@ -101,14 +101,8 @@ impl Ctx {
         if let Some(t) = &self.error_type {
             return Ok(t.clone());
         }
-        let name = self
-            .heap
-            .try_alloc_str("error-object")
-            .map_err(heap_limit)?;
-        let fields = vec![
-            self.heap.try_alloc_str("message").map_err(heap_limit)?,
-            self.heap.try_alloc_str("irritants").map_err(heap_limit)?,
-        ];
+        let name = self.text("error-object")?;
+        let fields = vec![self.text("message")?, self.text("irritants")?];
         let t = self.alloc(RecordType { name, fields })?;
         self.error_type = Some(t.clone());
         Ok(t)
@@ -141,9 +135,14 @@ impl Ctx {
         })?))
     }
 
+    /// A fresh heap string holding `s` (not yet a Scheme value).
+    fn text(&self, s: &str) -> Result<GcStr> {
+        Ok(self.heap.try_alloc_str(s).map_err(heap_limit)?.into())
+    }
+
     /// A fresh string.
     pub fn string(&self, s: &str) -> Result<Value> {
-        let text = self.heap.try_alloc_str(s).map_err(heap_limit)?;
+        let text = self.text(s)?;
         Ok(if s.is_ascii() {
             Value::AStr(text)
         } else {
@@ -169,7 +168,10 @@ impl Ctx {
     /// A fresh vector of `slots`, moved in (no copy of the values).
     pub fn vector_of(&self, slots: Vec<Slot>) -> Result<Value> {
         Ok(Value::Vector(
-            self.heap.try_alloc_from_vec(slots).map_err(heap_limit)?,
+            self.heap
+                .try_alloc_from_vec(slots)
+                .map_err(heap_limit)?
+                .into(),
         ))
     }
 
@@ -179,7 +181,7 @@ impl Ctx {
         let slots = self
             .heap
             .try_alloc_slice_from_fn(n, |_| Slot::new(fill.clone()));
-        Ok(Value::Vector(slots.map_err(heap_limit)?))
+        Ok(Value::Vector(slots.map_err(heap_limit)?.into()))
     }
 
     /// The symbol named `name` (one heap string per name).
@@ -187,7 +189,7 @@ impl Ctx {
         if let Some(s) = self.symbols.get(name) {
             return Ok(Value::Symbol(s.clone()));
         }
-        let s = self.heap.try_alloc_str(name).map_err(heap_limit)?;
+        let s = self.text(name)?;
         self.symbols.insert(name.into(), s.clone());
         Ok(Value::Symbol(s))
     }

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::error::Result;
-use super::gc::Gc;
+use super::gc::GcStr;
 use super::value::{RecordProc, Value};
 
 /// Chunk size handed to the sink.
@@ -18,7 +18,7 @@ enum Task {
     Tail(Value),
     Text(&'static str),
     /// A record field's name, before its value.
-    Field(Gc<str>),
+    Field(GcStr),
 }
 
 /// Prints `v` (as `write` if `write`, else as `display`) into `sink`, chunk by chunk.

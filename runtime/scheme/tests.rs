@@ -676,6 +676,15 @@ fn immutable_strings_ascii_or_not_behave_alike() {
 }
 
 #[test]
+fn a_value_is_two_words_and_a_vector_slot_three() {
+    // The machine's speed rests on this: a value comes back from a call in two registers.
+    // A fat handle (`Gc<str>`, `Gc<[T]>`) in a variant would make it three.
+    use super::value::{Slot, Value};
+    assert_eq!(std::mem::size_of::<Value>(), 16);
+    assert_eq!(std::mem::size_of::<Slot>(), 24);
+}
+
+#[test]
 fn immediates_clone_by_copy_and_handles_count() {
     // `Value::clone` copies the variants before `Symbol` bit for bit: every immediate must
     // come back equal, and every variant with a handle must count its new handle.
@@ -699,9 +708,9 @@ fn immediates_clone_by_copy_and_handles_count() {
     let heap = Heap::new();
     let text = heap.alloc_str("x");
     for v in [
-        Value::Symbol(text.clone()),
-        Value::Str(text.clone()),
-        Value::AStr(text.clone()),
+        Value::Symbol(text.clone().into()),
+        Value::Str(text.clone().into()),
+        Value::AStr(text.clone().into()),
     ] {
         let before = Gc::handle_count(&text);
         let c = v.clone();

@@ -8,15 +8,18 @@
 //! object alive with no rooting discipline: the collector counts such handles as roots.
 
 use super::error::SchemeError;
-use super::gc::{Gc, GcCell, GcRef, Trace, Tracer};
+use super::gc::{Gc, GcCell, GcRef, GcSlice, GcStr, Trace, Tracer};
 use super::objects::Object;
 use super::primitives::Primitive;
 
 /// A Scheme value.
 ///
-/// `repr(u64)`: the tag takes a whole word, so every payload starts 8-byte aligned and moving
-/// a value is three word copies (with a one-byte tag, the machine's moves of values through
+/// Two words: a tag and one word of payload. `repr(u64)` gives the tag a whole word, so the
+/// payload starts 8-byte aligned (with a one-byte tag, the machine's moves of values through
 /// results and the stack ran into store-forwarding stalls on the unaligned payload bytes).
+/// Strings, symbols and vectors are held by one-word handles ([`GcStr`], [`GcSlice`]) that
+/// read their length from the object, so a value fits in two registers: results and
+/// `Result<Value>` come back in registers, and a vector slot is three words.
 #[repr(u64)]
 pub enum Value {
     /// The empty list `()`.
@@ -35,20 +38,20 @@ pub enum Value {
     /// before it runs); reading it is an error.
     Undefined,
     /// An interned symbol: two symbols with one name share one heap string.
-    Symbol(Gc<str>),
+    Symbol(GcStr),
     /// An immutable string (a literal, or what `symbol->string` and `number->string` give)
     /// holding a character outside ASCII.
-    Str(Gc<str>),
+    Str(GcStr),
     /// An immutable string of ASCII text, so its character `k` is byte `k`
     /// (what [`Ctx::string`](super::ctx::Ctx::string) makes of ASCII text).
-    AStr(Gc<str>),
+    AStr(GcStr),
     /// A mutable string (what `make-string`, `string-copy`, `string-append` and the other
     /// string builders give).
     MStr(Gc<MString>),
     /// A mutable pair.
     Pair(Gc<Pair>),
     /// A fixed-length mutable vector, one heap object holding its slots.
-    Vector(Gc<[Slot]>),
+    Vector(GcSlice<Slot>),
     /// A procedure written in Scheme.
     Closure(Gc<Closure>),
     /// A procedure built into the interpreter.
@@ -290,9 +293,9 @@ pub struct Shape {
 /// A record type made by `define-record-type`.
 pub struct RecordType {
     /// The type's name, for printing.
-    pub name: Gc<str>,
+    pub name: GcStr,
     /// Field names, in order.
-    pub fields: Vec<Gc<str>>,
+    pub fields: Vec<GcStr>,
 }
 
 /// A record: its type and its field values.
@@ -447,10 +450,10 @@ impl Value {
             (Value::Char(a), Value::Char(b)) => a == b,
             (Value::Symbol(a), Value::Symbol(b))
             | (Value::Str(a), Value::Str(b))
-            | (Value::AStr(a), Value::AStr(b)) => Gc::ptr_eq(a, b),
+            | (Value::AStr(a), Value::AStr(b)) => GcStr::ptr_eq(a, b),
             (Value::Pair(a), Value::Pair(b)) => Gc::ptr_eq(a, b),
             (Value::MStr(a), Value::MStr(b)) => Gc::ptr_eq(a, b),
-            (Value::Vector(a), Value::Vector(b)) => Gc::ptr_eq(a, b),
+            (Value::Vector(a), Value::Vector(b)) => GcSlice::ptr_eq(a, b),
             (Value::Cell(a), Value::Cell(b)) => Gc::ptr_eq(a, b),
             (Value::Closure(a), Value::Closure(b)) => Gc::ptr_eq(a, b),
             (Value::Primitive(a), Value::Primitive(b)) => std::ptr::eq(*a, *b),

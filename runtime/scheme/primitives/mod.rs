@@ -192,7 +192,7 @@ pub fn string<'v>(who: &str, v: &'v Value) -> Result<StrRef<'v>> {
 /// The text of a string argument, immutable or mutable (borrowed for as long as it lives).
 pub enum StrRef<'v> {
     /// An immutable string.
-    Fixed(&'v Gc<str>),
+    Fixed(&'v crate::scheme::gc::GcStr),
     /// A mutable string, borrowed.
     Mutable(crate::scheme::gc::GcRef<'v, String>),
 }

@@ -5,7 +5,7 @@
 use super::{index, int, list_items, pair, prim, string, wrong_type, PrimKind, Primitive, MANY};
 use crate::scheme::ctx::Ctx;
 use crate::scheme::error::{bail, Result};
-use crate::scheme::gc::Gc;
+use crate::scheme::gc::GcSlice;
 use crate::scheme::objects::Object;
 use crate::scheme::value::{MString, Slot, Value};
 
@@ -151,7 +151,7 @@ fn string_to_vector(ctx: &mut Ctx, a: &[Value]) -> Result<Value> {
     ctx.vector(&chars)
 }
 
-fn vector_items<'v>(who: &str, v: &'v Value) -> Result<&'v Gc<[Slot]>> {
+fn vector_items<'v>(who: &str, v: &'v Value) -> Result<&'v GcSlice<Slot>> {
     match v {
         Value::Vector(items) => Ok(items),
         _ => Err(wrong_type(who, "a vector", v)),

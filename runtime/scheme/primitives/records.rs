@@ -4,13 +4,13 @@
 use super::{list_items, Primitive};
 use crate::scheme::ctx::Ctx;
 use crate::scheme::error::{bail, Result, SchemeError};
-use crate::scheme::gc::Gc;
+use crate::scheme::gc::{Gc, GcStr};
 use crate::scheme::value::{Record, RecordProc, RecordType, Slot, Value};
 
 /// No user-visible globals: every record primitive is internal.
 pub static PRIMITIVES: &[Primitive] = &[];
 
-fn symbol(v: &Value) -> Result<Gc<str>> {
+fn symbol(v: &Value) -> Result<GcStr> {
     match v {
         Value::Symbol(s) => Ok(s.clone()),
         _ => bail!("define-record-type: expected a symbol"),

@@ -1,10 +1,10 @@
-//! Vectors: one heap object each (`Gc<[Slot]>`), so their size counts against the heap
+//! Vectors: one heap object each (`GcSlice<Slot>`), so their size counts against the heap
 //! limit, and a huge `make-vector` is checked before anything is allocated.
 
 use super::{index, list_items, prim, wrong_type, PrimKind, Primitive, MANY};
 use crate::scheme::ctx::Ctx;
 use crate::scheme::error::{bail, Result};
-use crate::scheme::gc::Gc;
+use crate::scheme::gc::GcSlice;
 use crate::scheme::value::{Slot, Value};
 
 pub static PRIMITIVES: &[Primitive] = &[
@@ -32,14 +32,14 @@ pub static PRIMITIVES: &[Primitive] = &[
     },
 ];
 
-fn vec<'v>(who: &str, v: &'v Value) -> Result<&'v Gc<[Slot]>> {
+fn vec<'v>(who: &str, v: &'v Value) -> Result<&'v GcSlice<Slot>> {
     match v {
         Value::Vector(items) => Ok(items),
         _ => Err(wrong_type(who, "a vector", v)),
     }
 }
 
-fn slot<'v>(who: &str, v: &'v Gc<[Slot]>, k: &Value) -> Result<&'v Slot> {
+fn slot<'v>(who: &str, v: &'v GcSlice<Slot>, k: &Value) -> Result<&'v Slot> {
     let i = index(who, k)?;
     match v.get(i) {
         Some(s) => Ok(s),
