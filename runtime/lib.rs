@@ -63,8 +63,8 @@
 // accident). tests/facade.rs checks this list against theirs.
 pub use prologue_gc::{
     AllocError, BorrowError, BorrowMutError, Census, CensusEntry, Config, CycleStats, Finalize, Gc,
-    GcCell, GcRef, GcRefMut, GcSlice, GcStr, Heap, HeapBusy, HeapStats, Pause, PauseKind, Retainer,
-    RetainerPath, RetainersError, Tracer, Trigger, WeakGc,
+    GcCell, GcRef, GcRefMut, GcSlice, GcSlot, GcStr, Heap, HeapBusy, HeapStats, Pause, PauseKind,
+    Retainer, RetainerPath, RetainersError, SlotValue, Tracer, Trigger, WeakGc,
 };
 pub use prologue_pool::{
     clear_pools, detach_pools, diagnostics, prepare_process, DetachedPools, DrainPolicy,

@@ -69,7 +69,9 @@
 //! empty every pool of the process).
 //!
 //! A [`GcCell`] that is mutably borrowed during a cycle is not read at all (that would alias
-//! the `&mut`): its handles are then uncounted and their targets survive as roots.
+//! the `&mut`): its handles are then uncounted and their targets survive as roots. A
+//! [`GcSlot`] (a `Cell` for handles: values are cloned out and written whole) can never be
+//! borrowed, so it is always read, and it takes no space beside its value.
 //!
 //! # What the collector relies on
 //! Each rule is an invariant the collector's code keeps and its soundness argument uses; the
@@ -130,14 +132,18 @@
 //!    `a_weak_handle_upgraded_between_two_root_checks_keeps_its_object`.
 //! 10. **A cell's first write of a cycle greys what it held.** The first `borrow_mut` (so
 //!     `replace`, `take`) of a `GcCell` after T0 greys every handle the cell holds and stamps
-//!     the cell with the cycle's epoch; later writes in the cycle log nothing. `GcCell` is the
-//!     only interior mutability with a `Trace` impl that can hold a handle (`Cell<T>` needs
-//!     `T: Copy`, which a handle is not). *Test:*
-//!     `a_handle_taken_out_of_a_cell_between_two_root_checks_keeps_its_object`.
+//!     the cell with the cycle's epoch; later writes in the cycle log nothing. Every write of
+//!     a [`GcSlot`] after T0 greys the handles of the value it replaces (no coalescing, so no
+//!     stamp). `GcCell` and `GcSlot` are the only interior mutability with a `Trace` impl that
+//!     can hold a handle (`Cell<T>` needs `T: Copy`, which a handle is not). *Tests:*
+//!     `a_handle_taken_out_of_a_cell_between_two_root_checks_keeps_its_object`,
+//!     `a_handle_taken_out_of_a_slot_between_two_root_checks_keeps_its_object`.
 //! 11. **A cell written during the cycle is not counted.** Counting skips a cell stamped at or
 //!     after T0, so a handle stored after T0 never counts as internal, and a later write that
-//!     moves it out again (unlogged, by rule 10's coalescing) cannot hide its target. *Test:*
-//!     `a_handle_stored_and_moved_out_again_within_a_cycle_keeps_its_object`.
+//!     moves it out again (unlogged, by rule 10's coalescing) cannot hide its target. A
+//!     `GcSlot` logs every write, so counting reads it whatever was written. *Tests:*
+//!     `a_handle_stored_and_moved_out_again_within_a_cycle_keeps_its_object`, and for slots
+//!     `a_handle_stored_in_a_slot_and_moved_out_again_keeps_its_object`.
 //! 12. **Nothing that existed at T0 is freed or unmarked before the end of marking.** The last
 //!     lazy sweep is finished before T0 (a sweep clears the marks of what it keeps), every
 //!     object is old from T0 (a young cycle runs first and what it leaves is promoted; the
@@ -348,6 +354,7 @@ mod release;
 mod retainers;
 mod roots;
 mod size_class;
+mod slot;
 mod slot_cache;
 mod spans;
 mod stats;
@@ -369,6 +376,7 @@ pub use heap::Heap;
 pub use heap_alloc::AllocError;
 pub use recorder::{Pause, PauseKind};
 pub use retainers::{Retainer, RetainerPath, RetainersError};
+pub use slot::{GcSlot, SlotValue};
 pub use stats::{CycleStats, HeapStats, Trigger};
 pub use thin::{GcSlice, GcStr};
 pub use trace::{Trace, Tracer};

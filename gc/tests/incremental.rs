@@ -9,7 +9,7 @@
 
 use std::rc::Rc;
 
-use prologue_gc::{Config, Gc, GcCell, GcStr, Heap, PauseKind, Trace};
+use prologue_gc::{Config, Gc, GcCell, GcSlot, GcStr, Heap, PauseKind, Trace};
 
 mod common;
 use common::stepping::{
@@ -126,6 +126,62 @@ fn a_handle_taken_out_of_a_cell_between_two_root_checks_keeps_its_object() {
         finish_two_cycles(&heap);
         assert!(!Gc::is_dead(&x), "step {k}: X was swept while held");
         assert_eq!(x.0, 9);
+    }
+}
+
+/// A holder whose handle sits in a slot.
+#[derive(Trace)]
+struct SlotHolder {
+    child: GcSlot<Option<Gc<Leaf>>>,
+    _pad: [u64; 6],
+}
+
+/// Rule 10 for slots: the handle leaves through a slot write (`take`).
+#[test]
+fn a_handle_taken_out_of_a_slot_between_two_root_checks_keeps_its_object() {
+    for k in 0..SLIDE {
+        let heap = torture_heap();
+        let started = count_starts(&heap);
+        let x = heap.alloc(Leaf(12));
+        let _spacers = spacers(&heap);
+        let a = heap.alloc(SlotHolder {
+            child: GcSlot::new(Some(x)),
+            _pad: [0; 6],
+        });
+        step_into_a_cycle(&heap, &started, k);
+        let x = a.child.take().expect("X is there");
+        drop(a);
+        finish_two_cycles(&heap);
+        assert!(!Gc::is_dead(&x), "step {k}: X was swept while held");
+        assert_eq!(x.0, 12);
+    }
+}
+
+/// Rules 10 and 11 for slots: a handle stored in a slot after T0 may be counted as internal,
+/// because every later write greys what it replaces; moving it out again is such a write.
+#[test]
+fn a_handle_stored_in_a_slot_and_moved_out_again_keeps_its_object() {
+    for k in (0..SLIDE).step_by(2) {
+        for j in [0, 1, 3, 6] {
+            let heap = torture_heap();
+            let started = count_starts(&heap);
+            let a = heap.alloc(SlotHolder {
+                child: GcSlot::new(None),
+                _pad: [0; 6],
+            });
+            let y = heap.alloc(Leaf(13));
+            let _spacers = spacers(&heap);
+            step_into_a_cycle(&heap, &started, k);
+            a.child.set(Some(y));
+            for _ in 0..j {
+                drop(heap.alloc::<Filler>([0; 12]));
+            }
+            let y = a.child.take().expect("Y is there");
+            finish_two_cycles(&heap);
+            assert!(!Gc::is_dead(&y), "steps {k}, {j}: Y was swept while held");
+            assert_eq!(y.0, 13);
+            drop(a);
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Random programs against a reference model of reachability (proptest, fixed seed).
 //!
-//! A program allocates objects, links and unlinks them through `GcCell`s, drops handles, puts
+//! A program allocates objects, links and unlinks them through `GcCell`s and `GcSlot`s, drops
+//! handles, puts
 //! handles into a `LocalPool`, keeps and upgrades weak handles, and collects (sometimes while
 //! a cell is mutably borrowed). After every `collect` exactly the objects the model
 //! finds unreachable have been dropped (each object's payload logs its drop), and every
@@ -18,7 +19,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashSet};
 use std::rc::Rc;
 
-use prologue_gc::{Config, Gc, GcCell, Heap, Trace, Trigger, WeakGc};
+use prologue_gc::{Config, Gc, GcCell, GcSlot, Heap, Trace, Trigger, WeakGc};
 use prologue_pool::LocalPool;
 use proptest::prelude::*;
 
@@ -40,6 +41,8 @@ impl Drop for DropLog {
 struct Obj {
     id: usize,
     edges: GcCell<Vec<Gc<Obj>>>,
+    /// One more edge, in a slot (written whole, with a barrier on every write).
+    slot: GcSlot<Option<Gc<Obj>>>,
     #[trace(skip)]
     _log: DropLog,
 }
@@ -69,6 +72,12 @@ enum Op {
     CloneOut(usize, usize),
     /// Move an edge of a local's object out of its cell into a new local.
     TakeOut(usize, usize),
+    /// Store a local's handle in another local's object's slot (dropping what it held).
+    SlotSet(usize, usize),
+    /// Clone the slot's handle out into a new local.
+    SlotGet(usize),
+    /// Take the slot's handle out into a new local, leaving it empty.
+    SlotTake(usize),
     /// Allocate this many garbage objects (steps of an incremental cycle, young cycles).
     Churn(u8),
 }
@@ -87,6 +96,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<usize>().prop_map(Op::CollectWhileBorrowed),
         2 => (any::<usize>(), any::<usize>()).prop_map(|(a, k)| Op::CloneOut(a, k)),
         1 => (any::<usize>(), any::<usize>()).prop_map(|(a, k)| Op::TakeOut(a, k)),
+        2 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Op::SlotSet(a, b)),
+        1 => any::<usize>().prop_map(Op::SlotGet),
+        1 => any::<usize>().prop_map(Op::SlotTake),
         3 => (1..40u8).prop_map(Op::Churn),
     ]
 }
@@ -95,6 +107,7 @@ fn op() -> impl Strategy<Value = Op> {
 #[derive(Default)]
 struct Model {
     edges: Vec<Vec<usize>>,
+    slots: Vec<Option<usize>>,
     locals: Vec<usize>,
 }
 
@@ -105,6 +118,7 @@ impl Model {
         while let Some(id) = stack.pop() {
             if seen.insert(id) {
                 stack.extend(&self.edges[id]);
+                stack.extend(self.slots[id]);
             }
         }
         seen
@@ -139,10 +153,12 @@ fn run(program: &[Op], config: Config) -> Result<u64, TestCaseError> {
             Op::Alloc => {
                 let id = model.edges.len();
                 model.edges.push(Vec::new());
+                model.slots.push(None);
                 model.locals.push(id);
                 locals.push(heap.alloc(Obj {
                     id,
                     edges: GcCell::new(Vec::new()),
+                    slot: GcSlot::new(None),
                     _log: DropLog {
                         id,
                         log: log.clone(),
@@ -238,6 +254,29 @@ fn run(program: &[Op], config: Config) -> Result<u64, TestCaseError> {
                     model.locals.push(id);
                 }
             }
+            Op::SlotSet(a, b) if !locals.is_empty() => {
+                let (a, b) = (a % locals.len(), b % locals.len());
+                locals[a].slot.set(Some(locals[b].clone()));
+                model.slots[model.locals[a]] = Some(model.locals[b]);
+            }
+            Op::SlotGet(a) if !locals.is_empty() => {
+                let a = a % locals.len();
+                if let Some(handle) = locals[a].slot.get() {
+                    locals.push(handle);
+                    let id = model.slots[model.locals[a]].expect("the model has it");
+                    model.locals.push(id);
+                }
+            }
+            Op::SlotTake(a) if !locals.is_empty() => {
+                let a = a % locals.len();
+                if let Some(handle) = locals[a].slot.take() {
+                    let id = model.slots[model.locals[a]]
+                        .take()
+                        .expect("the model has it");
+                    locals.push(handle);
+                    model.locals.push(id);
+                }
+            }
             Op::Churn(n) => {
                 for i in 0..n {
                     drop(heap.alloc(i));
@@ -326,6 +365,9 @@ fn check(
         let ids: Vec<usize> = edges.iter().map(|e| e.id).collect();
         prop_assert_eq!(&ids, &model.edges[obj.id]);
         stack.extend(edges.iter().cloned());
+        let slot = obj.slot.get();
+        prop_assert_eq!(slot.as_ref().map(|s| s.id), model.slots[obj.id]);
+        stack.extend(slot);
     }
     prop_assert_eq!(seen.len(), reachable.len());
     heap.verify();
