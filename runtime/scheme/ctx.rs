@@ -6,7 +6,7 @@ use std::io::Write;
 
 pub use super::budget::Budget;
 use super::error::{Result, SchemeError};
-use super::gc::{AllocError, Gc, GcCell, GcStr, Heap, LocalPool, Pool, Trace};
+use super::gc::{AllocError, Gc, GcSlot, GcStr, Heap, LocalPool, Pool, Trace};
 use super::reader::{Datum, Syntax};
 use super::value::{MString, Pair, RecordType, Slot, Value};
 
@@ -130,8 +130,8 @@ impl Ctx {
     #[inline(always)]
     pub fn cons(&self, car: Value, cdr: Value) -> Result<Value> {
         Ok(Value::Pair(self.alloc(Pair {
-            car: GcCell::new(car),
-            cdr: GcCell::new(cdr),
+            car: GcSlot::new(car),
+            cdr: GcSlot::new(cdr),
         })?))
     }
 

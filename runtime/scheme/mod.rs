@@ -102,7 +102,8 @@ use self::value::Value;
 /// The collector types the interpreter uses, in one place.
 pub mod gc {
     pub use prologue::{
-        AllocError, Config, Gc, GcCell, GcRef, GcSlice, GcStr, Heap, LocalPool, Pool, Trace, Tracer,
+        AllocError, Config, Gc, GcCell, GcRef, GcSlice, GcSlot, GcStr, Heap, LocalPool, Pool,
+        SlotValue, Trace, Tracer,
     };
 }
 

@@ -676,12 +676,14 @@ fn immutable_strings_ascii_or_not_behave_alike() {
 }
 
 #[test]
-fn a_value_is_two_words_and_a_vector_slot_three() {
+fn a_value_is_two_words_and_so_are_a_vector_slot_and_a_pair_field() {
     // The machine's speed rests on this: a value comes back from a call in two registers.
-    // A fat handle (`Gc<str>`, `Gc<[T]>`) in a variant would make it three.
-    use super::value::{Slot, Value};
+    // A fat handle (`Gc<str>`, `Gc<[T]>`) in a variant would make it three; a `GcCell`
+    // instead of a `GcSlot` would add a word to every vector slot and pair field.
+    use super::value::{Pair, Slot, Value};
     assert_eq!(std::mem::size_of::<Value>(), 16);
-    assert_eq!(std::mem::size_of::<Slot>(), 24);
+    assert_eq!(std::mem::size_of::<Slot>(), 16);
+    assert_eq!(std::mem::size_of::<Pair>(), 32);
 }
 
 #[test]

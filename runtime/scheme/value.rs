@@ -8,7 +8,7 @@
 //! object alive with no rooting discipline: the collector counts such handles as roots.
 
 use super::error::SchemeError;
-use super::gc::{Gc, GcCell, GcRef, GcSlice, GcStr, Trace, Tracer};
+use super::gc::{Gc, GcCell, GcRef, GcSlice, GcSlot, GcStr, SlotValue, Trace, Tracer};
 use super::objects::Object;
 use super::primitives::Primitive;
 
@@ -88,6 +88,10 @@ impl Clone for Value {
     }
 }
 
+// SAFETY: a value's clone copies plain data or clones one handle (`Value::clone` above and
+// `clone_other`): it writes no slot and allocates nothing.
+unsafe impl SlotValue for Value {}
+
 impl Value {
     /// Whether it is one of the variants without a handle that precede `Symbol` (one
     /// comparison of the tag).
@@ -134,24 +138,25 @@ impl Value {
 
 /// A mutable cell of a vector or record; `Clone` copies the current value so slices of
 /// slots can be built with `Heap::alloc_slice`.
-pub struct Slot(pub GcCell<Value>);
+/// A [`GcSlot`]: no borrow flag, so a slot is the size of a value.
+pub struct Slot(pub GcSlot<Value>);
 
 impl Slot {
     /// A slot holding `v`.
     pub fn new(v: Value) -> Slot {
-        Slot(GcCell::new(v))
+        Slot(GcSlot::new(v))
     }
 
     /// The current value.
     #[inline(always)]
     pub fn get(&self) -> Value {
-        self.0.borrow().clone()
+        self.0.get()
     }
 
     /// Replaces the value.
     #[inline]
     pub fn set(&self, v: Value) {
-        *self.0.borrow_mut() = v;
+        self.0.set(v);
     }
 }
 
@@ -244,22 +249,22 @@ unsafe impl Trace for MString {
 /// A pair: `car` and `cdr`, each mutable.
 pub struct Pair {
     /// The first field.
-    pub car: GcCell<Value>,
+    pub car: GcSlot<Value>,
     /// The second field.
-    pub cdr: GcCell<Value>,
+    pub cdr: GcSlot<Value>,
 }
 
 impl Pair {
     /// The car.
     #[inline(always)]
     pub fn car(&self) -> Value {
-        self.car.borrow().clone()
+        self.car.get()
     }
 
     /// The cdr.
     #[inline(always)]
     pub fn cdr(&self) -> Value {
-        self.cdr.borrow().clone()
+        self.cdr.get()
     }
 }
 

@@ -89,12 +89,12 @@ fn cdr(_: &mut Ctx, args: &[Value]) -> Result<Value> {
 }
 
 fn set_car(_: &mut Ctx, args: &[Value]) -> Result<Value> {
-    *pair("set-car!", &args[0])?.car.borrow_mut() = args[1].clone();
+    pair("set-car!", &args[0])?.car.set(args[1].clone());
     Ok(Value::Unspecified)
 }
 
 fn set_cdr(_: &mut Ctx, args: &[Value]) -> Result<Value> {
-    *pair("set-cdr!", &args[0])?.cdr.borrow_mut() = args[1].clone();
+    pair("set-cdr!", &args[0])?.cdr.set(args[1].clone());
     Ok(Value::Unspecified)
 }
 

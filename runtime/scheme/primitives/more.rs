@@ -195,7 +195,7 @@ fn list_set(_: &mut Ctx, a: &[Value]) -> Result<Value> {
         let next = pair("list-set!", &cur)?.cdr();
         cur = next;
     }
-    *pair("list-set!", &cur)?.car.borrow_mut() = a[2].clone();
+    pair("list-set!", &cur)?.car.set(a[2].clone());
     Ok(Value::Unspecified)
 }
 
