@@ -5,6 +5,7 @@
 
 use super::bytecode::Pc;
 use super::error::{bail, Result, SchemeError};
+use super::fastops::put_result;
 use super::frames::{position, Frame, Into, MapState, Ret};
 use super::gc::Gc;
 use super::machine::Machine;
@@ -414,8 +415,7 @@ impl Machine<'_> {
                 if let (PrimKind::Fn(fun), true) = (&p.kind, p.accepts(argc)) {
                     let sp = self.stack.len();
                     let v = fun(self.ctx, &self.stack[sp - argc..])?;
-                    self.stack.truncate(at);
-                    self.stack.push(v);
+                    put_result(&mut self.stack, at, v);
                     return Ok(());
                 }
                 if let Some((v, ret)) =

@@ -218,14 +218,12 @@ impl FastOp {
     #[inline(always)]
     pub fn run_into(self, ctx: &Ctx, stack: &mut Vec<Value>, at: usize) -> bool {
         if let Some(b) = self.test(&stack[at..]) {
-            stack.truncate(at);
-            stack.push(Value::Bool(b));
+            put_result(stack, at, Value::Bool(b));
             return true;
         }
         match self.run(ctx, &stack[at..]) {
             Some(v) => {
-                stack.truncate(at);
-                stack.push(v);
+                put_result(stack, at, v);
                 true
             }
             None => false,
@@ -479,4 +477,17 @@ fn int2_in_place(stack: &mut Vec<Value>, f: impl FnOnce(i64, i64) -> Option<Valu
     stack[n - 2] = v;
     stack.truncate(n - 1);
     true
+}
+
+/// Puts `v` at `at` and drops everything above it: over the first argument when there is one,
+/// so no capacity check (a `truncate` then `push` kept an out-of-line `push` on the path).
+#[inline(always)]
+pub(super) fn put_result(stack: &mut Vec<Value>, at: usize, v: Value) {
+    match stack.get_mut(at) {
+        Some(first) => {
+            *first = v;
+            stack.truncate(at + 1);
+        }
+        None => stack.push(v),
+    }
 }

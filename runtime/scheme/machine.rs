@@ -17,7 +17,7 @@ use super::continuations::Wind;
 use super::control::Handler;
 use super::ctx::Ctx;
 use super::error::{bail, Result, SchemeError};
-use super::fastops::FastOp;
+use super::fastops::{put_result, FastOp};
 use super::frames::{Frame, Ret};
 use super::gc::Gc;
 use super::globals::Globals;
@@ -644,8 +644,7 @@ impl<'a> Machine<'a> {
                         bail!("internal error: {} cannot be called directly", p.name);
                     };
                     let v = f(self.ctx, &self.stack[at..])?;
-                    self.stack.truncate(at);
-                    self.stack.push(v);
+                    put_result(&mut self.stack, at, v);
                 }
                 Op::Return => match self.stack.len().checked_sub(1) {
                     Some(top) => give_back_at!(top),
