@@ -19,7 +19,8 @@ use super::primitives::Primitive;
 /// results and the stack ran into store-forwarding stalls on the unaligned payload bytes).
 /// Strings, symbols and vectors are held by one-word handles ([`GcStr`], [`GcSlice`]) that
 /// read their length from the object, so a value fits in two registers: results and
-/// `Result<Value>` come back in registers, and a vector slot is three words.
+/// `Result<Value>` come back in registers, and a vector slot or a pair field ([`GcSlot`]) is
+/// two words.
 #[repr(u64)]
 pub enum Value {
     /// The empty list `()`.
