@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::bytecode::Op;
 use super::code::{Code, LambdaId, Node, NodeId};
-use super::codegen::Gen;
+use super::codegen::{Gen, Place};
 use super::error::{Pos, Result};
 
 /// The loop holders (frames holding a named `let`'s variable) whose loops are inlined.
@@ -307,6 +307,15 @@ impl Gen<'_> {
     /// A call of an inlined loop from its body (in tail position, with one argument per
     /// loop variable, as [`inlined_loops`] checked): the arguments, then a `Loop`.
     pub(super) fn loop_jump(&mut self, head: LoopHead, args: &[NodeId], pos: Pos) -> Result<()> {
+        // Trailing arguments that pass a loop variable on unchanged (`(loop (+ i 1) acc)`
+        // in the clause that leaves `acc` alone) are neither pushed nor stored: the slot
+        // already holds the value. Only for variables without a cell, whose slot holds the
+        // value itself and which nothing assigns.
+        let mut n = args.len();
+        while n > 0 && self.passes_itself(args[n - 1], head.slot, n - 1)? {
+            n -= 1;
+        }
+        let args = &args[..n];
         if let [arg] = args {
             self.pos = pos;
             self.inline_step(*arg, head)?;
@@ -321,6 +330,18 @@ impl Gen<'_> {
             target: head.head,
         });
         Ok(())
+    }
+
+    /// Whether `arg` reads loop variable `k` (slot `slot + k`), held without a cell.
+    fn passes_itself(&mut self, arg: NodeId, slot: u16, k: usize) -> Result<bool> {
+        let Node::Local { depth, index, .. } = self.code.node(arg) else {
+            return Ok(false);
+        };
+        let (depth, index) = (*depth, *index);
+        Ok(matches!(
+            self.place(depth, index)?,
+            (Place::Slot(s), false) if usize::from(s) == usize::from(slot) + k
+        ))
     }
 }
 
@@ -364,14 +385,58 @@ mod tests {
             .ops
             .iter()
             .filter(|op| matches!(op, Op::StepLoop { .. }));
-        // `f` only: `g` has two variables, `h`'s new value is not an operation in place.
-        assert_eq!(steps.count(), 1);
+        // `f`, and `g`, whose second variable goes on unchanged (so it is not stored); not
+        // `h`, whose new value is not an operation in place.
+        assert_eq!(steps.count(), 2);
         let mut run = |s: &str| crate::scheme::printer::repr(&i.run_source(s).unwrap());
         assert_eq!(
             run("(let ((v (make-vector 7 #t))) (f v 6 3) v)"),
             "#(#f #t #t #f #t #t #f)"
         );
         assert_eq!(run("(list (g 5) (h 5))"), "(0 5)");
+    }
+
+    #[test]
+    fn variables_passed_on_unchanged_at_the_end_are_not_stored() {
+        use crate::scheme::bytecode::Op;
+        let mut i = Interpreter::new(Options::default(), Box::new(std::io::sink()));
+        // `acc` and `k` go on unchanged in the odd clause: one value stored there; `m`
+        // changes after `k`, so nothing is left out in the other; `c` has a cell, so it is
+        // stored as every other argument.
+        let src = "(define (f n)
+                     (let loop ((i 0) (acc '()) (k 10))
+                       (cond ((= i n) (list acc k))
+                             ((even? i) (loop (+ i 1) (cons i acc) k))
+                             (else (loop (+ i 1) acc k)))))
+                   (define (g n)
+                     (let loop ((i 0) (k 0) (m 0))
+                       (if (< i n) (loop (+ i 1) k (+ m 1)) (list k m))))
+                   (define (c n)
+                     (let loop ((i 0) (c 0) (fs '()))
+                       (if (= i n) (map (lambda (f) (f)) fs)
+                           (loop (+ i 1) c (cons (lambda () (set! c (+ c 1)) c) fs)))))";
+        i.run_source(src).unwrap();
+        let stores: Vec<u16> = i
+            .prog
+            .ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Loop { n, target, .. } if *target > 0 => Some(*n),
+                _ => None,
+            })
+            .collect();
+        // The first `Loop` of each procedure sets the variables up; the others are the
+        // calls: f's two calls (2, 1 after the step), g's (3), c's (3).
+        assert!(stores.contains(&1), "{stores:?}");
+        let mut run = |s: &str| crate::scheme::printer::repr(&i.run_source(s).unwrap());
+        assert_eq!(run("(f 7)"), "((6 4 2 0) 10)");
+        assert_eq!(run("(g 4)"), "(0 4)");
+        assert_eq!(run("(c 3)"), "(1 1 1)");
+        assert_eq!(
+            run("(do ((i 0 (+ i 1)) (s 7 s)) ((= i 3) s))"),
+            "7",
+            "a `do` variable with itself as its step"
+        );
     }
 
     #[test]
@@ -384,6 +449,9 @@ mod tests {
         let e = i
             .run_source("(let loop ((i 0)) (loop (+ i 1)))")
             .unwrap_err();
+        assert!(e.to_string().contains("fuel exhausted"), "{e}");
+        // A call that passes every variable on unchanged stores nothing, and still spends.
+        let e = i.run_source("(let loop ((i 0)) (loop i))").unwrap_err();
         assert!(e.to_string().contains("fuel exhausted"), "{e}");
     }
 
