@@ -334,11 +334,13 @@ pub enum RecordProc {
 // no type here holds a handle behind `Rc`/`Arc` (rule 3), and none implements `Drop`.
 unsafe impl Trace for Value {
     /// Inlined for the immediates (one comparison of the tag), so tracing a vector of
-    /// booleans or fixnums makes no call per element; the rest go through one out-of-line
-    /// match.
+    /// booleans or fixnums makes no call per element, and for pairs, the handle a pair's or a
+    /// list's fields hold most; the rest go through one out-of-line match.
     #[inline(always)]
     fn trace(&self, t: &mut Tracer) {
-        if !self.is_immediate() {
+        if let Value::Pair(p) = self {
+            p.trace(t);
+        } else if !self.is_immediate() {
             self.trace_other(t);
         }
     }
