@@ -51,30 +51,12 @@ unsafe impl SlotValue for String {}
 
 /// Plain data: cloning is a copy.
 macro_rules! plain_slot_values {
-    ($($t:ty),*) => {
+    ($($t:ty),* $(,)?) => {
         // SAFETY: `Copy` types clone by copying bits; no code of theirs runs.
         $(unsafe impl SlotValue for $t {})*
     };
 }
-plain_slot_values!(
-    (),
-    bool,
-    char,
-    u8,
-    u16,
-    u32,
-    u64,
-    u128,
-    usize,
-    i8,
-    i16,
-    i32,
-    i64,
-    i128,
-    isize,
-    f32,
-    f64
-);
+crate::trace_impls::plain_copy_types!(plain_slot_values);
 
 /// A mutable memory location like `Cell`, whose value may hold [`Gc`](crate::Gc) handles: read
 /// it by cloning ([`get`](GcSlot::get)), write it whole ([`set`](GcSlot::set),

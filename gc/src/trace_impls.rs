@@ -22,37 +22,50 @@ macro_rules! leaf {
     )*};
 }
 
+/// Calls `$m!` with the plain `Copy` types that hold no handle: leaves whose clone is a copy
+/// of bits (so `slot.rs` makes them `SlotValue`s too).
+macro_rules! plain_copy_types {
+    ($m:ident) => {
+        $m!(
+            (),
+            bool,
+            char,
+            u8,
+            u16,
+            u32,
+            u64,
+            u128,
+            usize,
+            i8,
+            i16,
+            i32,
+            i64,
+            i128,
+            isize,
+            f32,
+            f64,
+            &'static str,
+            std::num::NonZeroU8,
+            std::num::NonZeroU16,
+            std::num::NonZeroU32,
+            std::num::NonZeroU64,
+            std::num::NonZeroUsize,
+            std::num::NonZeroI32,
+            std::num::NonZeroI64,
+            std::time::Duration,
+            std::time::Instant,
+            std::time::SystemTime,
+            std::cmp::Ordering
+        );
+    };
+}
+pub(crate) use plain_copy_types;
+
+plain_copy_types!(leaf);
+
 leaf!(
-    (),
-    bool,
-    char,
-    u8,
-    u16,
-    u32,
-    u64,
-    u128,
-    usize,
-    i8,
-    i16,
-    i32,
-    i64,
-    i128,
-    isize,
-    f32,
-    f64,
     str,
     String,
-    &'static str,
-    std::num::NonZeroU8,
-    std::num::NonZeroU16,
-    std::num::NonZeroU32,
-    std::num::NonZeroU64,
-    std::num::NonZeroUsize,
-    std::num::NonZeroI32,
-    std::num::NonZeroI64,
-    std::time::Duration,
-    std::time::Instant,
-    std::time::SystemTime,
     std::path::Path,
     std::path::PathBuf,
     std::ffi::OsStr,
@@ -61,7 +74,6 @@ leaf!(
     std::sync::atomic::AtomicUsize,
     std::sync::atomic::AtomicU64,
     std::sync::atomic::AtomicI64,
-    std::cmp::Ordering,
 );
 
 // SAFETY: holds no value of `T`.

@@ -7,6 +7,7 @@
 //! steps, and spacer objects walked between the two that matter, so one of the runs puts the
 //! move exactly between their root checks.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use prologue_gc::{Config, Gc, GcCell, GcSlot, GcStr, Heap, PauseKind, Trace};
@@ -33,29 +34,55 @@ fn spacers(heap: &Heap) -> Vec<Gc<Leaf>> {
     (0..12).map(|i| heap.alloc(Leaf(100 + i))).collect()
 }
 
+/// The trap's scenario, slid over every step: X (`make_x`) is reachable only through A
+/// (`hold`), which a local holds; after `k` steps of a cycle the program takes X's handle out
+/// of A (`take_out`) and drops A. X must survive two whole cycles while held (`alive`).
+fn x_leaves_a_between_two_root_checks<X, A: Trace + 'static>(
+    make_x: impl Fn(&Heap) -> X,
+    hold: impl Fn(X) -> A,
+    take_out: impl Fn(&Gc<A>) -> X,
+    alive: impl Fn(&X) -> bool,
+) {
+    for k in 0..SLIDE {
+        let heap = torture_heap();
+        let started = count_starts(&heap);
+        let x = make_x(&heap);
+        let _spacers = spacers(&heap);
+        let a = heap.alloc(hold(x));
+        step_into_a_cycle(&heap, &started, k);
+        let x = take_out(&a);
+        drop(a);
+        finish_two_cycles(&heap);
+        assert!(alive(&x), "step {k}: X was swept while held");
+        heap.verify();
+    }
+}
+
+/// A handle held in a plain field.
+fn holder(child: Gc<Leaf>) -> Holder {
+    Holder {
+        child,
+        _pad: [0; 6],
+    }
+}
+
+/// X is live and reads `n`.
+fn leaf_reads(n: u64) -> impl Fn(&Gc<Leaf>) -> bool {
+    move |x| !Gc::is_dead(x) && x.0 == n
+}
+
 /// The trap: a long-lived object A held only by a local holds the only handle to X. Root
 /// discovery checks X (one handle, one internal reference: not a root); the program clones
 /// X's handle out of A and drops A; then A is checked (no handle: not a root). Without the
 /// clone barrier (rule 9) nothing marks X, and the sweep frees it while `x` names it.
 #[test]
 fn the_trap_a_handle_cloned_out_of_the_heap_between_two_root_checks() {
-    for k in 0..SLIDE {
-        let heap = torture_heap();
-        let started = count_starts(&heap);
-        let x = heap.alloc(Leaf(7));
-        let _spacers = spacers(&heap);
-        let a = heap.alloc(Holder {
-            child: x,
-            _pad: [0; 6],
-        });
-        step_into_a_cycle(&heap, &started, k);
-        let x = a.child.clone();
-        drop(a);
-        finish_two_cycles(&heap);
-        assert!(!Gc::is_dead(&x), "step {k}: X was swept while held");
-        assert_eq!(x.0, 7);
-        heap.verify();
-    }
+    x_leaves_a_between_two_root_checks(
+        |heap| heap.alloc(Leaf(7)),
+        holder,
+        |a| a.child.clone(),
+        leaf_reads(7),
+    );
 }
 
 /// Rule 9 for one-word handles: the trap again, with X a string held through a `GcStr`.
@@ -66,67 +93,51 @@ fn the_trap_with_a_thin_handle_cloned_out_between_two_root_checks() {
         child: GcStr,
         _pad: [u64; 6],
     }
-    for k in 0..SLIDE {
-        let heap = torture_heap();
-        let started = count_starts(&heap);
-        let x = GcStr::from(heap.alloc_str("x"));
-        let _spacers = spacers(&heap);
-        let a = heap.alloc(ThinHolder {
-            child: x,
+    x_leaves_a_between_two_root_checks(
+        |heap| GcStr::from(heap.alloc_str("x")),
+        |child| ThinHolder {
+            child,
             _pad: [0; 6],
-        });
-        step_into_a_cycle(&heap, &started, k);
-        let x = a.child.clone();
-        drop(a);
-        finish_two_cycles(&heap);
-        assert!(!GcStr::is_dead(&x), "step {k}: X was swept while held");
-        assert_eq!(&*x, "x");
-        heap.verify();
-    }
+        },
+        |a| a.child.clone(),
+        |x| !GcStr::is_dead(x) && &**x == "x",
+    );
 }
 
 /// Rule 9 for weak handles: X reachable only through A; mid-cycle the program upgrades a weak
 /// handle to X and drops A.
 #[test]
 fn a_weak_handle_upgraded_between_two_root_checks_keeps_its_object() {
-    for k in 0..SLIDE {
-        let heap = torture_heap();
-        let started = count_starts(&heap);
-        let x = heap.alloc(Leaf(8));
-        let weak = Gc::downgrade(&x);
-        let _spacers = spacers(&heap);
-        let a = heap.alloc(Holder {
-            child: x,
-            _pad: [0; 6],
-        });
-        step_into_a_cycle(&heap, &started, k);
-        let x = weak.upgrade().expect("X is reachable");
-        drop(a);
-        finish_two_cycles(&heap);
-        assert!(!Gc::is_dead(&x), "step {k}: X was swept while held");
-        assert_eq!(x.0, 8);
-    }
+    let weak = RefCell::new(None);
+    x_leaves_a_between_two_root_checks(
+        |heap| {
+            let x = heap.alloc(Leaf(8));
+            *weak.borrow_mut() = Some(Gc::downgrade(&x));
+            x
+        },
+        holder,
+        |_| {
+            let weak = weak.borrow();
+            weak.as_ref()
+                .and_then(|w| w.upgrade())
+                .expect("X is reachable")
+        },
+        leaf_reads(8),
+    );
 }
 
 /// Rule 10: the handle leaves through a cell write (`take`), not a clone.
 #[test]
 fn a_handle_taken_out_of_a_cell_between_two_root_checks_keeps_its_object() {
-    for k in 0..SLIDE {
-        let heap = torture_heap();
-        let started = count_starts(&heap);
-        let x = heap.alloc(Leaf(9));
-        let _spacers = spacers(&heap);
-        let a = heap.alloc(CellHolder {
+    x_leaves_a_between_two_root_checks(
+        |heap| heap.alloc(Leaf(9)),
+        |x| CellHolder {
             child: GcCell::new(Some(x)),
             _pad: [0; 6],
-        });
-        step_into_a_cycle(&heap, &started, k);
-        let x = a.child.take().expect("X is there");
-        drop(a);
-        finish_two_cycles(&heap);
-        assert!(!Gc::is_dead(&x), "step {k}: X was swept while held");
-        assert_eq!(x.0, 9);
-    }
+        },
+        |a| a.child.take().expect("X is there"),
+        leaf_reads(9),
+    );
 }
 
 /// A holder whose handle sits in a slot.
@@ -139,21 +150,42 @@ struct SlotHolder {
 /// Rule 10 for slots: the handle leaves through a slot write (`take`).
 #[test]
 fn a_handle_taken_out_of_a_slot_between_two_root_checks_keeps_its_object() {
-    for k in 0..SLIDE {
-        let heap = torture_heap();
-        let started = count_starts(&heap);
-        let x = heap.alloc(Leaf(12));
-        let _spacers = spacers(&heap);
-        let a = heap.alloc(SlotHolder {
+    x_leaves_a_between_two_root_checks(
+        |heap| heap.alloc(Leaf(12)),
+        |x| SlotHolder {
             child: GcSlot::new(Some(x)),
             _pad: [0; 6],
-        });
-        step_into_a_cycle(&heap, &started, k);
-        let x = a.child.take().expect("X is there");
-        drop(a);
-        finish_two_cycles(&heap);
-        assert!(!Gc::is_dead(&x), "step {k}: X was swept while held");
-        assert_eq!(x.0, 12);
+        },
+        |a| a.child.take().expect("X is there"),
+        leaf_reads(12),
+    );
+}
+
+/// Y is stored into A (`store`) after `k` steps of a cycle, `j` steps pass, and it is moved
+/// out again (`take_out`); Y must survive two whole cycles while held.
+fn y_stored_and_moved_out_again<A: Trace + 'static>(
+    empty: impl Fn() -> A,
+    store: impl Fn(&A, Gc<Leaf>),
+    take_out: impl Fn(&A) -> Gc<Leaf>,
+) {
+    for k in (0..SLIDE).step_by(2) {
+        for j in [0, 1, 3, 6] {
+            let heap = torture_heap();
+            let started = count_starts(&heap);
+            let a = heap.alloc(empty());
+            let y = heap.alloc(Leaf(10));
+            let _spacers = spacers(&heap);
+            step_into_a_cycle(&heap, &started, k);
+            store(&a, y);
+            for _ in 0..j {
+                drop(heap.alloc::<Filler>([0; 12]));
+            }
+            let y = take_out(&a);
+            finish_two_cycles(&heap);
+            assert!(!Gc::is_dead(&y), "steps {k}, {j}: Y was swept while held");
+            assert_eq!(y.0, 10);
+            drop(a);
+        }
     }
 }
 
@@ -161,28 +193,14 @@ fn a_handle_taken_out_of_a_slot_between_two_root_checks_keeps_its_object() {
 /// because every later write greys what it replaces; moving it out again is such a write.
 #[test]
 fn a_handle_stored_in_a_slot_and_moved_out_again_keeps_its_object() {
-    for k in (0..SLIDE).step_by(2) {
-        for j in [0, 1, 3, 6] {
-            let heap = torture_heap();
-            let started = count_starts(&heap);
-            let a = heap.alloc(SlotHolder {
-                child: GcSlot::new(None),
-                _pad: [0; 6],
-            });
-            let y = heap.alloc(Leaf(13));
-            let _spacers = spacers(&heap);
-            step_into_a_cycle(&heap, &started, k);
-            a.child.set(Some(y));
-            for _ in 0..j {
-                drop(heap.alloc::<Filler>([0; 12]));
-            }
-            let y = a.child.take().expect("Y is there");
-            finish_two_cycles(&heap);
-            assert!(!Gc::is_dead(&y), "steps {k}, {j}: Y was swept while held");
-            assert_eq!(y.0, 13);
-            drop(a);
-        }
-    }
+    y_stored_and_moved_out_again(
+        || SlotHolder {
+            child: GcSlot::new(None),
+            _pad: [0; 6],
+        },
+        |a, y| a.child.set(Some(y)),
+        |a| a.child.take().expect("Y is there"),
+    );
 }
 
 /// Rule 11: a handle stored in a cell after the cycle began must not count as internal. The
@@ -191,29 +209,15 @@ fn a_handle_stored_in_a_slot_and_moved_out_again_keeps_its_object() {
 /// Y would look held only from inside the heap.
 #[test]
 fn a_handle_stored_and_moved_out_again_within_a_cycle_keeps_its_object() {
-    for k in (0..SLIDE).step_by(2) {
-        for j in [0, 1, 3, 6] {
-            let heap = torture_heap();
-            let started = count_starts(&heap);
-            let a = heap.alloc(CellHolder {
-                child: GcCell::new(None),
-                _pad: [0; 6],
-            });
-            let y = heap.alloc(Leaf(10));
-            let _spacers = spacers(&heap);
-            step_into_a_cycle(&heap, &started, k);
-            // Y: only in the cell now (its local moved in).
-            *a.child.borrow_mut() = Some(y);
-            for _ in 0..j {
-                drop(heap.alloc::<Filler>([0; 12]));
-            }
-            let y = a.child.borrow_mut().take().expect("Y is there");
-            finish_two_cycles(&heap);
-            assert!(!Gc::is_dead(&y), "steps {k}, {j}: Y was swept while held");
-            assert_eq!(y.0, 10);
-            drop(a);
-        }
-    }
+    y_stored_and_moved_out_again(
+        || CellHolder {
+            child: GcCell::new(None),
+            _pad: [0; 6],
+        },
+        // Y: only in the cell now (its local moved in).
+        |a, y| *a.child.borrow_mut() = Some(y),
+        |a| a.child.borrow_mut().take().expect("Y is there"),
+    );
 }
 
 /// Rule 8: objects born during a cycle are marked at birth; one held only by a local, whose

@@ -10,7 +10,10 @@ use std::rc::Rc;
 use prologue_gc::{Config, Gc, GcCell, Heap, Trace, Tracer};
 
 mod common;
-use common::panic_message;
+use common::{
+    panic_message,
+    resurrect::{self, Resurrector},
+};
 
 fn heap() -> Heap {
     Heap::with_config(Config::default().torture(false))
@@ -67,10 +70,6 @@ fn destructor_reaching_a_dead_object_panics_instead_of_reading_it() {
     assert_eq!(heap.collect().objects_freed, 0);
 }
 
-thread_local! {
-    static RESURRECTED: RefCell<Vec<Gc<Target>>> = const { RefCell::new(Vec::new()) };
-}
-
 #[derive(Debug)]
 struct Target(u64);
 
@@ -78,26 +77,6 @@ struct Target(u64);
 unsafe impl Trace for Target {
     const NEEDS_TRACE: bool = false;
     fn trace(&self, _: &mut Tracer) {}
-}
-
-/// Moves its handle out into a global when dropped.
-struct Resurrector {
-    target: Option<Gc<Target>>,
-}
-
-// SAFETY: visits its one handle once.
-unsafe impl Trace for Resurrector {
-    fn trace(&self, t: &mut Tracer) {
-        self.target.trace(t);
-    }
-}
-
-impl Drop for Resurrector {
-    fn drop(&mut self) {
-        if let Some(target) = self.target.take() {
-            RESURRECTED.with(|r| r.borrow_mut().push(target));
-        }
-    }
 }
 
 #[test]
@@ -118,7 +97,7 @@ fn a_handle_resurrected_by_a_destructor_never_dangles() {
     assert_eq!((stats.objects, stats.zombies), (0, 1));
     heap.verify();
 
-    let handle = RESURRECTED.with(|r| r.borrow_mut().pop().unwrap());
+    let handle = resurrect::take_all::<Gc<Target>>().pop().unwrap();
     assert!(Gc::is_dead(&handle));
     assert!(Gc::try_get(&handle).is_none());
     assert!(Gc::downgrade(&handle).upgrade().is_none());

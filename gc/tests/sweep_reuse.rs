@@ -5,6 +5,9 @@
 
 use prologue_gc::{Config, Gc, GcCell, Heap, Trace};
 
+mod common;
+use common::resurrect::{self, Resurrector};
+
 #[derive(Trace)]
 struct Pair {
     other: GcCell<Option<Gc<Pair>>>,
@@ -125,30 +128,6 @@ fn lazily_swept_slots_reused_while_dead_neighbours_still_point_at_them() {
     }
 }
 
-thread_local! {
-    static RESURRECTED: std::cell::RefCell<Vec<Gc<Pair>>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Moves its handle out into a global when dropped (allowed through a manual impl only).
-struct Resurrector {
-    target: Option<Gc<Pair>>,
-}
-
-// SAFETY: visits its one handle once.
-unsafe impl Trace for Resurrector {
-    fn trace(&self, t: &mut prologue_gc::Tracer) {
-        self.target.trace(t);
-    }
-}
-
-impl Drop for Resurrector {
-    fn drop(&mut self) {
-        if let Some(target) = self.target.take() {
-            RESURRECTED.with(|r| r.borrow_mut().push(target));
-        }
-    }
-}
-
 #[test]
 fn handles_resurrected_during_a_lazy_sweep_never_dangle() {
     let short = std::env::var("PROLOGUE_SHORT").is_ok_and(|v| v == "1");
@@ -180,7 +159,7 @@ fn handles_resurrected_during_a_lazy_sweep_never_dangle() {
         .collect();
     heap.verify();
     let cycle = heap.collect();
-    let resurrected = RESURRECTED.with(|r| std::mem::take(&mut *r.borrow_mut()));
+    let resurrected = resurrect::take_all::<Gc<Pair>>();
     assert_eq!(resurrected.len(), n as usize);
     assert_eq!(cycle.zombies, resurrected.len());
     for handle in &resurrected {

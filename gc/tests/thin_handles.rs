@@ -1,13 +1,13 @@
 //! `GcStr` and `GcSlice`: one-word handles that the collector must treat exactly as the `Gc`
 //! they convert from (counted in the same header, traced as edges, panicking when dead).
 
-use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use prologue_gc::{Config, Gc, GcCell, GcSlice, GcStr, Heap, Trace, Tracer};
+use prologue_gc::{Config, Gc, GcCell, GcSlice, GcStr, Heap, Trace};
 
 mod common;
 use common::panic_message;
+use common::resurrect::{self, Resurrector};
 
 fn heap() -> Heap {
     Heap::with_config(Config::default().torture(false))
@@ -94,29 +94,6 @@ fn a_cycle_through_thin_handles_is_collected() {
     assert_eq!(heap.stats().objects, 0);
 }
 
-thread_local! {
-    static RESURRECTED: RefCell<Vec<GcStr>> = const { RefCell::new(Vec::new()) };
-}
-
-struct Resurrector {
-    target: Option<GcStr>,
-}
-
-// SAFETY: visits its one handle once.
-unsafe impl Trace for Resurrector {
-    fn trace(&self, t: &mut Tracer) {
-        self.target.trace(t);
-    }
-}
-
-impl Drop for Resurrector {
-    fn drop(&mut self) {
-        if let Some(target) = self.target.take() {
-            RESURRECTED.with(|r| r.borrow_mut().push(target));
-        }
-    }
-}
-
 /// Rule 5 for thin handles: a handle a destructor moves out keeps its object's memory, and
 /// using it panics instead of reading the dropped value (or a freed length prefix).
 #[test]
@@ -128,7 +105,7 @@ fn a_resurrected_thin_handle_panics_instead_of_dangling() {
     drop(holder);
     let cycle = heap.collect();
     assert_eq!((cycle.objects_freed, cycle.zombies), (2, 1));
-    let handle = RESURRECTED.with(|r| r.borrow_mut().pop().unwrap());
+    let handle = resurrect::take_all::<GcStr>().pop().unwrap();
     assert!(GcStr::is_dead(&handle));
     let read = catch_unwind(AssertUnwindSafe(|| handle.len()));
     assert!(panic_message(read.unwrap_err()).contains("dereferenced a Gc<str>"));

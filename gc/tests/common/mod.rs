@@ -5,6 +5,8 @@ use std::rc::Rc;
 
 use prologue_gc::{CycleStats, Heap, Trigger};
 
+#[allow(dead_code)] // not every test file resurrects
+pub mod resurrect;
 pub mod stepping;
 
 /// Allocates small garbage until a young cycle runs on `heap` (whose pacing goal must be far
